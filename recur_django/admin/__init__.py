@@ -1,0 +1,1 @@
+"""Django admin for recur_django; one module per model."""

@@ -1,0 +1,1 @@
+"""Optional REST API (Django REST framework): include ``recur_django.api.urls``."""

@@ -1,0 +1,97 @@
+"""The ``RECUR`` settings dict, read through one lazy, cached object.
+
+Nothing else in the package reads ``django.conf.settings`` for Recur. The object
+refreshes itself when ``RECUR`` changes (``override_settings`` in tests).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULTS: dict[str, Any] = {
+    # Credentials
+    "SECRET_KEY": None,
+    "PUBLISHABLE_KEY": None,
+    "WEBHOOK_SECRET": None,  # a string, or a list of strings during rotation
+    # HTTP client
+    "API_BASE": "https://api.recur.tw",
+    "TIMEOUT": (5.0, 30.0),  # (connect, read) seconds
+    "MAX_RETRIES": 2,
+    "MAX_RETRY_WAIT": 10.0,  # seconds; caps backoff and Retry-After
+    # Webhooks
+    "WEBHOOK_MAX_BYTES": 256 * 1024,
+    "WEBHOOK_MAX_EVENT_AGE": None,  # seconds; None disables the age check
+    # Checkout
+    "CHECKOUT_SUCCESS_URL": None,  # absolute URL or path; default: recur:checkout-return
+    "CHECKOUT_CANCEL_URL": None,  # absolute URL or path; default: "/"
+    "CHECKOUT_SESSION_TTL": 24 * 60 * 60,  # seconds, when Recur gives no expires_at
+    "PRODUCT_CACHE_SECONDS": 300,
+    # Portal and entitlements
+    "PORTAL_RETURN_URL": None,
+    "PRICING_URL": "/",
+    "PAST_DUE_GRACE_DAYS": 3,
+}
+
+REQUIRED: frozenset[str] = frozenset({"SECRET_KEY", "WEBHOOK_SECRET"})
+
+
+class RecurSettings:
+    """Attribute access to ``settings.RECUR`` merged over :data:`DEFAULTS`."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] | None = None
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        if self._cache is None:
+            value = getattr(settings, "RECUR", None) or {}
+            if not isinstance(value, dict):
+                raise ImproperlyConfigured("settings.RECUR must be a dict.")
+            self._cache = dict(value)
+        return self._cache
+
+    def is_set(self, name: str) -> bool:
+        """Whether ``name`` has a non-empty value (no exception for required keys)."""
+        return bool(self.user_settings.get(name, DEFAULTS.get(name)))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of ``name`` or ``default``; never raises for a missing required key."""
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown RECUR setting: {name!r}")
+        value = self.user_settings.get(name, DEFAULTS[name])
+        return default if value in (None, "", []) else value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in DEFAULTS:
+            raise AttributeError(f"Unknown RECUR setting: {name!r}")
+        value = self.user_settings.get(name, DEFAULTS[name])
+        if name in REQUIRED and value in (None, "", []):
+            raise ImproperlyConfigured(f"RECUR[{name!r}] is required but is not set.")
+        return value
+
+    @property
+    def WEBHOOK_SECRETS(self) -> list[str]:  # noqa: N802 - mirrors the setting name
+        """Every accepted webhook secret (rotation); raises when none is set."""
+        value = self.WEBHOOK_SECRET
+        secrets = [value] if isinstance(value, str) else list(value)
+        secrets = [s for s in secrets if isinstance(s, str) and s]
+        if not secrets:
+            raise ImproperlyConfigured("RECUR['WEBHOOK_SECRET'] is required but is not set.")
+        return secrets
+
+    def reload(self) -> None:
+        self._cache = None
+
+
+recur_settings = RecurSettings()
+
+
+@receiver(setting_changed)
+def _reload_recur_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting == "RECUR":
+        recur_settings.reload()

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Subscription(models.Model):
+    """Local mirror of a Recur subscription, kept from webhooks."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Pending")
+        TRIALING = "TRIALING", _("Trialing")
+        ACTIVE = "ACTIVE", _("Active")
+        PAST_DUE = "PAST_DUE", _("Past due")
+        CANCELED = "CANCELED", _("Canceled")
+        EXPIRED = "EXPIRED", _("Expired")
+        PAUSED = "PAUSED", _("Paused")
+
+    recur_id = models.CharField(_("Recur subscription id"), max_length=64, unique=True)
+    customer = models.ForeignKey(
+        "recur_django.Customer",
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("customer"),
+    )
+    product_id = models.CharField(_("product id"), max_length=128, blank=True)
+    product_slug = models.CharField(_("product slug"), max_length=128, blank=True)
+    product_name = models.CharField(_("product name"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    amount = models.PositiveBigIntegerField(_("amount"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, default="TWD")
+    current_period_start = models.DateTimeField(_("current period start"), null=True, blank=True)
+    current_period_end = models.DateTimeField(_("current period end"), null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(_("cancel at period end"), default=False)
+    canceled_at = models.DateTimeField(_("canceled at"), null=True, blank=True)
+    trial_end = models.DateTimeField(_("trial end"), null=True, blank=True)
+    last_event_at = models.DateTimeField(_("last event at"), null=True, blank=True)
+    raw = models.JSONField(_("raw data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        indexes = [
+            models.Index(fields=["customer", "status"], name="recur_sub_customer_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recur_id} ({self.status})"

@@ -1,0 +1,19 @@
+"""Signals sent by recur_django. Every receiver runs after the database commit.
+
+- ``webhook_received(sender, event)``: a verified delivery was stored (``event`` is a
+  :class:`~recur_django.models.WebhookEvent`).
+- ``transaction_completed(sender, transaction, event)``: a payment was fulfilled, exactly
+  once per transaction; ``event`` is the WebhookEvent or ``None`` (return page).
+- ``transaction_failed(sender, transaction, reason, event)``: a payment failed.
+- ``subscription_changed(sender, subscription, previous_status, event)``: the local
+  mirror of a subscription changed.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+webhook_received = Signal()
+transaction_completed = Signal()
+transaction_failed = Signal()
+subscription_changed = Signal()

@@ -1,0 +1,13 @@
+from django.http import HttpRequest, HttpResponse
+from django.views import View
+
+
+class CheckoutView(View):
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return HttpResponse("Not implemented yet", status=501)
+
+
+class CheckoutReturnView(View):
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return HttpResponse("Not implemented yet", status=501)
+

@@ -1,0 +1,1 @@
+"""Handlers for checkout.* and order.* events."""

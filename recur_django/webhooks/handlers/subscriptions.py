@@ -1,0 +1,1 @@
+"""Handlers for subscription.* and invoice.* events."""

@@ -1,0 +1,7 @@
+from django.http import HttpRequest, HttpResponse
+from django.views import View
+
+
+class WebhookView(View):
+    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return HttpResponse("Not implemented yet", status=501)
