@@ -58,6 +58,7 @@ STATIC_URL = "/static/"
 LOGIN_URL = "/login/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+DATABASES: dict[str, dict[str, Any]]
 if os.environ.get("RECUR_TEST_DB") == "postgres":
     DATABASES = {
         "default": {
