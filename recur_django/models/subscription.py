@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
 class Subscription(models.Model):
-    """Local mirror of a Recur subscription, kept from webhooks."""
+    """Local mirror of a Recur subscription, kept from webhooks.
+
+    ``last_event_at``/``last_event_id`` order the events applied so far: an older event
+    never overwrites a newer one (see :mod:`recur_django.subscriptions`). ``customer`` is
+    empty only while Recur has not told us who the subscription belongs to.
+    """
 
     class Status(models.TextChoices):
         PENDING = "PENDING", _("Pending")
@@ -20,6 +27,8 @@ class Subscription(models.Model):
     customer = models.ForeignKey(
         "recur_django.Customer",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="subscriptions",
         verbose_name=_("customer"),
     )
@@ -37,6 +46,10 @@ class Subscription(models.Model):
     canceled_at = models.DateTimeField(_("canceled at"), null=True, blank=True)
     trial_end = models.DateTimeField(_("trial end"), null=True, blank=True)
     last_event_at = models.DateTimeField(_("last event at"), null=True, blank=True)
+    last_event_id = models.CharField(_("last event id"), max_length=128, blank=True)
+    # Per-field "which event last set this" markers; make the mirror independent of
+    # delivery order (see recur_django.subscriptions).
+    field_versions = models.JSONField(_("field versions"), default=dict, blank=True)
     raw = models.JSONField(_("raw data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -50,3 +63,13 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recur_id} ({self.status})"
+
+    def grants_access(self, now: datetime | None = None, grace_days: float | None = None) -> bool:
+        """Whether this subscription entitles its customer at ``now`` (Python twin of the query).
+
+        See :func:`recur_django.entitlements.access_q` for the rules; both are tested against
+        one truth table.
+        """
+        from recur_django.entitlements import subscription_grants_access
+
+        return subscription_grants_access(self, now=now, grace_days=grace_days)

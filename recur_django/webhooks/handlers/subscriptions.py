@@ -1,1 +1,58 @@
-"""Handlers for subscription.* and invoice.* events."""
+"""Handlers for subscription.* and invoice.* events: they update the Subscription mirror."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from recur_django.models import WebhookEvent
+from recur_django.subscriptions import apply_event
+from recur_django.webhooks.registry import EventRejected, handles
+
+logger = logging.getLogger("recur_django.webhooks")
+
+SUBSCRIPTION_EVENTS = (
+    "subscription.created",
+    "subscription.activated",
+    "subscription.updated",
+    "subscription.renewed",
+    "subscription.trial_ending",
+    "subscription.upgraded",
+    "subscription.downgraded",
+    "subscription.past_due",
+    "subscription.payment_failed",
+    "subscription.paused",
+    "subscription.resumed",
+    "subscription.cancelled",
+    "subscription.canceled",
+    "subscription.expired",
+    "subscription.revoked",
+    "subscription.schedule_created",
+    "subscription.schedule_executed",
+    "subscription.schedule_cancelled",
+)
+
+# Invoices move a subscription between ACTIVE and PAST_DUE; other invoice events
+# (created, refunded) carry nothing for the mirror and are stored as ignored.
+INVOICE_EVENTS = ("invoice.paid", "invoice.payment_failed")
+
+
+@handles(*SUBSCRIPTION_EVENTS)
+def handle_subscription_event(event: WebhookEvent, data: Mapping[str, Any]) -> None:
+    """Merge the subscription in ``data`` into the mirror (order-independent)."""
+    if not isinstance(data, Mapping):
+        raise EventRejected(f"{event.type} data is not an object")
+    if apply_event(event, data) is None:
+        raise EventRejected(f"{event.type} without a subscription id")
+
+
+@handles(*INVOICE_EVENTS)
+def handle_invoice_event(event: WebhookEvent, data: Mapping[str, Any]) -> None:
+    """Mark the invoice's subscription ACTIVE (paid) or PAST_DUE (payment failed)."""
+    if not isinstance(data, Mapping):
+        raise EventRejected(f"{event.type} data is not an object")
+    if apply_event(event, data) is None:
+        logger.info(
+            "%s %s is not for a subscription; nothing to mirror.", event.type, event.event_id
+        )
