@@ -1,0 +1,166 @@
+"""Customer portal sessions for the logged-in user.
+
+The Recur customer always comes from the user's :class:`~recur_django.models.Customer`
+mapping — never from anything the browser sends — so one user can never open another
+user's portal. Portal sessions last one hour and are single-use: the URL is returned to
+the caller and never stored or cached.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from recur_django.client import PortalSession
+from recur_django.client.errors import (
+    APIConnectionError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitError,
+    RecurError,
+)
+from recur_django.client_factory import get_client
+from recur_django.conf import recur_settings
+from recur_django.models import Customer
+
+logger = logging.getLogger("recur_django.portal")
+
+ZH_TW_LANGUAGES = frozenset({"zh-hant", "zh-tw", "zh-hk", "zh-mo"})
+
+
+class PortalError(Exception):
+    """The portal could not be opened; ``message`` is safe to show to the user."""
+
+    code = "portal_unavailable"
+    status = 503
+    default_message: str | Promise = _(
+        "The billing portal is not available right now. Please try again in a moment."
+    )
+
+    def __init__(self, message: str | Promise | None = None, *, code: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        if code:
+            self.code = code
+        super().__init__(str(self.message))
+
+
+class NoCustomerError(PortalError):
+    """The user has no Recur customer yet (nothing bought, nothing to manage)."""
+
+    code = "no_customer"
+    status = 404
+    default_message = _(
+        "You do not have a subscription yet, so there is no billing portal to open."
+    )
+
+
+class CustomerNotFoundError(PortalError):
+    """Recur does not know the customer our mapping points at."""
+
+    code = "customer_not_found"
+    status = 404
+    default_message = _(
+        "Recur could not find your billing account. Please contact support so we can fix it."
+    )
+
+
+class MissingReturnURLError(PortalError):
+    """Neither we nor the Recur portal configuration gave a return URL."""
+
+    code = "missing_return_url"
+    status = 503
+    default_message = _(
+        "The billing portal is not set up completely yet (it has no return address). "
+        "Please contact support."
+    )
+
+
+def portal_locale(language: str | None = None) -> str:
+    """Recur's portal locale for a Django language code: ``zh-TW`` for Traditional
+    Chinese, ``en`` otherwise."""
+    code = (language or translation.get_language() or "").lower().replace("_", "-")
+    return "zh-TW" if code in ZH_TW_LANGUAGES or code.startswith("zh-hant") else "en"
+
+
+def default_return_url(request: HttpRequest | None = None) -> str | None:
+    """``RECUR["PORTAL_RETURN_URL"]`` (made absolute), else the site root of ``request``."""
+    configured = recur_settings.get("PORTAL_RETURN_URL")
+    if configured:
+        configured = str(configured)
+        if request is not None and configured.startswith("/"):
+            return request.build_absolute_uri(configured)
+        return configured
+    if request is not None:
+        return request.build_absolute_uri("/")
+    return None
+
+
+def customer_for(user: Any) -> Customer:
+    """The user's Customer mapping; :class:`NoCustomerError` when there is none."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NoCustomerError()
+    customer = Customer.objects.filter(user_id=user.pk).first()
+    if customer is None or not customer.recur_id:
+        raise NoCustomerError()
+    return customer
+
+
+def start_portal_session(
+    user: Any,
+    *,
+    return_url: str | None = None,
+    locale: str | None = None,
+    request: HttpRequest | None = None,
+) -> PortalSession:
+    """Create a Recur portal session for ``user`` and return it (``.url`` is where to go).
+
+    ``return_url`` defaults to :func:`default_return_url`; ``locale`` to the active
+    language (:func:`portal_locale`). Raises :class:`PortalError` subclasses with a
+    user-facing message; the Recur error is chained as ``__cause__``.
+    """
+    customer = customer_for(user)
+    if return_url and request is not None and return_url.startswith("/"):
+        return_url = request.build_absolute_uri(return_url)
+    try:
+        session = get_client().portal_sessions.create(
+            customer=customer.recur_id,
+            return_url=return_url or default_return_url(request),
+            locale=locale or portal_locale(),
+        )
+    except RecurError as exc:
+        raise _portal_error(exc, customer) from exc
+    if not session.url:
+        logger.error("Recur returned portal session %s without a URL.", session.id)
+        raise PortalError()
+    return session
+
+
+def _portal_error(exc: RecurError, customer: Customer) -> PortalError:
+    code = (exc.code or "").lower()
+    if code == "customer_not_found" or (isinstance(exc, NotFoundError) and "customer" in code):
+        logger.error("Recur does not know customer %s (user mapping is stale).", customer.recur_id)
+        return CustomerNotFoundError()
+    if code == "missing_return_url":
+        logger.error("Portal needs a return URL: set RECUR['PORTAL_RETURN_URL'].")
+        return MissingReturnURLError()
+    if isinstance(exc, NotFoundError):
+        logger.error("Portal session for %s: not found (%s).", customer.recur_id, exc.code)
+        return CustomerNotFoundError()
+    if isinstance(exc, RateLimitError):
+        logger.warning("Portal session for %s: rate limited by Recur.", customer.recur_id)
+        return PortalError(
+            _("Too many requests to the billing portal. Please wait a moment and try again."),
+            code="rate_limited",
+        )
+    if isinstance(exc, APIConnectionError):
+        logger.warning("Portal session for %s: Recur unreachable: %s", customer.recur_id, exc)
+    elif isinstance(exc, InvalidRequestError):
+        logger.error("Portal session for %s refused: %s", customer.recur_id, exc)
+    else:
+        logger.error("Portal session for %s failed: %s", customer.recur_id, exc)
+    return PortalError()
