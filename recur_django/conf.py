@@ -34,7 +34,14 @@ DEFAULTS: dict[str, Any] = {
     # Portal and entitlements
     "PORTAL_RETURN_URL": None,
     "PRICING_URL": "/",
-    "PAST_DUE_GRACE_DAYS": 3,
+    "PAST_DUE_GRACE_DAYS": 3,  # days PAST_DUE still grants access after the period end
+    # REST API (recur_django.api)
+    "API_AUTHENTICATION_CLASSES": None,  # dotted paths; None: session (+ token if installed)
+    "API_THROTTLE_CLASSES": None,  # dotted paths; None: the recur user/anon throttles
+    # Rates per throttle scope ("120/min"…); None disables a scope. "sessions" limits
+    # creating checkout and portal sessions.
+    "API_THROTTLE_RATES": {"user": "120/min", "anon": "30/min", "sessions": "20/min"},
+    "API_PAGE_SIZE": 20,  # list endpoints; clients may ask for up to 100 with ?page_size=
 }
 
 REQUIRED: frozenset[str] = frozenset({"SECRET_KEY", "WEBHOOK_SECRET"})

@@ -1,0 +1,237 @@
+"""REST API views: everything is about ``request.user``; nothing is addressed by id."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from rest_framework import generics, permissions, status
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from recur_django.api import serializers as s
+from recur_django.api.exceptions import exception_handler
+from recur_django.api.pagination import RecurPagination
+from recur_django.api.schema import document, view_schema
+from recur_django.api.throttling import (
+    RecurAnonRateThrottle,
+    RecurSessionRateThrottle,
+    RecurUserRateThrottle,
+)
+from recur_django.client.errors import APIConnectionError, RateLimitError, RecurError
+from recur_django.conf import recur_settings
+from recur_django.entitlements import entitlements_for, has_entitlement
+from recur_django.models import Subscription, Transaction
+from recur_django.portal import PortalError, start_portal_session
+
+logger = logging.getLogger("recur_django.api")
+
+ERRORS = {code: s.ErrorSerializer for code in (400, 401, 403, 404, 429, 502, 503)}
+
+
+def _default_authentication() -> list[type[BaseAuthentication]]:
+    from django.apps import apps
+
+    classes: list[type[BaseAuthentication]] = [SessionAuthentication]
+    if apps.is_installed("rest_framework.authtoken"):
+        from rest_framework.authentication import TokenAuthentication
+
+        # First, so a 401 names the Token scheme in WWW-Authenticate.
+        classes.insert(0, TokenAuthentication)
+    return classes
+
+
+def _classes(setting: str, default: list[Any]) -> list[Any]:
+    value = getattr(recur_settings, setting)  # [] is meaningful here: none at all
+    if value is None:
+        return default
+    return [import_string(item) if isinstance(item, str) else item for item in value]
+
+
+class RecurAPIView(APIView):
+    """Base of the recur API views: RECUR-configured auth and throttles, one error shape."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    schema = view_schema()
+    creates_sessions = False
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        return [cls() for cls in _classes("API_AUTHENTICATION_CLASSES", _default_authentication())]
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        default = [RecurUserRateThrottle, RecurAnonRateThrottle]
+        classes = _classes("API_THROTTLE_CLASSES", default)
+        if self.creates_sessions:
+            classes = [*classes, RecurSessionRateThrottle]
+        return [cls() for cls in classes]
+
+    def check_permissions(self, request: Request) -> None:
+        # Throttle before the permission check, so refused (anonymous) requests count too.
+        self.check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request: Request) -> None:
+        if getattr(request, "_recur_throttled_checked", False):
+            return
+        request._recur_throttled_checked = True  # type: ignore[attr-defined]
+        super().check_throttles(request)
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def safe_url(self, value: str | None, field: str) -> str | None:
+        """``value`` made absolute when it is a same-site URL; a 400 otherwise."""
+        if not value:
+            return None
+        request = self.request
+        if not url_has_allowed_host_and_scheme(
+            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            raise ValidationError({field: [_("Must be a URL on this site.")]})
+        return request.build_absolute_uri(value)
+
+
+def recur_error_response(exc: RecurError) -> Response:
+    """A Recur API failure as our error shape (502/503), logged without secrets."""
+    code: str
+    http_status: int
+    message: Any
+    if isinstance(exc, APIConnectionError):
+        code, http_status = "recur_unavailable", status.HTTP_503_SERVICE_UNAVAILABLE
+        message = _("Recur could not be reached. Please try again in a moment.")
+    elif isinstance(exc, RateLimitError):
+        code, http_status = "recur_rate_limited", status.HTTP_503_SERVICE_UNAVAILABLE
+        message = _("Recur is busy. Please try again in a moment.")
+    else:
+        code, http_status = "recur_error", status.HTTP_502_BAD_GATEWAY
+        message = _("Recur refused the request: %(message)s") % {"message": exc.message}
+    logger.warning("Recur API error in REST API: %s", exc)
+    return Response({"error": {"code": code, "message": str(message)}}, status=http_status)
+
+
+class CheckoutSessionCreateView(RecurAPIView):
+    """Start a checkout for the signed-in user; redirect the browser to ``url``."""
+
+    creates_sessions = True
+
+    @document(
+        request=s.CheckoutSessionRequestSerializer,
+        responses={201: s.CheckoutSessionSerializer, **ERRORS},
+        summary="Create a checkout session",
+        operation_id="create_checkout_session",
+    )
+    def post(self, request: Request) -> Response:
+        import recur_django.checkout as checkout
+
+        payload = s.CheckoutSessionRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            txn = checkout.start_checkout(
+                request.user,
+                data["product"],
+                mode=data.get("mode"),
+                metadata=data.get("metadata"),
+                success_url=self.safe_url(data.get("success_url"), "success_url"),
+                cancel_url=self.safe_url(data.get("cancel_url"), "cancel_url"),
+                request=request._request,
+            )
+        except ValueError as exc:
+            raise ValidationError({"product": [str(exc)]}) from exc
+        except RecurError as exc:
+            return recur_error_response(exc)
+        return Response(s.CheckoutSessionSerializer(txn).data, status=status.HTTP_201_CREATED)
+
+
+class PortalSessionCreateView(RecurAPIView):
+    """Open the customer portal of the signed-in user; redirect to ``url`` right away."""
+
+    creates_sessions = True
+
+    @document(
+        request=s.PortalSessionRequestSerializer,
+        responses={201: s.PortalSessionSerializer, **ERRORS},
+        summary="Create a customer portal session",
+        operation_id="create_portal_session",
+    )
+    def post(self, request: Request) -> Response:
+        payload = s.PortalSessionRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return_url = self.safe_url(payload.validated_data.get("return_url"), "return_url")
+        try:
+            session = start_portal_session(
+                request.user, return_url=return_url, request=request._request
+            )
+        except PortalError as exc:
+            return Response(
+                {"error": {"code": exc.code, "message": str(exc.message)}}, status=exc.status
+            )
+        body = s.PortalSessionSerializer(
+            {"url": session.url, "expires_at": session.expires_at}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+
+class TransactionListView(RecurAPIView, generics.ListAPIView):
+    """The signed-in user's checkouts and purchases, newest first."""
+
+    serializer_class = s.TransactionSerializer
+    pagination_class = RecurPagination
+
+    def get_queryset(self) -> QuerySet[Transaction]:
+        return Transaction.objects.filter(user_id=cast(int, self.request.user.pk)).order_by(
+            "-created_at"
+        )
+
+    @document(summary="List my transactions", operation_id="list_transactions")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class SubscriptionListView(RecurAPIView, generics.ListAPIView):
+    """The signed-in user's mirrored subscriptions, newest first."""
+
+    serializer_class = s.SubscriptionSerializer
+    pagination_class = RecurPagination
+
+    def get_queryset(self) -> QuerySet[Subscription]:
+        return Subscription.objects.filter(
+            customer__user_id=cast(int, self.request.user.pk)
+        ).order_by("-created_at", "-pk")
+
+    @document(summary="List my subscriptions", operation_id="list_subscriptions")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class EntitlementListView(RecurAPIView):
+    """Every product the signed-in user may use now, and why."""
+
+    @document(
+        responses={200: s.EntitlementListSerializer, **ERRORS},
+        summary="List my entitlements",
+        operation_id="list_entitlements",
+    )
+    def get(self, request: Request) -> Response:
+        items = s.EntitlementSerializer(entitlements_for(request.user), many=True).data
+        return Response({"results": items})
+
+
+class EntitlementCheckView(RecurAPIView):
+    """Whether the signed-in user may use one product (slug or id)."""
+
+    @document(
+        responses={200: s.EntitlementCheckSerializer, **ERRORS},
+        summary="Check one product",
+        operation_id="check_entitlement",
+    )
+    def get(self, request: Request, product: str) -> Response:
+        return Response({"product": product, "entitled": has_entitlement(request.user, product)})
