@@ -11,12 +11,14 @@ No outbound API call happens here: webhooks are processed from their payload alo
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -259,6 +261,16 @@ def parse_subscription_data(data: Mapping[str, Any], event_type: str = "") -> Su
             fields["cancel_at_period_end"] = True
             fields.setdefault("current_period_end", until)
 
+    if event_type == "invoice.paid":
+        # A paid renewal invoice covers the subscription's new period.
+        for name, keys in (
+            ("current_period_start", ("period_start", "periodStart")),
+            ("current_period_end", ("period_end", "periodEnd")),
+        ):
+            _, value = _pick(data, *keys)
+            if (parsed := parse_timestamp(value)) is not None:
+                fields[name] = parsed
+
     if "status" not in fields and event_type in EVENT_STATUS:
         fields["status"] = EVENT_STATUS[event_type]
 
@@ -266,6 +278,11 @@ def parse_subscription_data(data: Mapping[str, Any], event_type: str = "") -> Su
     if customer is not None:
         fields["customer"] = customer.recur_id
     return SubscriptionData(recur_id=recur_id, fields=fields, customer=customer)
+
+
+def _json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
+    value = json.loads(json.dumps(dict(data), cls=DjangoJSONEncoder))
+    return value if isinstance(value, dict) else {}
 
 
 def _version(at: datetime, event_id: str) -> str:
@@ -339,11 +356,8 @@ def apply_subscription_data(
         if version > last_version:
             subscription.last_event_at = occurred_at
             subscription.last_event_id = event_id[:128]
-            subscription.raw = (
-                dict(data)
-                if event_type.startswith("subscription.")
-                else (subscription.raw or dict(data))
-            )
+            if event_type.startswith("subscription.") or not subscription.raw:
+                subscription.raw = _json_safe(data)
             update |= {"last_event_at", "last_event_id", "raw"}
         if created or changed or update:
             subscription.save()
