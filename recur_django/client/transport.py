@@ -18,6 +18,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import os
 import random
 import time
 import uuid
@@ -130,7 +131,10 @@ class Transport:
         self.max_retries = max(0, int(max_retries))
         self.max_retry_wait = max(0.0, float(max_retry_wait))
         self.sleep = sleep
-        self.session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            _freeze_environment(session, self.base_url)
+        self.session = session
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_maxsize, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
@@ -317,6 +321,21 @@ class Transport:
             f"{type(exc).__name__}"
         )
         return APIConnectionError(self.scrub(message), code=code)
+
+
+def _freeze_environment(session: requests.Session, base_url: str) -> None:
+    """Resolve proxy and CA-bundle environment variables once, not on every call.
+
+    With ``trust_env`` on, requests re-reads the proxy variables (and ``~/.netrc``)
+    for each request, a fifth of the per-call cost on a fast link; a ``.netrc``
+    entry for the API host would even replace the Bearer header. The values in
+    effect when the client is built are used for its whole life.
+    """
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
 
 
 def _encode_params(params: Mapping[str, Any]) -> dict[str, str]:
