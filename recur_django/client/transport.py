@@ -35,6 +35,7 @@ from recur_django import __version__
 from recur_django.client.errors import (
     APIConnectionError,
     APIError,
+    InvalidRequestError,
     RecurError,
     error_class_for_status,
 )
@@ -172,11 +173,13 @@ class Transport:
         headers: dict[str, str] = {}
         data: bytes | None = None
         if body is not None:
-            data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+            data = _encode_body(body)
             headers["Content-Type"] = "application/json"
         is_post = method == "POST"
         if is_post:
-            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+            headers["Idempotency-Key"] = _check_idempotency_key(idempotency_key) or str(
+                uuid.uuid4()
+            )
             if data is None:
                 headers["Content-Type"] = "application/json"
                 data = b"{}"
@@ -336,6 +339,34 @@ def _freeze_environment(session: requests.Session, base_url: str) -> None:
     if bundle:
         session.verify = bundle
     session.trust_env = False
+
+
+def _encode_body(body: Mapping[str, Any]) -> bytes:
+    try:
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequestError(
+            f"The request body cannot be sent as JSON: {exc}. Metadata values should be "
+            "strings, numbers, booleans, lists or dicts.",
+            code="invalid_body",
+        ) from None
+    return text.encode()
+
+
+def _check_idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key or len(key) > 255 or not key.isascii():
+        raise InvalidRequestError(
+            "idempotency_key must be a non-empty ASCII string of at most 255 characters.",
+            code="invalid_idempotency_key",
+        )
+    if not key.isprintable():
+        raise InvalidRequestError(
+            "idempotency_key must not contain control characters.",
+            code="invalid_idempotency_key",
+        )
+    return key
 
 
 def _encode_params(params: Mapping[str, Any]) -> dict[str, str]:
