@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -325,7 +326,9 @@ def apply_subscription_data(
     if parsed.recur_id is None:
         return None
     version = _version(occurred_at, event_id)
-    with transaction.atomic():
+    # Inside the webhook's transaction already: no extra savepoint on the hot path.
+    block = transaction.atomic() if transaction.get_autocommit() else nullcontext()
+    with block:
         subscription, created = Subscription.objects.select_for_update().get_or_create(
             recur_id=parsed.recur_id[:64]
         )
