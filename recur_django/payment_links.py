@@ -302,7 +302,7 @@ def _pages(client: Any) -> Iterable[list[Any]]:
             yield data
         if not page.has_more or not data:
             return
-        cursor = data[-1].id
+        cursor = getattr(page, "next_cursor", None) or data[-1].id
 
 
 def sync_payment_links(

@@ -510,6 +510,12 @@ class PaymentLinkAdmin(admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {"can_sync": self.has_change_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
     def sync_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_change_permission(request):
             raise PermissionDenied
