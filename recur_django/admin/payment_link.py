@@ -166,11 +166,14 @@ class PaymentLinkAddForm(_PaymentLinkForm):
         if self.products_error:
             field.choices = [("", _("— product list unavailable —"))]
             field.help_text = self.products_error
+            # Whatever was submitted, say why no product can be picked right now.
+            field.error_messages["invalid_choice"] = self.products_error
+            field.error_messages["required"] = self.products_error
         else:
             field.choices = [("", "---------"), *self.product_choice_list]
 
     def clean_product_id(self) -> str:
-        if self.products_error:
+        if self.products_error:  # pragma: no cover - the choice field refuses first
             raise ValidationError(self.products_error, code="products_unavailable")
         return str(self.cleaned_data["product_id"])
 

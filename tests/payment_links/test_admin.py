@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from recur_django import payment_links as service
+from recur_django.admin import product_choices
 from recur_django.models import PaymentLink
 from tests.payment_links.conftest import recur_down, seed_links
 
@@ -110,12 +112,34 @@ def test_add_rejects_bad_input_without_calling_recur(
 
 
 def test_add_shows_recur_refusal_as_form_error(staff: Any, recur_emulator: Any) -> None:
-    # The emulator (like Recur) only accepts HTTPS success URLs.
-    response = staff.post(ADD_URL, add_data(success_url="http://shop.example/thanks"))
+    # A product archived on Recur after the product list was cached: Recur answers 404.
+    cache.set(
+        product_choices.CACHE_KEY,
+        [
+            {
+                "id": "prod_archived",
+                "name": "Old",
+                "slug": "old",
+                "type": "ONE_TIME",
+                "price": 10,
+                "currency": "TWD",
+            }
+        ],
+    )
+    response = staff.post(ADD_URL, add_data(product_id="prod_archived"))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert "success_url" in errors or "__all__" in errors
-    assert "Recur" in str(errors)
+    assert "HTTP 404" in str(errors["product_id"]) and "prod_archived" in str(errors)
+    assert not PaymentLink.objects.exists()
+    assert recur_emulator.client.payment_links.list(limit=10).data == []
+
+
+def test_add_when_recur_fails_with_500(staff: Any, recur_emulator: Any) -> None:
+    staff.get(ADD_URL)  # products now cached
+    recur_emulator.fault("500", count=5)
+    response = staff.post(ADD_URL, add_data())
+    assert response.status_code == 200
+    assert "HTTP 500" in str(response.context["adminform"].form.non_field_errors())
     assert not PaymentLink.objects.exists()
 
 
