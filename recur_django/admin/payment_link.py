@@ -74,6 +74,11 @@ class MetadataField(forms.JSONField):
         "not_object": _('Metadata must be a JSON object, like {"campaign": "spring"}.'),
     }
 
+    def prepare_value(self, value: Any) -> Any:
+        if value is None or value == {}:
+            return ""
+        return super().prepare_value(value)
+
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         if value in (None, ""):
@@ -87,7 +92,7 @@ class _PaymentLinkForm(forms.ModelForm):
     """Shared fields and the write-through to Recur after local validation."""
 
     success_url = forms.URLField(
-        label=_("success URL"),
+        label=_("Success URL"),
         required=False,
         max_length=2000,
         assume_scheme="https",
@@ -95,13 +100,13 @@ class _PaymentLinkForm(forms.ModelForm):
         help_text=_("Where Recur sends the buyer after paying. Leave empty for Recur's page."),
     )
     max_completions = forms.IntegerField(
-        label=_("max completions"),
+        label=_("Max completions"),
         required=False,
         validators=[MinValueValidator(1)],
         help_text=_("Stop accepting payments after this many. Empty means unlimited."),
     )
     metadata = MetadataField(
-        label=_("metadata"),
+        label=_("Metadata"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         help_text=_('A JSON object of your own keys, e.g. {"campaign": "spring"}.'),
@@ -141,7 +146,7 @@ class PaymentLinkAddForm(_PaymentLinkForm):
     """Create a link: the product comes from Recur's live product list."""
 
     product_id = forms.ChoiceField(
-        label=_("product"), help_text=_("Products as listed by Recur right now.")
+        label=_("Product"), help_text=_("Products as listed by Recur right now.")
     )
 
     #: Set per request by :meth:`PaymentLinkAdmin.get_form`.
@@ -241,17 +246,16 @@ class PaymentLinkAdmin(admin.ModelAdmin):
     form = PaymentLinkChangeForm
     add_form = PaymentLinkAddForm
     list_display = (
-        "recur_id",
+        "product_summary",
         "url_with_copy",
         "active",
-        "product_summary",
         "price",
         "view_count",
         "session_count",
         "completions",
         "created_at",
     )
-    list_display_links = ("recur_id",)
+    list_display_links = ("product_summary",)
     list_filter = (
         "active",
         "missing_from_recur",
@@ -319,13 +323,16 @@ class PaymentLinkAdmin(admin.ModelAdmin):
     def url_with_copy(self, obj: PaymentLink) -> str:
         if not obj.url:
             return "—"
+        shown = obj.url.split("://", 1)[-1]
         return format_html(
-            '<a href="{0}" target="_blank" rel="noopener noreferrer">{0}</a> '
+            '<span class="recur-url"><a href="{0}" target="_blank" rel="noopener noreferrer">'
+            "{3}</a> "
             '<button type="button" class="button recur-copy" data-copy="{0}" '
-            'data-copied-label="{2}" title="{1}">{1}</button>',
+            'data-copied-label="{2}" title="{1}">{1}</button></span>',
             obj.url,
             _("Copy"),
             _("Copied"),
+            shown,
         )
 
     @admin.display(description=_("product"), ordering="product_name")
@@ -346,7 +353,14 @@ class PaymentLinkAdmin(admin.ModelAdmin):
     # -- forms --------------------------------------------------------------------
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.add_fieldsets if obj is None else self.change_fieldsets
+        if obj is None:
+            return self.add_fieldsets
+        if obj.missing_from_recur:
+            return self.change_fieldsets
+        # Show the "missing from Recur" flag only when it is set.
+        (name, options), *rest = self.change_fieldsets
+        fields = tuple(f for f in options["fields"] if f != "missing_from_recur")
+        return ((name, {**options, "fields": fields}), *rest)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return () if obj is None else RECUR_SET_FIELDS

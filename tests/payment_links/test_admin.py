@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from recur_django import payment_links as service
 from recur_django.admin import product_choices
+from recur_django.client_factory import get_client
 from recur_django.models import PaymentLink
 from tests.payment_links.conftest import recur_down, seed_links
 
@@ -338,3 +340,16 @@ def test_delete_selected_is_replaced_by_deactivate(staff: Any, recur_emulator: A
     actions = dict(staff.get(LIST_URL).context["action_form"].fields["action"].choices)
     assert "delete_selected" not in actions
     assert {"activate_links", "deactivate_links", "sync_from_recur"} <= set(actions)
+
+
+def test_unchanged_save_makes_no_recur_call(staff: Any, recur_emulator: Any) -> None:
+    link = service.create_payment_link(product_id="prod_ebook")
+    assert 'name="metadata"' in staff.get(ADD_URL).content.decode()
+    assert ">null<" not in staff.get(change_url(link)).content.decode()
+    client = get_client()
+    with mock.patch.object(
+        client.payment_links, "update", wraps=client.payment_links.update
+    ) as spy:
+        response = staff.post(change_url(link), change_data(link))
+    assert response.status_code == 302
+    spy.assert_not_called()
