@@ -26,7 +26,6 @@ logger = logging.getLogger("recur_django.emulator")
 
 SNIPPET_CHARS = 500
 
-_session = requests.Session()
 _wake = threading.Event()
 _thread: threading.Thread | None = None
 _thread_lock = threading.Lock()
@@ -59,7 +58,8 @@ def send(delivery: WebhookDelivery) -> DeliveryAttempt:
     status_code: int | None = None
     snippet = error = ""
     try:
-        response = _session.post(
+        # A fresh connection per attempt: no keep-alive socket outlives the delivery.
+        response = requests.post(
             delivery.url,
             data=delivery.event.body.encode("utf-8"),
             headers=headers_for(delivery),
