@@ -11,6 +11,7 @@ class RecurDjangoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from recur_django import checks  # noqa: F401  registers system checks
-        from recur_django import client_factory  # noqa: F401  resets client on setting changes
-        from recur_django.webhooks import handlers  # noqa: F401  registers event handlers
+        # Imported for their side effects: system checks, client reset on setting
+        # changes, and the built-in webhook handlers.
+        from recur_django import checks, client_factory  # noqa: F401
+        from recur_django.webhooks import handlers  # noqa: F401

@@ -33,7 +33,9 @@ def check_recur_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
         hint = "It must start with 'sk_'."
         if str(secret).startswith("pk_"):
             hint = "That is a publishable key: put it in RECUR['PUBLISHABLE_KEY'] instead."
-        messages.append(Error("RECUR['SECRET_KEY'] is not a secret key.", hint=hint, id="recur.E002"))
+        messages.append(
+            Error("RECUR['SECRET_KEY'] is not a secret key.", hint=hint, id="recur.E002")
+        )
     elif str(secret).startswith("sk_live_") and settings.DEBUG:
         messages.append(
             Warning(
@@ -61,9 +63,7 @@ def check_recur_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
                 id="recur.W002",
             )
         )
-    elif not isinstance(webhook_secret, str | list | tuple) or not all(
-        isinstance(s, str) and s for s in ([webhook_secret] if isinstance(webhook_secret, str) else webhook_secret)
-    ):
+    elif not _is_secret_list(webhook_secret):
         messages.append(
             Error(
                 "RECUR['WEBHOOK_SECRET'] must be a string or a list of strings.",
@@ -85,8 +85,14 @@ def check_recur_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
         messages.append(
             Warning(
                 "RECUR['API_BASE'] is not HTTPS while DEBUG=False.",
-                hint="Use https://api.recur.tw in production; plain HTTP is for the local emulator.",
+                hint="Use https://api.recur.tw in production; HTTP is for the local emulator.",
                 id="recur.W003",
             )
         )
     return messages
+
+
+def _is_secret_list(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list | tuple) and all(isinstance(s, str) and s for s in value)

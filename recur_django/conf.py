@@ -75,7 +75,7 @@ class RecurSettings:
         return value
 
     @property
-    def WEBHOOK_SECRETS(self) -> list[str]:  # noqa: N802 - mirrors the setting name
+    def WEBHOOK_SECRETS(self) -> list[str]:
         """Every accepted webhook secret (rotation); raises when none is set."""
         value = self.WEBHOOK_SECRET
         secrets = [value] if isinstance(value, str) else list(value)

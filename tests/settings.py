@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = "tests-only-not-secret"
@@ -57,6 +58,7 @@ STATIC_URL = "/static/"
 LOGIN_URL = "/login/"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+DATABASES: dict[str, dict[str, Any]]
 if os.environ.get("RECUR_TEST_DB") == "postgres":
     DATABASES = {
         "default": {
@@ -86,7 +88,7 @@ RECUR = {
     "MAX_RETRY_WAIT": 0.05,
 }
 
-RECUR_EMULATOR = {
+RECUR_EMULATOR: dict[str, Any] = {
     "SECRET_KEYS": ["sk_test_tests"],
     "PUBLISHABLE_KEYS": ["pk_test_tests"],
     "WEBHOOK_SECRET": "whsec_test_secret",
@@ -104,14 +106,46 @@ SILENCED_SYSTEM_CHECKS = ["recur.W003", "recur_emulator.W001"]
 
 # Products the emulator serves in tests (whole TWD).
 RECUR_EMULATOR["PRODUCTS"] = [
-    {"id": "prod_pro_monthly", "slug": "pro-monthly", "name": "Pro (monthly)",
-     "type": "SUBSCRIPTION", "billing_period": "MONTHLY", "price": 299, "currency": "TWD"},
-    {"id": "prod_pro_yearly", "slug": "pro-yearly", "name": "Pro (yearly)",
-     "type": "SUBSCRIPTION", "billing_period": "YEARLY", "price": 2990, "currency": "TWD"},
-    {"id": "prod_ebook", "slug": "ebook", "name": "Django billing e-book",
-     "type": "ONE_TIME", "price": 590, "currency": "TWD"},
-    {"id": "prod_credits_100", "slug": "credits-100", "name": "100 credits",
-     "type": "CREDITS", "price": 100, "currency": "TWD"},
-    {"id": "prod_credits_1000", "slug": "credits-1000", "name": "1,000 credits",
-     "type": "CREDITS", "price": 1000, "currency": "TWD"},
+    {
+        "id": "prod_pro_monthly",
+        "slug": "pro-monthly",
+        "name": "Pro (monthly)",
+        "type": "SUBSCRIPTION",
+        "billing_period": "MONTHLY",
+        "price": 299,
+        "currency": "TWD",
+    },
+    {
+        "id": "prod_pro_yearly",
+        "slug": "pro-yearly",
+        "name": "Pro (yearly)",
+        "type": "SUBSCRIPTION",
+        "billing_period": "YEARLY",
+        "price": 2990,
+        "currency": "TWD",
+    },
+    {
+        "id": "prod_ebook",
+        "slug": "ebook",
+        "name": "Django billing e-book",
+        "type": "ONE_TIME",
+        "price": 590,
+        "currency": "TWD",
+    },
+    {
+        "id": "prod_credits_100",
+        "slug": "credits-100",
+        "name": "100 credits",
+        "type": "CREDITS",
+        "price": 100,
+        "currency": "TWD",
+    },
+    {
+        "id": "prod_credits_1000",
+        "slug": "credits-1000",
+        "name": "1,000 credits",
+        "type": "CREDITS",
+        "price": 1000,
+        "currency": "TWD",
+    },
 ]

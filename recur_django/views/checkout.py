@@ -10,4 +10,3 @@ class CheckoutView(View):
 class CheckoutReturnView(View):
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         return HttpResponse("Not implemented yet", status=501)
-

@@ -5,4 +5,3 @@ from django.views import View
 class PortalView(View):
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         return HttpResponse("Not implemented yet", status=501)
-
