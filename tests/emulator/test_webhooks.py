@@ -119,3 +119,31 @@ def test_project_webhook_endpoint_receives_signed_events(recur_emulator, api):
     verify_signature(body, headers, ["whsec_test_secret"])
     with pytest.raises(SignatureError):
         verify_signature(body, headers, ["whsec_other"])
+
+
+@pytest.mark.postgres_only
+def test_background_sender_delivers_after_commit_and_retries(
+    recur_emulator, api, capture, settings
+):
+    """The real daemon thread (PostgreSQL only: it needs its own connection)."""
+    import time
+
+    settings.RECUR_EMULATOR = {
+        **settings.RECUR_EMULATOR,
+        "WEBHOOK_DELIVERY": "background",
+        "WEBHOOK_RETRY_SCHEDULE": [0.2],
+    }
+    capture.statuses.append(500)
+    api.checkout("prod_ebook")
+    deadline = time.monotonic() + 10
+    while len(capture.requests) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(capture.requests) == 2
+    delivery = WebhookDelivery.objects.get()
+    for _ in range(50):
+        delivery.refresh_from_db()
+        if delivery.status == "SUCCEEDED":
+            break
+        time.sleep(0.05)
+    assert delivery.status == "SUCCEEDED"
+    assert [a.status_code for a in delivery.attempts.order_by("number")] == [500, 200]
