@@ -1,3 +1,3 @@
 """Django admin for recur_django; one module per model."""
 
-from recur_django.admin import subscription  # noqa: F401
+from recur_django.admin import payment_link, subscription  # noqa: F401
