@@ -1,0 +1,110 @@
+"""Signed subscription events posted to recur:webhook update the mirror."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from recur_django.entitlements import has_entitlement
+from recur_django.models import Customer, Subscription, WebhookEvent
+from recur_django.webhooks.signature import compute_signature
+from tests.subscriptions.factories import T0, iso, sub_data
+
+# Runs once the webhook view is merged (feat/checkout).
+pytest.importorskip("recur_django.webhooks.processing")
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "whsec_test_secret"
+
+
+def post_event(client: Client, event_id: str, event_type: str, data: dict, at) -> int:
+    body = json.dumps(
+        {"id": event_id, "type": event_type, "timestamp": iso(at), "data": data}
+    ).encode()
+    response = client.post(
+        reverse("recur:webhook"),
+        data=body,
+        content_type="application/json",
+        HTTP_X_RECUR_SIGNATURE=compute_signature(body, SECRET),
+        HTTP_X_RECUR_EVENT_ID=event_id,
+        HTTP_X_RECUR_EVENT_TYPE=event_type,
+        HTTP_X_RECUR_TIMESTAMP=str(int(at.timestamp() * 1000)),
+    )
+    return response.status_code
+
+
+def lifecycle(user_pk: int) -> list[tuple[str, str, dict, object]]:
+    ext = {"external_customer_id": str(user_pk), "customer_email": "wendy@example.com"}
+    renewed = T0 + timedelta(days=30)
+    return [
+        ("evt_1", "subscription.created", sub_data(status="PENDING", **ext), T0),
+        ("evt_2", "subscription.activated", sub_data(**ext), T0 + timedelta(seconds=2)),
+        (
+            "evt_3",
+            "invoice.payment_failed",
+            {"id": "inv_1", "subscription_id": "sub_1", "customer_id": "cus_1"},
+            renewed,
+        ),
+        (
+            "evt_4",
+            "subscription.renewed",
+            sub_data(start=renewed, **ext),
+            renewed + timedelta(days=1),
+        ),
+        (
+            "evt_5",
+            "subscription.cancelled",
+            sub_data(start=renewed, cancel_at_period_end=True, **ext),
+            renewed + timedelta(days=2),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_signed_lifecycle_events_build_the_mirror(shuffled):
+    user = get_user_model().objects.create_user("wendy", "wendy@example.com", "pw")
+    events = lifecycle(user.pk)
+    if shuffled:
+        random.Random(3).shuffle(events)
+        events += events[:2]  # and some redeliveries
+    client = Client()
+    for event_id, event_type, data, at in events:
+        assert post_event(client, event_id, event_type, data, at) == 200
+    sub = Subscription.objects.get()
+    assert sub.status == "ACTIVE"
+    assert sub.cancel_at_period_end is True
+    assert sub.current_period_end == T0 + timedelta(days=60)
+    assert sub.last_event_id == "evt_5"
+    assert Customer.objects.get().user == user
+    assert WebhookEvent.objects.count() == 5
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_entitlement_follows_webhooks():
+    user = get_user_model().objects.create_user("wendy", "wendy@example.com", "pw")
+    client = Client()
+    data = sub_data(
+        start=T0,
+        days=36500,  # a period far in the future
+        external_customer_id=str(user.pk),
+    )
+    assert post_event(client, "evt_a", "subscription.activated", data, T0) == 200
+    assert has_entitlement(user, "pro-monthly")
+    expired = dict(data, status="EXPIRED")
+    assert post_event(client, "evt_b", "subscription.expired", expired, T0 + timedelta(1)) == 200
+    assert not has_entitlement(user, "pro-monthly")
+
+
+def test_subscription_event_without_id_is_stored_as_failed_and_acknowledged():
+    client = Client()
+    assert post_event(client, "evt_x", "subscription.activated", {"status": "ACTIVE"}, T0) == 200
+    event = WebhookEvent.objects.get(event_id="evt_x")
+    assert event.status == "failed"
+    assert not Subscription.objects.exists()
