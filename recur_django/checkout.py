@@ -341,6 +341,25 @@ def _map_customer(txn: Transaction, data: CheckoutData) -> None:
     )
 
 
+def _complete(txn: Transaction, data: CheckoutData) -> None:
+    txn.status = Transaction.Status.COMPLETED
+    txn.completed_at = timezone.now()
+    txn.failure_reason = ""
+    fields = ["status", "completed_at", "failure_reason", "updated_at"]
+    for name, value in (("order_id", data.order_id), ("subscription_id", data.subscription_id)):
+        if value and getattr(txn, name) != value:
+            setattr(txn, name, value)
+            fields.append(name)
+    if not txn.checkout_session_id and data.session_id:
+        txn.checkout_session_id = data.session_id
+        fields.append("checkout_session_id")
+    if not txn.product_id and data.product_id:
+        txn.product_id = data.product_id
+        fields.append("product_id")
+    txn.save(update_fields=fields)
+    _map_customer(txn, data)
+
+
 def fulfil(
     transaction_or_id: Transaction | str | int | None = None,
     *,
@@ -362,41 +381,32 @@ def fulfil(
     ``source`` ("webhook", "return_page", …) is passed to the signal.
     """
     data = _as_data(session_data)
+    # Refusals are raised after the block: the reads succeeded, so the caller's
+    # transaction must not be marked for rollback.
+    refusal: Exception | None = None
     with db_transaction.atomic(savepoint=False):
-        txn = _lock(transaction_or_id, data)
-        _check_belongs(txn, data)
-        if txn.status == Transaction.Status.COMPLETED:
-            return FulfilmentResult(txn, changed=False)
-        if txn.status not in FULFILLABLE:
-            raise FulfilmentRejected(f"transaction {txn.public_id} is {txn.status}.")
-        _check_expected(txn, data)
-
-        txn.status = Transaction.Status.COMPLETED
-        txn.completed_at = timezone.now()
-        txn.failure_reason = ""
-        fields = ["status", "completed_at", "failure_reason", "updated_at"]
-        for name, value in (
-            ("order_id", data.order_id),
-            ("subscription_id", data.subscription_id),
-        ):
-            if value and getattr(txn, name) != value:
-                setattr(txn, name, value)
-                fields.append(name)
-        if not txn.checkout_session_id and data.session_id:
-            txn.checkout_session_id = data.session_id
-            fields.append("checkout_session_id")
-        if not txn.product_id and data.product_id:
-            txn.product_id = data.product_id
-            fields.append("product_id")
-        txn.save(update_fields=fields)
-        _map_customer(txn, data)
-        send_after_commit(
-            signals.transaction_completed,
-            sender=Transaction,
-            transaction=txn,
-            event=event,
-            source=source,
-        )
+        try:
+            txn = _lock(transaction_or_id, data)
+            _check_belongs(txn, data)
+            if txn.status != Transaction.Status.COMPLETED:
+                if txn.status not in FULFILLABLE:
+                    raise FulfilmentRejected(f"transaction {txn.public_id} is {txn.status}.")
+                _check_expected(txn, data)
+        except (FulfilmentRejected, Transaction.DoesNotExist) as exc:
+            refusal = exc
+        else:
+            if txn.status == Transaction.Status.COMPLETED:
+                return FulfilmentResult(txn, changed=False)
+            _complete(txn, data)
+            send_after_commit(
+                signals.transaction_completed,
+                sender=Transaction,
+                transaction=txn,
+                event=event,
+                source=source,
+            )
+    if refusal is not None:
+        raise refusal
     logger.info("Transaction %s completed (%s)", txn.public_id, source)
     return FulfilmentResult(txn, changed=True)
 
@@ -423,26 +433,33 @@ def mark_failed(
     """
     data = _as_data(session_data)
     status = _FAILED_STATUS.get(outcome, Transaction.Status.FAILED)
+    refusal: Exception | None = None
     with db_transaction.atomic(savepoint=False):
-        txn = _lock(transaction_or_id, data)
-        _check_belongs(txn, data)
-        if txn.status != Transaction.Status.PENDING:
-            return FulfilmentResult(txn, changed=False)
-        txn.status = status
-        txn.failure_reason = reason[:2000]
-        fields = ["status", "failure_reason", "updated_at"]
-        if data.order_id and not txn.order_id:
-            txn.order_id = data.order_id
-            fields.append("order_id")
-        txn.save(update_fields=fields)
-        send_after_commit(
-            signals.transaction_failed,
-            sender=Transaction,
-            transaction=txn,
-            reason=txn.failure_reason,
-            event=event,
-            source=source,
-        )
+        try:
+            txn = _lock(transaction_or_id, data)
+            _check_belongs(txn, data)
+        except (FulfilmentRejected, Transaction.DoesNotExist) as exc:
+            refusal = exc
+        else:
+            if txn.status != Transaction.Status.PENDING:
+                return FulfilmentResult(txn, changed=False)
+            txn.status = status
+            txn.failure_reason = reason[:2000]
+            fields = ["status", "failure_reason", "updated_at"]
+            if data.order_id and not txn.order_id:
+                txn.order_id = data.order_id
+                fields.append("order_id")
+            txn.save(update_fields=fields)
+            send_after_commit(
+                signals.transaction_failed,
+                sender=Transaction,
+                transaction=txn,
+                reason=txn.failure_reason,
+                event=event,
+                source=source,
+            )
+    if refusal is not None:
+        raise refusal
     logger.info("Transaction %s %s (%s)", txn.public_id, status, source)
     return FulfilmentResult(txn, changed=True)
 
