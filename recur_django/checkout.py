@@ -170,6 +170,8 @@ def start_checkout(
         params["product_slug"] = txn.product_slug
     if mode:
         params["mode"] = chosen_mode
+    # One session per transaction even if the client retries the POST.
+    params["idempotency_key"] = f"checkout-{txn.public_id}"
 
     try:
         session = get_client().checkout_sessions.create(**params)
@@ -186,8 +188,8 @@ def start_checkout(
         )
         raise
 
-    txn.checkout_session_id = session.id
-    txn.checkout_url = session.url
+    txn.checkout_session_id = str(session.id)
+    txn.checkout_url = str(session.url)
     ttl = timedelta(seconds=int(recur_settings.CHECKOUT_SESSION_TTL))
     txn.expires_at = getattr(session, "expires_at", None) or timezone.now() + ttl
     fields = ["checkout_session_id", "checkout_url", "expires_at", "updated_at"]
