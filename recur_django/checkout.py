@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db import connection
 from django.db import transaction as db_transaction
+from django.db.models import Exists, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +28,8 @@ from recur_django import signals
 from recur_django.client.errors import APIError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
-from recur_django.customers import external_id_for, upsert_customer
-from recur_django.models import Transaction, WebhookEvent
+from recur_django.customers import external_id_for
+from recur_django.models import Customer, Transaction, WebhookEvent
 from recur_django.notify import send_after_commit
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.products import ProductInfo, get_product
@@ -246,6 +247,12 @@ def _lock(ref: Transaction | str | int | None, data: CheckoutData) -> Transactio
         qs = qs.select_for_update(of=("self",))
     else:
         qs = qs.select_for_update()
+    if data.customer_id:
+        # What _map_customer needs about the payer's Customer row, in the same query.
+        payer = Customer.objects.filter(recur_id=data.customer_id)
+        qs = qs.annotate(
+            payer_exists=Exists(payer), payer_user_id=Subquery(payer.values("user_id")[:1])
+        )
     if isinstance(ref, Transaction):
         return qs.get(pk=ref.pk)
     if isinstance(ref, int):
@@ -322,6 +329,11 @@ def _check_expected(txn: Transaction, data: CheckoutData) -> None:
 
 
 def _map_customer(txn: Transaction, data: CheckoutData) -> None:
+    """Link the user to the paying Recur customer, never moving an existing mapping.
+
+    Uses what :func:`_lock` fetched, so a returning customer costs no query and a new one
+    a single INSERT (or UPDATE when an unlinked row for the customer already exists).
+    """
     user = txn.user
     if not data.customer_id or user is None:
         return
@@ -329,18 +341,32 @@ def _map_customer(txn: Transaction, data: CheckoutData) -> None:
         existing = user.recur_customer
     except ObjectDoesNotExist:
         existing = None
-    if existing is not None and existing.recur_id == data.customer_id:
-        if data.customer_email and existing.email != data.customer_email:
+    if existing is not None:
+        if existing.recur_id == data.customer_id and (
+            data.customer_email and existing.email != data.customer_email
+        ):
             existing.email = data.customer_email
             existing.save(update_fields=["email", "updated_at"])
-        return
-    upsert_customer(
-        data.customer_id,
-        user=user,
-        email=data.customer_email,
-        external_id=data.external_customer_id or external_id_for(user),
-        name=data.customer_name,
-    )
+        return  # a user linked to another Recur customer keeps that link
+    external_id = data.external_customer_id or external_id_for(user)
+    if not getattr(txn, "payer_exists", False):
+        # ignore_conflicts: a concurrent first payment of the same customer is harmless.
+        Customer.objects.bulk_create(
+            [
+                Customer(
+                    user=user,
+                    recur_id=data.customer_id,
+                    email=data.customer_email,
+                    name=data.customer_name,
+                    external_id=external_id,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    elif getattr(txn, "payer_user_id", None) is None:
+        Customer.objects.filter(recur_id=data.customer_id, user__isnull=True).update(
+            user=user, external_id=external_id, updated_at=timezone.now()
+        )
 
 
 def _complete(txn: Transaction, data: CheckoutData) -> None:

@@ -1,9 +1,15 @@
 """Store and apply webhook events: used by the webhook view, ``recur_replay`` and the admin.
 
 One delivery is one database transaction: the :class:`~recur_django.models.WebhookEvent`
-row is inserted first (its unique ``event_id`` is the dedupe key), then the handler runs
-inside a savepoint. When the handler raises, only the savepoint is rolled back: the event
-row survives, marked failed with the traceback, and the sender is told to retry.
+row is inserted first (its unique ``event_id`` is the dedupe key, and the insert makes a
+concurrent delivery of the same id wait for this one), then the handler applies it. The
+happy path is BEGIN, INSERT, the handler's statements, COMMIT — no savepoint round trips.
+
+When the handler raises, the whole transaction is rolled back, so none of its business
+changes survive, and the event is then recorded as failed (with the error and, for
+unexpected errors, the traceback) in a second short transaction: the row always survives.
+An unexpected error answers 500 so Recur retries; a redelivery of an event that failed
+that way is applied again, while processed, ignored and rejected events are duplicates.
 """
 
 from __future__ import annotations
@@ -126,6 +132,14 @@ def recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+class _HandlerFailed(Exception):
+    """Carries a handler's failure out of the atomic block so it rolls back."""
+
+    def __init__(self, error: str, trace: str, retry: bool) -> None:
+        super().__init__(error)
+        self.error, self.trace, self.retry = error, trace, retry
+
+
 def receive(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) -> Outcome:
     """Store a verified delivery and apply it once.
 
@@ -134,37 +148,54 @@ def receive(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
     """
     event_id, event_type = envelope["id"], envelope["type"]
     handler = get_handler(event_type)
-    now = timezone.now()
+    event = WebhookEvent(
+        event_id=event_id,
+        type=event_type,
+        body=body,
+        headers=recorded_headers(headers),
+        payload=dict(envelope),
+        status=WebhookEvent.Status.PROCESSED if handler else WebhookEvent.Status.IGNORED,
+        attempts=1,
+        processed_at=timezone.now(),
+    )
     stored = False
     try:
         with transaction.atomic():
-            event = WebhookEvent.objects.create(
-                event_id=event_id,
-                type=event_type,
-                body=body,
-                headers=recorded_headers(headers),
-                payload=dict(envelope),
-                status=WebhookEvent.Status.PROCESSED if handler else WebhookEvent.Status.IGNORED,
-                attempts=1,
-                processed_at=now,
-            )
+            event.save(force_insert=True)
             stored = True
+            _run(event, envelope, handler)
+            if event.status != WebhookEvent.Status.PROCESSED and handler is not None:
+                event.save(update_fields=["status", "error"])
             send_after_commit(signals.webhook_received, sender=WebhookEvent, event=event)
-            return _apply(event, envelope, handler, fresh=True)
     except IntegrityError:
         if stored:
             raise
-    return _redeliver(event_id, envelope, handler)
+        return _redeliver(event_id, envelope, handler)
+    except _HandlerFailed as failure:
+        return _record_failure(event, failure, fresh=True)
+    _log_outcome(event)
+    return Outcome(str(event.status), event)
 
 
 def _redeliver(event_id: str, envelope: Mapping[str, Any], handler: Handler | None) -> Outcome:
-    with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().get(event_id=event_id)
-        if not event.retryable:
-            logger.info("Webhook %s (%s) is a duplicate; not applied again.", event_id, event.type)
-            return Outcome("duplicate", event)
-        event.attempts += 1
-        return _apply(event, envelope, handler, fresh=False)
+    # Most redeliveries are plain duplicates: answer those from one unlocked read.
+    known = WebhookEvent.objects.filter(event_id=event_id).first()
+    if known is not None and not known.retryable:
+        logger.info("Webhook %s (%s) is a duplicate; not applied again.", event_id, known.type)
+        return Outcome("duplicate", known)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.select_for_update().get(event_id=event_id)
+            if not event.retryable:
+                logger.info(
+                    "Webhook %s (%s) is a duplicate; not applied again.", event_id, event.type
+                )
+                return Outcome("duplicate", event)
+            _reapply(event, envelope, handler)
+    except _HandlerFailed as failure:
+        return _record_failure(event, failure, fresh=False)
+    _log_outcome(event)
+    return Outcome(str(event.status), event)
 
 
 def replay(event: WebhookEvent | str) -> Outcome:
@@ -175,55 +206,90 @@ def replay(event: WebhookEvent | str) -> Outcome:
     and ``WebhookEvent.DoesNotExist`` for an unknown id.
     """
     event_id = event.event_id if isinstance(event, WebhookEvent) else event
-    with transaction.atomic():
-        stored = WebhookEvent.objects.select_for_update().get(event_id=event_id)
-        body = bytes(stored.body)
-        verify_signature(body, stored.headers or {}, recur_settings.WEBHOOK_SECRETS)
-        envelope = parse_envelope(body)
-        stored.attempts += 1
-        outcome = _apply(stored, envelope, get_handler(stored.type), fresh=False)
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.select_for_update().get(event_id=event_id)
+            body = bytes(stored.body)
+            verify_signature(body, stored.headers or {}, recur_settings.WEBHOOK_SECRETS)
+            envelope = parse_envelope(body)
+            _reapply(stored, envelope, get_handler(stored.type))
+    except _HandlerFailed as failure:
+        outcome = _record_failure(stored, failure, fresh=False)
+    else:
+        outcome = Outcome(str(stored.status), stored)
     logger.info("Webhook %s replayed: %s", event_id, outcome.status)
     return outcome
 
 
-def _apply(
-    event: WebhookEvent, envelope: Mapping[str, Any], handler: Handler | None, *, fresh: bool
-) -> Outcome:
-    """Run ``handler`` in a savepoint and record the result on ``event``.
+def _reapply(event: WebhookEvent, envelope: Mapping[str, Any], handler: Handler | None) -> None:
+    """Apply a stored event again and save its new state (inside the caller's atomic)."""
+    event.attempts += 1
+    event.status = WebhookEvent.Status.PROCESSED if handler else WebhookEvent.Status.IGNORED
+    event.error = ""
+    event.traceback = ""
+    event.processed_at = timezone.now()
+    _run(event, envelope, handler)
+    event.save(update_fields=["status", "error", "traceback", "attempts", "processed_at"])
 
-    A fresh event was inserted already marked processed/ignored, so the happy path needs no
-    second write; failures and replays update the row.
-    """
-    expected_status = event.status
-    if not fresh:
-        event.status = WebhookEvent.Status.PROCESSED if handler else WebhookEvent.Status.IGNORED
-        event.error = ""
-        event.traceback = ""
-        event.processed_at = timezone.now()
-    retry = False
-    if handler is not None:
-        data = envelope.get("data") or {}
-        try:
+
+def _run(event: WebhookEvent, envelope: Mapping[str, Any], handler: Handler | None) -> None:
+    """Call ``handler``; turn any exception into :class:`_HandlerFailed` (rolls back)."""
+    if handler is None:
+        return
+    data = envelope.get("data") or {}
+    try:
+        handler(event, data)
+    except EventRejected as exc:
+        raise _HandlerFailed(str(exc)[:5000] or type(exc).__name__, "", retry=False) from exc
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:5000]
+        raise _HandlerFailed(error, traceback.format_exc(), retry=True) from exc
+
+
+def _insert_once(event: WebhookEvent) -> bool:
+    """INSERT ``event``; False when its event_id exists. One statement in autocommit mode."""
+    try:
+        if transaction.get_autocommit():
+            event.save(force_insert=True)
+        else:
             with transaction.atomic():
-                handler(event, data)
-        except EventRejected as exc:
-            event.status = WebhookEvent.Status.FAILED
-            event.error = str(exc)[:5000] or type(exc).__name__
-            event.traceback = ""
-            logger.warning("Webhook %s (%s) rejected: %s", event.event_id, event.type, exc)
-        except Exception as exc:
-            event.status = WebhookEvent.Status.FAILED
-            event.error = f"{type(exc).__name__}: {exc}"[:5000]
-            event.traceback = traceback.format_exc()
-            retry = True
-            logger.error(
-                "Webhook %s (%s) failed with %s; changes rolled back, the sender will retry.",
-                event.event_id,
-                event.type,
-                type(exc).__name__,
-            )
-    if not fresh or event.status != expected_status or event.error:
-        event.save(update_fields=["status", "error", "traceback", "attempts", "processed_at"])
-    if not retry and event.status != WebhookEvent.Status.FAILED:
-        logger.info("Webhook %s (%s) %s.", event.event_id, event.type, event.status)
-    return Outcome(str(event.status), event, retry=retry)
+                event.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _record_failure(event: WebhookEvent, failure: _HandlerFailed, *, fresh: bool) -> Outcome:
+    """Record a failed attempt after its transaction was rolled back."""
+    if fresh:
+        event.pk = None
+        event.status = WebhookEvent.Status.FAILED
+        event.error, event.traceback = failure.error, failure.trace
+        if not _insert_once(event):
+            # A concurrent delivery of the same id stored it meanwhile; it owns the outcome.
+            existing = WebhookEvent.objects.get(event_id=event.event_id)
+            return Outcome("duplicate", existing, retry=failure.retry)
+        send_after_commit(signals.webhook_received, sender=WebhookEvent, event=event)
+        target = event
+    else:
+        with transaction.atomic():
+            target = WebhookEvent.objects.select_for_update().get(event_id=event.event_id)
+            target.attempts += 1
+            target.status = WebhookEvent.Status.FAILED
+            target.error, target.traceback = failure.error, failure.trace
+            target.processed_at = timezone.now()
+            target.save(update_fields=["status", "error", "traceback", "attempts", "processed_at"])
+    if failure.retry:
+        logger.error(
+            "Webhook %s (%s) failed with %s; changes rolled back, the sender will retry.",
+            target.event_id,
+            target.type,
+            failure.error.split(":", 1)[0],
+        )
+    else:
+        logger.warning("Webhook %s (%s) rejected: %s", target.event_id, target.type, failure.error)
+    return Outcome(str(target.status), target, retry=failure.retry)
+
+
+def _log_outcome(event: WebhookEvent) -> None:
+    logger.info("Webhook %s (%s) %s.", event.event_id, event.type, event.status)

@@ -337,3 +337,22 @@ def test_existing_customer_of_user_is_kept(user, deliver):
     assert customer.user == user
     assert customer.email == "alice@example.com"
     assert Customer.objects.count() == 1
+
+
+def test_unlinked_customer_row_gets_linked(user, deliver):
+    Customer.objects.create(recur_id="cus_orphan", email="alice@example.com")
+    txn = make_transaction(user)
+    deliver(envelope("checkout.completed", completed_data(txn, customer_id="cus_orphan")))
+    customer = Customer.objects.get(recur_id="cus_orphan")
+    assert customer.user == user
+    assert customer.external_id == str(user.pk)
+
+
+def test_customer_of_another_user_is_never_moved(user, other_user, deliver):
+    Customer.objects.create(recur_id="cus_bob", user=other_user)
+    txn = make_transaction(user)
+    deliver(envelope("checkout.completed", completed_data(txn, customer_id="cus_bob")))
+    assert Customer.objects.get(recur_id="cus_bob").user == other_user
+    assert not Customer.objects.filter(user=user).exists()
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED
