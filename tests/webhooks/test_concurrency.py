@@ -50,9 +50,10 @@ def run_together(target, n=THREADS):
 def test_same_event_from_8_threads_fulfils_once(user):
     txn = make_transaction(user)
     event = envelope("checkout.completed", completed_data(txn))
-    with SignalRecorder(signals.transaction_completed) as completed, SignalRecorder(
-        signals.webhook_received
-    ) as received:
+    with (
+        SignalRecorder(signals.transaction_completed) as completed,
+        SignalRecorder(signals.webhook_received) as received,
+    ):
         responses = run_together(lambda i: post_event(Client(), event))
     assert [r.status_code for r in responses] == [200] * THREADS
     statuses = sorted(r.json()["status"] for r in responses)
