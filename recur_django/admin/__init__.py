@@ -1,3 +1,3 @@
 """Django admin for recur_django; one module per model."""
 
-from recur_django.admin import customer, transaction, webhook_event  # noqa: F401
+from recur_django.admin import customer, payment_link, transaction, webhook_event  # noqa: F401
