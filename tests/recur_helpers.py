@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
-from types import SimpleNamespace
 from typing import Any
 
 from django.test import Client
@@ -123,97 +122,6 @@ class SignalRecorder:
 
     def __exit__(self, *exc: Any) -> None:
         self.signal.disconnect(self)
-
-
-class FakeClient:
-    """A stand-in RecurClient for service-level tests (the emulator serves HTTP tests)."""
-
-    def __init__(self, products: list[dict[str, Any]] | None = None) -> None:
-        self.created: list[dict[str, Any]] = []
-        self.sessions: dict[str, SimpleNamespace] = {}
-        self.create_error: Exception | None = None
-        self.retrieve_error: Exception | None = None
-        self._products = products or []
-        self.checkout_sessions = SimpleNamespace(create=self._create, retrieve=self._retrieve)
-        self.products = SimpleNamespace(list=self._list_products)
-        self.product_calls = 0
-
-    def _list_products(self, **kwargs: Any) -> list[SimpleNamespace]:
-        self.product_calls += 1
-        return [SimpleNamespace(**{"trial_days": 0, **p}) for p in self._products]
-
-    def _create(self, **params: Any) -> SimpleNamespace:
-        self.created.append(params)
-        if self.create_error is not None:
-            raise self.create_error
-        sid = f"cs_{secrets.token_hex(6)}"
-        session = SimpleNamespace(
-            id=sid,
-            url=f"https://checkout.example/{sid}",
-            status="OPEN",
-            mode=params.get("mode"),
-            expires_at=None,
-            product_id=params.get("product_id"),
-            customer_id=None,
-            customer_email=params.get("customer_email"),
-            amount=None,
-            currency="TWD",
-            metadata=params.get("metadata"),
-            order_id=None,
-            subscription_id=None,
-            raw={},
-        )
-        self.sessions[sid] = session
-        return session
-
-    def _retrieve(self, sid: str) -> SimpleNamespace:
-        if self.retrieve_error is not None:
-            raise self.retrieve_error
-        return self.sessions[sid]
-
-    def complete(self, sid: str, **fields: Any) -> None:
-        session = self.sessions[sid]
-        session.status = "COMPLETE"
-        session.customer_id = fields.pop("customer_id", "cus_fake")
-        session.order_id = fields.pop("order_id", "ord_fake")
-        for key, value in fields.items():
-            setattr(session, key, value)
-
-
-PRODUCTS = [
-    {
-        "id": "prod_pro_monthly",
-        "slug": "pro-monthly",
-        "name": "Pro (monthly)",
-        "type": "SUBSCRIPTION",
-        "price": 299,
-        "currency": "TWD",
-    },
-    {
-        "id": "prod_ebook",
-        "slug": "ebook",
-        "name": "Django billing e-book",
-        "type": "ONE_TIME",
-        "price": 590,
-        "currency": "TWD",
-    },
-    {
-        "id": "prod_credits_100",
-        "slug": "credits-100",
-        "name": "100 credits",
-        "type": "CREDITS",
-        "price": 100,
-        "currency": "TWD",
-    },
-    {
-        "id": "prod_credits_1000",
-        "slug": "credits-1000",
-        "name": "1,000 credits",
-        "type": "CREDITS",
-        "price": 1000,
-        "currency": "TWD",
-    },
-]
 
 
 def webhook_url() -> str:

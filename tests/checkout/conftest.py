@@ -14,7 +14,9 @@ def _clear_cache():
 
 @pytest.fixture
 def user(db):
-    return get_user_model().objects.create_user("alice", "alice@example.com", "pw")
+    return get_user_model().objects.create_user(
+        "alice", "alice@example.com", "pw", first_name="Alice", last_name="Lin"
+    )
 
 
 @pytest.fixture
@@ -23,12 +25,8 @@ def other_user(db):
 
 
 @pytest.fixture
-def fake_client(monkeypatch):
-    """A stand-in client for the service layer (HTTP behaviour is tested on the emulator)."""
-    from recur_django import checkout, client_factory
-    from tests.recur_helpers import PRODUCTS, FakeClient
+def emulated_session(recur_emulator):
+    """The emulator's stored checkout session by id."""
+    from recur_django.emulator.models import CheckoutSession
 
-    fake = FakeClient(PRODUCTS)
-    monkeypatch.setattr(checkout, "get_client", lambda: fake)
-    monkeypatch.setattr(client_factory, "get_client", lambda: fake)
-    return fake
+    return lambda session_id: CheckoutSession.objects.get(id=session_id)
