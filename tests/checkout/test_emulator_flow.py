@@ -157,3 +157,30 @@ def test_checkout_view_json_on_emulator(recur_emulator, shopper):
     body = response.json()
     assert body["url"].startswith(recur_emulator.base_url)
     assert Transaction.objects.get(public_id=body["transaction_id"]).amount == 590
+
+
+def test_badly_signed_delivery_is_refused_and_not_stored(recur_emulator, shopper):
+    from recur_django.emulator.models import DeliveryAttempt
+
+    txn = start(shopper, "prod_ebook")
+    # The next two emitted events: customer.created, order.paid.
+    recur_emulator.fault("bad_signature", count=2)
+    recur_emulator.pay(txn.checkout_session_id)
+    recur_emulator.deliver()
+    refused = DeliveryAttempt.objects.filter(status_code=400)
+    assert refused.exists()
+    assert {a.delivery.event.type for a in refused} == {"customer.created", "order.paid"}
+    assert not WebhookEvent.objects.filter(type="order.paid").exists()
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED  # checkout.completed was signed fine
+
+
+def test_out_of_order_deliveries(recur_emulator, shopper):
+    txn = start(shopper, "pro-monthly")
+    recur_emulator.fault("out_of_order", count=10)
+    recur_emulator.pay(txn.checkout_session_id)
+    with SignalRecorder(signals.transaction_completed) as completed:
+        recur_emulator.deliver()
+    assert len(completed.calls) == 1
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED
