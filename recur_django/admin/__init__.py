@@ -1,3 +1,9 @@
 """Django admin for recur_django; one module per model."""
 
-from recur_django.admin import payment_link, subscription  # noqa: F401
+from recur_django.admin import (  # noqa: F401
+    customer,
+    payment_link,
+    subscription,
+    transaction,
+    webhook_event,
+)

@@ -38,7 +38,7 @@ class Transaction(models.Model):
         related_name="recur_transactions",
         verbose_name=_("user"),
     )
-    product_id = models.CharField(_("product id"), max_length=128)
+    product_id = models.CharField(_("product id"), max_length=128, blank=True)
     product_slug = models.CharField(_("product slug"), max_length=128, blank=True)
     product_name = models.CharField(_("product name"), max_length=255, blank=True)
     mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, blank=True)
@@ -54,7 +54,9 @@ class Transaction(models.Model):
     checkout_url = models.URLField(_("checkout URL"), max_length=2000, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     order_id = models.CharField(_("order id"), max_length=128, blank=True, db_index=True)
-    subscription_id = models.CharField(_("subscription id"), max_length=128, blank=True)
+    subscription_id = models.CharField(
+        _("subscription id"), max_length=128, blank=True, db_index=True
+    )
     failure_reason = models.TextField(_("failure reason"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -71,3 +73,8 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the transaction reached an end state (anything but pending)."""
+        return self.status != self.Status.PENDING

@@ -34,6 +34,12 @@ class WebhookEvent(models.Model):
         indexes = [
             models.Index(fields=["status", "-received_at"], name="recur_evt_status_received"),
         ]
+        permissions = [("replay_webhookevent", _("Can replay webhook events"))]
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+    @property
+    def retryable(self) -> bool:
+        """A failure from an unexpected error (not a permanent rejection): Recur may retry it."""
+        return self.status == self.Status.FAILED and bool(self.traceback)

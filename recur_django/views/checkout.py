@@ -1,12 +1,171 @@
-from django.http import HttpRequest, HttpResponse
+"""Checkout views: start a checkout (``recur:checkout``) and the return page
+(``recur:checkout-return``). Both answer HTML or JSON; the work is in
+:mod:`recur_django.checkout`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from recur_django.checkout import confirm_return, start_checkout
+from recur_django.client.errors import (
+    APIConnectionError,
+    APIError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitError,
+    RecurError,
+)
 
+logger = logging.getLogger("recur_django.checkout")
+
+UNAVAILABLE = _("The payment service is unavailable right now. Please try again in a moment.")
+REJECTED = _("This product cannot be purchased right now.")
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Whether the caller sent or asked for JSON."""
+    content_type = request.content_type or ""
+    accept = request.headers.get("Accept", "")
+    return content_type == "application/json" or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def _error(
+    request: HttpRequest, status: int, code: str, message: Any, *, as_json: bool
+) -> HttpResponse:
+    if as_json:
+        return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status)
+    return render(
+        request,
+        "recur_django/checkout_error.html",
+        {"code": code, "message": message},
+        status=status,
+    )
+
+
+def _login_redirect(request: HttpRequest) -> HttpResponse:
+    referer = request.headers.get("Referer", "")
+    safe = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect_to_login(referer if safe and referer else request.get_full_path())
+
+
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class CheckoutView(View):
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        return HttpResponse("Not implemented yet", status=501)
+    """POST ``product`` (id or slug) and optional ``mode``: 303 to Recur's hosted page, or
+    ``{"url", "transaction_id"}`` for JSON requests. Login required; CSRF protected.
+
+    Not wrapped in ``ATOMIC_REQUESTS``: the pending transaction must be committed before
+    Recur is called, so its webhook always finds it.
+    """
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        as_json = wants_json(request)
+        if not request.user.is_authenticated:
+            if as_json:
+                return _error(
+                    request, 401, "not_authenticated", _("Please log in first."), as_json=True
+                )
+            return _login_redirect(request)
+
+        fields: Any = request.POST
+        if request.content_type == "application/json":
+            try:
+                fields = json.loads(request.body or b"{}")
+            except ValueError:
+                fields = None
+            if not isinstance(fields, dict):
+                return _error(
+                    request,
+                    400,
+                    "invalid_request",
+                    _("The body is not a JSON object."),
+                    as_json=True,
+                )
+        product = fields.get("product") or fields.get("product_id") or ""
+        mode = fields.get("mode") or None
+        if not isinstance(product, str) or not product.strip() or len(product) > 128:
+            return _error(
+                request, 400, "invalid_request", _("Choose a product to buy."), as_json=as_json
+            )
+        if mode is not None and not isinstance(mode, str):
+            return _error(request, 400, "invalid_request", _("Unknown mode."), as_json=as_json)
+
+        try:
+            txn = start_checkout(request.user, product.strip(), mode=mode, request=request)
+        except ValueError as exc:
+            logger.info("Checkout refused: %s", exc)
+            return _error(request, 400, "invalid_request", _("Unknown mode."), as_json=as_json)
+        except (InvalidRequestError, NotFoundError) as exc:
+            logger.warning("Recur refused a checkout: %s", type(exc).__name__)
+            return _error(request, 400, "checkout_rejected", REJECTED, as_json=as_json)
+        except (APIConnectionError, APIError, RateLimitError, RecurError) as exc:
+            logger.error("Checkout could not reach Recur: %s", type(exc).__name__)
+            return _error(request, 502, "service_unavailable", UNAVAILABLE, as_json=as_json)
+
+        if as_json:
+            return JsonResponse({"url": txn.checkout_url, "transaction_id": txn.public_id})
+        response = HttpResponse(status=303)
+        response["Location"] = txn.checkout_url
+        return response
 
 
 class CheckoutReturnView(View):
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        return HttpResponse("Not implemented yet", status=501)
+    """Where Recur sends the buyer back (``?session_id=cs_…``).
+
+    Shows success, "payment processing" or failed. When Recur says the session is complete
+    the transaction is fulfilled here with the same idempotent function the webhook uses,
+    so whichever arrives first wins and the other changes nothing.
+    """
+
+    http_method_names = ["get", "head", "options"]
+    template_name = "recur_django/checkout_return.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        as_json = wants_json(request)
+        if not request.user.is_authenticated:
+            if as_json:
+                return _error(
+                    request, 401, "not_authenticated", _("Please log in first."), as_json=True
+                )
+            return redirect_to_login(request.get_full_path())
+        session_id = (request.GET.get("session_id") or "").strip()
+        if not session_id or len(session_id) > 128:
+            return _error(
+                request,
+                400,
+                "invalid_request",
+                _("The checkout link is incomplete."),
+                as_json=as_json,
+            )
+        result = confirm_return(request.user, session_id)
+        if result is None:
+            return _error(
+                request, 404, "not_found", _("We could not find this checkout."), as_json=as_json
+            )
+        txn = result.transaction
+        if as_json:
+            return JsonResponse(
+                {"transaction_id": txn.public_id, "state": result.state, "status": txn.status}
+            )
+        return render(
+            request,
+            self.template_name,
+            {"state": result.state, "transaction": txn},
+        )

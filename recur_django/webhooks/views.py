@@ -1,7 +1,81 @@
-from django.http import HttpRequest, HttpResponse
+"""The webhook endpoint Recur POSTs events to (``recur:webhook``).
+
+Order of work: size cap (413) -> signature over the raw body (400; 500 while no secret is
+configured, so Recur keeps the event and retries) -> envelope (400) -> store and apply in
+one transaction (200; 500 when a handler failed unexpectedly, so Recur retries).
+Log lines name the event id and type, never the body, a signature or a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from recur_django.conf import recur_settings
+from recur_django.webhooks import processing
+from recur_django.webhooks.signature import SignatureError, verify_signature
+
+logger = logging.getLogger("recur_django.webhooks")
 
 
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(login_not_required, name="dispatch")
 class WebhookView(View):
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        return HttpResponse("Not implemented yet", status=501)
+    """Receive signed Recur events."""
+
+    http_method_names = ["get", "head", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """A liveness answer for humans and uptime checks; nothing is read or written."""
+        return JsonResponse({"ok": True, "detail": "POST signed Recur events to this URL."})
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        max_bytes = int(recur_settings.WEBHOOK_MAX_BYTES)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > max_bytes:
+            logger.warning("Webhook refused: declared body of %d bytes is over the cap.", declared)
+            return _error(413, "payload_too_large", f"Bodies over {max_bytes} bytes are refused.")
+        body = request.read(max_bytes + 1)
+        if len(body) > max_bytes:
+            logger.warning("Webhook refused: body is over the %d-byte cap.", max_bytes)
+            return _error(413, "payload_too_large", f"Bodies over {max_bytes} bytes are refused.")
+
+        try:
+            secrets = recur_settings.WEBHOOK_SECRETS
+        except ImproperlyConfigured:
+            logger.error("Webhook refused: RECUR['WEBHOOK_SECRET'] is not configured.")
+            return _error(500, "not_configured", "The webhook secret is not configured.")
+        try:
+            verify_signature(body, request.headers, secrets)
+        except SignatureError as exc:
+            logger.warning("Webhook refused: %s.", exc)
+            return _error(400, "invalid_signature", "The signature is missing or invalid.")
+
+        try:
+            envelope = processing.parse_envelope(body)
+            processing.check_age(envelope)
+        except processing.EnvelopeError as exc:
+            logger.warning("Webhook refused: %s.", exc)
+            return _error(400, "invalid_event", str(exc))
+
+        outcome = processing.receive(body, request.headers, envelope)
+        if outcome.retry:
+            return _error(500, "processing_failed", "The event was stored; please retry.")
+        return JsonResponse(
+            {"received": True, "id": outcome.event.event_id, "status": outcome.status},
+            status=outcome.http_status,
+        )

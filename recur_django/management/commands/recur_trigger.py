@@ -1,0 +1,131 @@
+"""``manage.py recur_trigger EVENT_TYPE --url URL [--transaction txn_…]``
+
+Builds a realistic Recur event, signs it like Recur does and POSTs it to ``URL`` — the
+local-development way to exercise a webhook endpoint without a tunnel::
+
+    python manage.py recur_trigger checkout.completed \\
+        --url http://127.0.0.1:8000/billing/webhook/ --transaction txn_…
+
+With ``--transaction`` the payload describes that transaction (its session id, amount,
+product and metadata), so the endpoint fulfils it exactly as a real payment would.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from recur_django.conf import recur_settings
+from recur_django.customers import external_id_for
+from recur_django.models import Transaction
+from recur_django.webhooks.signature import compute_signature
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+def build_data(event_type: str, txn: Transaction | None) -> dict[str, Any]:
+    """The ``data`` object of a test ``event_type`` event, describing ``txn`` when given."""
+    now = timezone.now().isoformat().replace("+00:00", "Z")
+    session_id = (txn.checkout_session_id if txn else None) or f"cs_test_{_token()}"
+    base: dict[str, Any] = {
+        "amount": txn.amount if txn and txn.amount is not None else 299,
+        "currency": (txn.currency if txn else "") or "TWD",
+        "product_id": (txn.product_id if txn else "") or "prod_test",
+        "customer_id": f"cus_test_{_token()}",
+        "customer_email": (getattr(txn.user, "email", "") if txn and txn.user else "")
+        or "buyer@example.com",
+        "metadata": dict(txn.metadata or {}) if txn else {},
+    }
+    if txn is not None:
+        base["metadata"]["transaction_id"] = txn.public_id
+        if txn.user is not None:
+            base["external_customer_id"] = external_id_for(txn.user)
+    is_subscription = bool(txn and txn.mode == Transaction.Mode.SUBSCRIPTION)
+    if event_type.startswith("checkout."):
+        data = {"id": session_id, "status": "COMPLETED", **base, "created_at": now}
+        data["completed_at"] = now if event_type == "checkout.completed" else None
+        if event_type == "checkout.completed":
+            data["order_id"] = f"ord_test_{_token()}"
+            if is_subscription:
+                data["subscription_id"] = f"sub_test_{_token()}"
+        return data
+    if event_type.startswith("order."):
+        data = {"id": f"ord_test_{_token()}", "checkout_session_id": session_id, **base}
+        data["status"] = "PAID" if event_type == "order.paid" else "FAILED"
+        if event_type == "order.payment_failed":
+            data["failure_reason"] = "card declined (test event)"
+        return data
+    return {"id": f"test_{_token()}", **base, "created_at": now}
+
+
+class Command(BaseCommand):
+    help = "Sign a realistic Recur event and POST it to a webhook URL."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("event_type", metavar="EVENT_TYPE", help="e.g. checkout.completed")
+        parser.add_argument("--url", required=True, help="The webhook endpoint to POST to.")
+        parser.add_argument("--transaction", metavar="TXN", help="Describe this txn_… id.")
+        parser.add_argument(
+            "--secret", help="Signing secret (default: the first RECUR['WEBHOOK_SECRET'])."
+        )
+        parser.add_argument("--encoding", choices=["base64", "hex"], default="base64")
+        parser.add_argument("--timeout", type=float, default=20.0)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        event_type: str = options["event_type"].strip()
+        if "." not in event_type or len(event_type) > 128 or " " in event_type:
+            raise CommandError(f"{event_type!r} is not an event type like checkout.completed.")
+        url: str = options["url"]
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise CommandError(f"--url must be an http(s) URL, not {url!r}.")
+        secret = options["secret"]
+        if not secret:
+            try:
+                secret = recur_settings.WEBHOOK_SECRETS[0]
+            except ImproperlyConfigured:
+                raise CommandError(
+                    "No signing secret: pass --secret or set RECUR['WEBHOOK_SECRET']."
+                ) from None
+        txn = None
+        if options["transaction"]:
+            txn = (
+                Transaction.objects.select_related("user")
+                .filter(public_id=options["transaction"])
+                .first()
+            )
+            if txn is None:
+                raise CommandError(f"Unknown transaction {options['transaction']!r}.")
+
+        event: dict[str, Any] = {
+            "id": f"evt_test_{_token()}",
+            "type": event_type,
+            "timestamp": timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "data": build_data(event_type, txn),
+        }
+        body = json.dumps(event, separators=(",", ":")).encode()
+        headers: dict[str, str] = {
+            "Content-Type": "application/json",
+            "User-Agent": "recur-django-trigger",
+            "X-Recur-Signature": compute_signature(body, secret, options["encoding"]),
+            "X-Recur-Event-Id": event["id"],
+            "X-Recur-Event-Type": event_type,
+            "X-Recur-Timestamp": str(int(timezone.now().timestamp() * 1000)),
+        }
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=options["timeout"])
+        except requests.RequestException as exc:
+            raise CommandError(f"Could not reach {url}: {type(exc).__name__}") from None
+        self.stdout.write(f"Sent {event_type} {event['id']} -> HTTP {response.status_code}")
+        self.stdout.write(response.text[:2000])
+        if response.status_code >= 300:
+            raise CommandError(f"The endpoint answered HTTP {response.status_code}.")

@@ -1,0 +1,157 @@
+"""Tolerant readers for checkout and order data from webhooks and the API.
+
+Recur's payloads are documented in snake_case, while its own tooling sends camelCase
+(``customerEmail``, ``subscriptionId``, and the session id under ``checkoutId``). Every
+reader here accepts both spellings and ignores fields it does not know.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+_CAMEL = re.compile(r"_([a-z])")
+
+
+def camel(name: str) -> str:
+    """``customer_email`` -> ``customerEmail``."""
+    return _CAMEL.sub(lambda m: m.group(1).upper(), name)
+
+
+def pick(data: Mapping[str, Any], *names: str) -> Any:
+    """The first non-empty value among ``names`` (each tried in snake_case and camelCase)."""
+    for name in names:
+        for key in (name, camel(name)):
+            value = data.get(key)
+            if value not in (None, ""):
+                return value
+    return None
+
+
+def _text(value: Any) -> str:
+    if value is None or isinstance(value, Mapping | list):
+        return ""
+    return str(value).strip()
+
+
+class Outcome(Enum):
+    """What a checkout status means for the transaction."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+_SUCCESS = {"", "complete", "completed", "paid", "succeeded", "success"}
+_FAILURES = {
+    "failed": Outcome.FAILED,
+    "payment_failed": Outcome.FAILED,
+    "canceled": Outcome.CANCELED,
+    "cancelled": Outcome.CANCELED,
+    "expired": Outcome.EXPIRED,
+}
+
+
+def classify_status(status: str) -> Outcome:
+    """Map a checkout status (any casing; missing means success) to an :class:`Outcome`."""
+    value = status.strip().lower()
+    if value in _SUCCESS:
+        return Outcome.SUCCEEDED
+    return _FAILURES.get(value, Outcome.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class CheckoutData:
+    """The facts about one paid (or failed) checkout that fulfilment relies on."""
+
+    session_id: str = ""
+    status: str = ""
+    amount: Any = None
+    currency: str = ""
+    product_id: str = ""
+    customer_id: str = ""
+    customer_email: str = ""
+    customer_name: str = ""
+    external_customer_id: str = ""
+    order_id: str = ""
+    subscription_id: str = ""
+    failure_reason: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def transaction_id(self) -> str:
+        return _text(pick(self.metadata, "transaction_id"))
+
+    @property
+    def outcome(self) -> Outcome:
+        return classify_status(self.status)
+
+    @classmethod
+    def _common(cls, data: Mapping[str, Any], **ids: str) -> CheckoutData:
+        customer = data.get("customer")
+        customer = customer if isinstance(customer, Mapping) else {}
+        metadata = data.get("metadata")
+        return cls(
+            status=_text(pick(data, "status")),
+            amount=pick(data, "amount", "amount_total", "total"),
+            currency=_text(pick(data, "currency")).upper(),
+            product_id=_text(pick(data, "product_id")),
+            customer_id=_text(pick(data, "customer_id") or pick(customer, "id")),
+            customer_email=_text(pick(data, "customer_email") or pick(customer, "email")),
+            customer_name=_text(pick(data, "customer_name") or pick(customer, "name")),
+            external_customer_id=_text(
+                pick(data, "external_customer_id") or pick(customer, "external_id")
+            ),
+            failure_reason=_text(pick(data, "failure_reason", "failure_message", "reason")),
+            metadata=metadata if isinstance(metadata, Mapping) else {},
+            **ids,
+        )
+
+    @classmethod
+    def from_checkout(cls, data: Mapping[str, Any]) -> CheckoutData:
+        """From ``checkout.completed`` data or a retrieved session: ``id`` is the session id."""
+        return cls._common(
+            data,
+            session_id=_text(pick(data, "id", "checkout_id", "checkout_session_id")),
+            order_id=_text(pick(data, "order_id")),
+            subscription_id=_text(pick(data, "subscription_id")),
+        )
+
+    @classmethod
+    def from_order(cls, data: Mapping[str, Any]) -> CheckoutData:
+        """From ``order.*`` data: ``id`` is the order id; the session id may be referenced."""
+        return cls._common(
+            data,
+            session_id=_text(
+                pick(data, "checkout_session_id", "checkout_id", "session_id", "checkout")
+            ),
+            order_id=_text(pick(data, "id", "order_id")),
+            subscription_id=_text(pick(data, "subscription_id")),
+        )
+
+    @classmethod
+    def from_session(cls, session: Any) -> CheckoutData:
+        """From a client ``CheckoutSession`` (its ``raw`` dict plus its typed attributes)."""
+        raw = getattr(session, "raw", None)
+        merged: dict[str, Any] = dict(raw) if isinstance(raw, Mapping) else {}
+        for name in (
+            "id",
+            "status",
+            "amount",
+            "currency",
+            "product_id",
+            "customer_id",
+            "customer_email",
+            "order_id",
+            "subscription_id",
+            "metadata",
+        ):
+            value = getattr(session, name, None)
+            if value not in (None, ""):
+                merged[name] = value
+        return cls.from_checkout(merged)

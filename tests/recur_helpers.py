@@ -1,0 +1,128 @@
+"""Helpers for tests that post signed Recur events and build pending transactions."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+
+from recur_django.models import Transaction
+from recur_django.webhooks.signature import compute_signature
+
+SECRET = "whsec_test_secret"
+_counter = itertools.count(1)
+
+
+def event_id() -> str:
+    return f"evt_{next(_counter)}_{secrets.token_hex(4)}"
+
+
+def envelope(event_type: str, data: dict[str, Any], *, id: str | None = None) -> dict[str, Any]:
+    return {
+        "id": id or event_id(),
+        "type": event_type,
+        "timestamp": "2026-01-15T10:30:00.000Z",
+        "data": data,
+    }
+
+
+def body_of(event: dict[str, Any] | bytes) -> bytes:
+    if isinstance(event, bytes):
+        return event
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+def post_event(
+    client: Client,
+    event: dict[str, Any] | bytes,
+    *,
+    secret: str = SECRET,
+    encoding: str = "base64",
+    signature: str | None = None,
+    **extra: Any,
+):
+    body = body_of(event)
+    headers: dict[str, Any] = {}
+    sig = signature if signature is not None else compute_signature(body, secret, encoding)  # type: ignore[arg-type]
+    if sig:
+        headers["HTTP_X_RECUR_SIGNATURE"] = sig
+    if isinstance(event, dict):
+        headers["HTTP_X_RECUR_EVENT_ID"] = event.get("id", "")
+        headers["HTTP_X_RECUR_EVENT_TYPE"] = event.get("type", "")
+    headers["HTTP_X_RECUR_TIMESTAMP"] = "1768473000000"
+    headers.update(extra)
+    return client.post(
+        reverse("recur:webhook"), data=body, content_type="application/json", **headers
+    )
+
+
+def make_transaction(
+    user: Any,
+    *,
+    amount: int | None = 100,
+    product_id: str = "prod_credits_100",
+    session: str | None = None,
+    status: str = Transaction.Status.PENDING,
+    mode: str = Transaction.Mode.PAYMENT,
+    **fields: Any,
+) -> Transaction:
+    txn = Transaction(
+        user=user,
+        product_id=product_id,
+        amount=amount,
+        currency="TWD",
+        mode=mode,
+        status=status,
+        checkout_session_id=session or f"cs_{secrets.token_hex(8)}",
+        checkout_url="https://checkout.example/cs",
+        **fields,
+    )
+    txn.metadata = {"transaction_id": txn.public_id}
+    txn.save()
+    return txn
+
+
+def completed_data(txn: Transaction, **overrides: Any) -> dict[str, Any]:
+    """checkout.completed data as the emulator sends it for ``txn``."""
+    data: dict[str, Any] = {
+        "id": txn.checkout_session_id,
+        "status": "COMPLETED",
+        "metadata": {"transaction_id": txn.public_id},
+        "amount": txn.amount,
+        "currency": txn.currency,
+        "product_id": txn.product_id,
+        "customer_id": f"cus_{txn.user_id}",
+        "customer_email": getattr(txn.user, "email", ""),
+        "order_id": f"ord_{secrets.token_hex(4)}",
+    }
+    if txn.mode == Transaction.Mode.SUBSCRIPTION:
+        data["subscription_id"] = f"sub_{secrets.token_hex(4)}"
+    data.update(overrides)
+    return data
+
+
+class SignalRecorder:
+    """Collects the kwargs of every send of one signal."""
+
+    def __init__(self, signal: Any) -> None:
+        self.signal = signal
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, sender: Any, **kwargs: Any) -> None:
+        kwargs.pop("signal", None)
+        self.calls.append(kwargs)
+
+    def __enter__(self) -> SignalRecorder:
+        self.signal.connect(self, weak=False)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.signal.disconnect(self)
+
+
+def webhook_url() -> str:
+    return reverse("recur:webhook")
