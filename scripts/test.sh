@@ -33,7 +33,7 @@ pytest_run() {  # pytest_run LOGNAME VENV [postgres]
     fi
 }
 
-export PYTHONPATH=.
+export PYTHONPATH=. NO_MKDOCS_2_WARNING=1
 PY311=(":python3.11")
 PY312=("3.12.1:python3.12" "3.13.0:python3.13" ":python3.12" ":python3.13")
 

@@ -32,7 +32,7 @@ echo "$dir: building with ${python#*:} ${python%%:*}"
 rm -rf "$dir"
 version=${python%%:*}
 env ${version:+PYENV_VERSION=$version} "${python#*:}" -m venv "$dir"
-"$dir/bin/python" -m pip install -q --upgrade pip
-"$dir/bin/python" -m pip install -q -e ".[$extras]" "$django"
+"$dir/bin/python" -m pip install -qq --upgrade pip
+"$dir/bin/python" -m pip install -qq -e ".[$extras]" "$django"
 echo "$key" >"$stamp"
 "$dir/bin/python" -c 'import django, sys; print(f"Python {sys.version.split()[0]}, Django {django.__version__}")'
