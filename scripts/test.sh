@@ -55,12 +55,12 @@ step "mkdocs build --strict" .venv/bin/mkdocs build --strict --site-dir "$logs/s
 
 pg_stop
 
-printf '\n%-34s %-6s %s\n' "STEP" "RESULT" "TIME"
+printf '\n%-34s %-8s %s\n' "STEP" "RESULT" "TIME"
 failed=0
 for i in "${!names[@]}"; do
     result=pass
     if [ "${codes[$i]}" != 0 ]; then result="FAIL($((codes[i])))"; failed=1; fi
-    printf '%-34s %-6s %ss\n' "${names[$i]}" "$result" "${secs[$i]}"
+    printf '%-34s %-8s %ss\n' "${names[$i]}" "$result" "${secs[$i]}"
 done
 
 # One closing line over the four pytest runs: "total: N passed, N failed, N skipped".
