@@ -33,6 +33,13 @@ pytest_run() {  # pytest_run LOGNAME VENV [postgres]
     fi
 }
 
+example_project() {  # system checks, migrations and tests of the example shop
+    local manage=(.venv/bin/python example_project/manage.py)
+    "${manage[@]}" check --fail-level WARNING \
+        && "${manage[@]}" makemigrations --check --dry-run shop \
+        && "${manage[@]}" test example_project.shop
+}
+
 export PYTHONPATH=. NO_MKDOCS_2_WARNING=1
 PY311=(":python3.11")
 PY312=("3.12.1:python3.12" "3.13.0:python3.13" ":python3.12" ":python3.13")
@@ -51,6 +58,7 @@ step "ruff format --check" .venv/bin/ruff format --check .
 step "mypy recur_django" .venv/bin/mypy recur_django
 step "makemigrations --check" env DJANGO_SETTINGS_MODULE=tests.settings \
     .venv/bin/django-admin makemigrations --check --dry-run
+step "example_project" example_project
 step "mkdocs build --strict" .venv/bin/mkdocs build --strict --site-dir "$logs/site"
 
 pg_stop
