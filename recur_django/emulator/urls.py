@@ -1,7 +1,52 @@
+"""URLconf of the emulator: ``path("_recur/", include("recur_django.emulator.urls"))``."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from collections.abc import Callable
+
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, path, re_path
+
+from recur_django.emulator.api.checkout import CheckoutSessionDetailView, CheckoutSessionsView
+from recur_django.emulator.api.control import ControlView
+from recur_django.emulator.api.customers import CustomerDetailView, CustomersView, EntitlementsView
+from recur_django.emulator.api.fallback import unknown_endpoint
+from recur_django.emulator.api.payment_links import PaymentLinkDetailView, PaymentLinksView
+from recur_django.emulator.api.portal import PortalSessionsView
+from recur_django.emulator.api.products import ProductDetailView, ProductsView
+from recur_django.emulator.api.subscriptions import SubscriptionDetailView, SubscriptionsView
+from recur_django.emulator.pages.buy import buy
+from recur_django.emulator.pages.checkout import checkout_done, checkout_page, checkout_pay
+from recur_django.emulator.pages.portal import portal_cancel, portal_page
 
 app_name = "recur_emulator"
 
-urlpatterns: list[URLPattern] = []
+# (route under v1/, view, name)
+API_ROUTES: list[tuple[str, Callable[..., HttpResponseBase], str]] = [
+    ("checkout/sessions", CheckoutSessionsView.as_view(), "checkout-sessions"),
+    ("checkout/sessions/<str:session_id>", CheckoutSessionDetailView.as_view(), "checkout-session"),
+    ("portal/sessions", PortalSessionsView.as_view(), "portal-sessions"),
+    ("payment-links", PaymentLinksView.as_view(), "payment-links"),
+    ("payment-links/<str:link_id>", PaymentLinkDetailView.as_view(), "payment-link"),
+    ("products", ProductsView.as_view(), "products"),
+    ("products/<str:product_id>", ProductDetailView.as_view(), "product"),
+    ("customers", CustomersView.as_view(), "customers"),
+    ("customers/entitlements", EntitlementsView.as_view(), "entitlements"),
+    ("customers/<str:customer_id>", CustomerDetailView.as_view(), "customer"),
+    ("subscriptions", SubscriptionsView.as_view(), "subscriptions"),
+    ("subscriptions/<str:subscription_id>", SubscriptionDetailView.as_view(), "subscription"),
+]
+
+urlpatterns: list[URLPattern] = [
+    *[path(f"v1/{route}", view, name=name) for route, view, name in API_ROUTES],
+    # A trailing slash is tolerated too, so APPEND_SLASH never turns a POST into an error.
+    *[path(f"v1/{route}/", view) for route, view, _ in API_ROUTES],
+    re_path(r"^v1/.*$", unknown_endpoint, name="api-unknown"),
+    path("_control/", ControlView.as_view(), name="control"),
+    path("checkout/<str:session_id>", checkout_page, name="checkout-page"),
+    path("checkout/<str:session_id>/pay", checkout_pay, name="checkout-pay"),
+    path("checkout/<str:session_id>/done", checkout_done, name="checkout-done"),
+    path("portal/<str:session_id>", portal_page, name="portal-page"),
+    path("portal/<str:session_id>/cancel", portal_cancel, name="portal-cancel"),
+    path("buy/<str:url_id>", buy, name="buy"),
+]

@@ -1,0 +1,53 @@
+"""The emulator's clock: real time plus an offset moved by ``advance`` (a test clock)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+
+
+def now() -> datetime:
+    """The emulator's current time (aware, UTC)."""
+    from recur_django.emulator.models import ClockState
+
+    offset = ClockState.objects.filter(pk=1).values_list("offset_seconds", flat=True).first()
+    return timezone.now() + timedelta(seconds=offset or 0)
+
+
+def shift(seconds: float) -> datetime:
+    """Move the clock forward by ``seconds``; returns the new time."""
+    from recur_django.emulator.models import ClockState
+
+    state, _ = ClockState.objects.get_or_create(pk=1)
+    state.offset_seconds += seconds
+    state.save(update_fields=["offset_seconds"])
+    return now()
+
+
+def add_interval(moment: datetime, interval: str, count: int = 1) -> datetime:
+    """``moment`` moved by ``count`` times ``interval`` ("day", "week", "month", "year")."""
+    if interval == "day":
+        return moment + timedelta(days=count)
+    if interval == "week":
+        return moment + timedelta(weeks=count)
+    months = count * (12 if interval == "year" else 1)
+    month_index = moment.month - 1 + months
+    year = moment.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(moment.day, _days_in_month(year, month))
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 12:
+        return 31
+    return (datetime(year, month + 1, 1) - datetime(year, month, 1)).days
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO-8601 with milliseconds and ``Z`` (``2025-01-15T10:30:00.000Z``), or None."""
+    if moment is None:
+        return None
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"

@@ -1,0 +1,64 @@
+"""``manage.py recur_emulator seed|deliver|advance|fail-card``: drive the local Recur."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from recur_django.emulator import sender
+from recur_django.emulator.conf import emulator_settings
+from recur_django.emulator.services import catalog, clock
+
+
+class Command(BaseCommand):
+    help = "Operate the Recur emulator: seed products, deliver webhooks, advance the clock."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("seed", help="Create or update the products of RECUR_EMULATOR['PRODUCTS'].")
+        sub.add_parser("deliver", help="Send every pending webhook delivery now.")
+        advance = sub.add_parser("advance", help="Move the emulator clock forward.")
+        advance.add_argument("--days", type=float, default=0)
+        advance.add_argument("--hours", type=float, default=0)
+        card = sub.add_parser("fail-card", help="Make a customer's renewal charges fail.")
+        card.add_argument("customer", help="customer id, email or external id")
+        card.add_argument("--fix", action="store_true", help="make the card work again")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "seed":
+            if not emulator_settings.PRODUCTS:
+                raise CommandError("RECUR_EMULATOR['PRODUCTS'] is empty; nothing to seed.")
+            try:
+                created, updated = catalog.seed_products()
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CommandError(f"Invalid product in RECUR_EMULATOR['PRODUCTS']: {exc}") from exc
+            self.stdout.write(f"Products: {created} created, {updated} updated.")
+        elif action == "deliver":
+            sent = sender.deliver_pending()
+            for delivery in sent:
+                self.stdout.write(
+                    f"{delivery.event.type} {delivery.event.event_id}: {delivery.status}"
+                )
+            self.stdout.write(f"{len(sent)} deliveries sent.")
+        elif action == "advance":
+            days, hours = options["days"], options["hours"]
+            if days < 0 or hours < 0 or days + hours == 0:
+                raise CommandError("Give a positive --days or --hours.")
+            result = clock.advance(days=days, seconds=hours * 3600)
+            self.stdout.write(
+                f"Clock is now {result.now}; {result.transitions} subscription changes, "
+                f"{result.expired_sessions} checkout sessions expired."
+            )
+            if emulator_settings.WEBHOOK_DELIVERY == "manual":
+                self.stdout.write("Run 'recur_emulator deliver' to send the webhooks.")
+        elif action == "fail-card":
+            from recur_django.emulator.api.control import set_card
+            from recur_django.emulator.api.errors import ApiError
+
+            try:
+                card = set_card(options["customer"], not options["fix"])
+            except ApiError as exc:
+                raise CommandError(exc.message) from exc
+            self.stdout.write(f"{card['customer']}: card_fails={card['card_fails']}")

@@ -1,0 +1,71 @@
+"""The customer portal page ``portal/<id>``: subscriptions, cancel, back to the site."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from recur_django.emulator import clock
+from recur_django.emulator.models import PortalSession, Subscription
+from recur_django.emulator.pages.checkout import _SeeOther
+from recur_django.emulator.services import portal, subscriptions
+
+LANGUAGES = {"zh-TW": "zh-hant", "en": "en"}
+
+
+def _session_or_error(request: HttpRequest, session_id: str) -> PortalSession | HttpResponse:
+    session = PortalSession.objects.select_related("customer").filter(id=session_id).first()
+    if session is None:
+        return render(request, "recur_emulator/not_found.html", status=404)
+    if portal.status_of(session) != "active":
+        return render(
+            request, "recur_emulator/portal_expired.html", {"session": session}, status=410
+        )
+    return session
+
+
+@require_GET
+def portal_page(request: HttpRequest, session_id: str) -> HttpResponse:
+    session = _session_or_error(request, session_id)
+    if isinstance(session, HttpResponse):
+        return session
+    if session.accessed_at is None:
+        session.accessed_at = clock.now()
+        session.save(update_fields=["accessed_at"])
+    subs = session.customer.subscriptions.select_related("product").order_by("-created_at")
+    context = {
+        "session": session,
+        "customer": session.customer,
+        "subscriptions": subs,
+        "live_statuses": list(Subscription.LIVE_STATUSES),
+        "message": request.GET.get("done", "")[:20],
+    }
+    with translation.override(LANGUAGES.get(session.locale) or translation.get_language()):
+        return render(request, "recur_emulator/portal.html", context)
+
+
+@csrf_exempt
+@require_POST
+def portal_cancel(request: HttpRequest, session_id: str) -> HttpResponse:
+    session = _session_or_error(request, session_id)
+    if isinstance(session, HttpResponse):
+        return session
+    sub_id = request.POST.get("subscription_id", "")[:64]
+    at_period_end = request.POST.get("when", "period_end") != "now"
+    with transaction.atomic():
+        sub = (
+            Subscription.objects.select_for_update()
+            .select_related("customer", "product")
+            .filter(id=sub_id, customer=session.customer, status__in=Subscription.LIVE_STATUSES)
+            .first()
+        )
+        if sub is None:
+            return render(request, "recur_emulator/not_found.html", status=404)
+        subscriptions.cancel(sub, at_period_end=at_period_end)
+    url = reverse("recur_emulator:portal-page", args=[session.id])
+    return _SeeOther(f"{url}?done=cancelled")

@@ -1,0 +1,148 @@
+"""pytest plugin: the ``recur_emulator`` fixture (load with ``pytest_plugins``).
+
+    pytest_plugins = ["recur_django.emulator.pytest_plugin"]
+
+    def test_buy(recur_emulator):
+        session = recur_emulator.client.checkout_sessions.create(...)
+        recur_emulator.pay(session.id)
+        recur_emulator.deliver()
+
+The fixture needs ``live_server`` and a transactional database. It points
+``RECUR["API_BASE"]`` at the emulator and webhook delivery at ``recur:webhook`` on
+the live server, and makes delivery manual: webhooks are sent by ``.deliver()`` from
+the test thread, one after the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+from django.urls import reverse
+
+from recur_django.emulator import faults, sender
+from recur_django.emulator.models import CheckoutSession, Event, WebhookDelivery
+from recur_django.emulator.services import clock
+
+DEFAULT_CARD = "4147631000000001"
+DECLINED_CARD = "4000000000000002"
+
+
+class RecurEmulator:
+    """Handle on the emulator served by ``live_server``."""
+
+    def __init__(self, live_server_url: str, secret_key: str, webhook_url: str) -> None:
+        self.live_server_url = live_server_url
+        self.base_url = live_server_url + "/_recur"
+        self.secret_key = secret_key
+        self.webhook_url = webhook_url
+        self.http = requests.Session()
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        """A :class:`~recur_django.client.RecurClient` talking to the emulator."""
+        if self._client is None:
+            from recur_django.client_factory import get_client
+
+            self._client = get_client()
+        return self._client
+
+    def url(self, path: str) -> str:
+        return self.base_url + "/" + path.lstrip("/")
+
+    def pay(
+        self, session_id: str, card: str = DEFAULT_CARD, *, email: str | None = None
+    ) -> requests.Response:
+        """POST the hosted checkout form; success is a 303 to the success URL."""
+        data = {"card_number": card}
+        if email is None and not (
+            CheckoutSession.objects.filter(id=session_id)
+            .values_list("customer_email", flat=True)
+            .first()
+        ):
+            email = "customer@example.com"
+        if email:
+            data["email"] = email
+        return self.http.post(
+            self.url(f"checkout/{session_id}/pay"), data=data, allow_redirects=False, timeout=30
+        )
+
+    def deliver(self) -> list[WebhookDelivery]:
+        """Send every pending webhook delivery now, in order; returns them."""
+        return sender.deliver_pending()
+
+    def events(self, type: str | None = None) -> list[dict[str, Any]]:
+        """Emitted event envelopes ``{id, type, timestamp, data}``, oldest first."""
+        query = Event.objects.order_by("id")
+        if type:
+            query = query.filter(type=type)
+        return [event.envelope() for event in query]
+
+    def advance(self, days: float = 0, *, seconds: float = 0) -> clock.AdvanceResult:
+        """Move the emulator clock; renewals, dunning and expiry happen."""
+        return clock.advance(days=days, seconds=seconds)
+
+    def fault(self, kind: str, count: int = 1, **opts: Any) -> None:
+        """Inject a fault: ``"500"``, ``"429"``, ``"hang"``, ``"duplicate"``, ``"out_of_order"``,
+        ``"delay"`` or ``"bad_signature"``."""
+        faults.add(kind, count, **opts)
+
+    def fail_card(self, customer: str, fails: bool = True) -> None:
+        """Make renewal charges of ``customer`` (id, email or external id) fail."""
+        from recur_django.emulator.api.control import set_card
+
+        set_card(customer, fails)
+
+    def control(self, **body: Any) -> requests.Response:
+        """POST ``body`` to the control endpoint over HTTP."""
+        return self.http.post(
+            self.url("_control/"),
+            json=body,
+            headers={"Authorization": f"Bearer {self.secret_key}"},
+            timeout=30,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def recur_emulator(
+    live_server: Any, transactional_db: None, settings: Any
+) -> Iterator[RecurEmulator]:
+    """The emulator on ``live_server``, wired to this project's webhook endpoint."""
+    recur = dict(getattr(settings, "RECUR", {}) or {})
+    emulator = dict(getattr(settings, "RECUR_EMULATOR", {}) or {})
+    secret_key = recur.get("SECRET_KEY") or "sk_test_emulator"
+    webhook_secret = recur.get("WEBHOOK_SECRET") or emulator.get("WEBHOOK_SECRET") or "whsec_test"
+    if isinstance(webhook_secret, list | tuple):
+        webhook_secret = webhook_secret[0]
+    webhook_url = live_server.url + reverse("recur:webhook")
+    secret_keys = list(emulator.get("SECRET_KEYS") or [])
+    if secret_key not in secret_keys:
+        secret_keys.append(secret_key)
+    publishable_keys = list(emulator.get("PUBLISHABLE_KEYS") or [])
+    if recur.get("PUBLISHABLE_KEY") and recur["PUBLISHABLE_KEY"] not in publishable_keys:
+        publishable_keys.append(recur["PUBLISHABLE_KEY"])
+    emulator.update(
+        SECRET_KEYS=secret_keys,
+        PUBLISHABLE_KEYS=publishable_keys,
+        WEBHOOK_URL=webhook_url,
+        WEBHOOK_SECRET=webhook_secret,
+        WEBHOOK_DELIVERY="manual",
+        WEBHOOK_RETRY_SCHEDULE=emulator.get("WEBHOOK_RETRY_SCHEDULE", [0, 0, 0]),
+    )
+    recur.update(
+        SECRET_KEY=secret_key, WEBHOOK_SECRET=recur.get("WEBHOOK_SECRET") or webhook_secret
+    )
+    recur["API_BASE"] = live_server.url + "/_recur"
+    settings.RECUR_EMULATOR = emulator
+    settings.RECUR = recur
+    handle = RecurEmulator(live_server.url, secret_key, webhook_url)
+    try:
+        yield handle
+    finally:
+        handle.close()

@@ -1,0 +1,205 @@
+"""Wire representations (snake_case dicts) of the emulator's objects.
+
+The same dicts are API responses and webhook ``data``; ``request`` (when given) makes
+the ``url`` fields absolute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from recur_django.emulator.clock import iso
+from recur_django.emulator.models import (
+    CheckoutSession,
+    Customer,
+    Order,
+    PaymentLink,
+    PortalSession,
+    Product,
+    Subscription,
+)
+
+
+def absolute(request: HttpRequest | None, name: str, *args: str) -> str | None:
+    """Absolute URL of the emulator page ``name`` (None without a request)."""
+    path = reverse(f"recur_emulator:{name}", args=args)
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def product(p: Product) -> dict[str, Any]:
+    return {
+        "object": "product",
+        "id": p.id,
+        "name": p.name,
+        "slug": p.slug,
+        "description": p.description or None,
+        "type": p.type,
+        "billing_period": p.billing_period or ("ONE_TIME" if p.type == "ONE_TIME" else None),
+        "price": p.price,
+        "currency": p.currency,
+        "trial_days": p.trial_days,
+        "metadata": p.metadata or {},
+        "active": p.active,
+    }
+
+
+def product_summary(p: Product) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "name": p.name,
+        "slug": p.slug,
+        "price": p.price,
+        "currency": p.currency,
+        "type": p.type,
+    }
+
+
+def customer(c: Customer) -> dict[str, Any]:
+    return {
+        "object": "customer",
+        "id": c.id,
+        "email": c.email,
+        "name": c.name or None,
+        "external_id": c.external_id,
+        "email_verified": True,
+        "status": c.status,
+        "created_at": iso(c.created_at),
+        "updated_at": iso(c.updated_at),
+        "livemode": False,
+    }
+
+
+def subscription(s: Subscription) -> dict[str, Any]:
+    c = s.customer
+    return {
+        "object": "subscription",
+        "id": s.id,
+        "status": s.status,
+        "customer_id": c.id,
+        "customer_email": c.email,
+        "external_customer_id": c.external_id,
+        "customer": {
+            "id": c.id,
+            "email": c.email,
+            "name": c.name or None,
+            "external_id": c.external_id,
+        },
+        "product_id": s.product_id,
+        "product_slug": s.product.slug,
+        "product_name": s.product.name,
+        "amount": s.amount,
+        "currency": s.currency,
+        "interval": s.interval,
+        "interval_count": s.interval_count,
+        "billing_period": s.product.billing_period or None,
+        "current_period_start": iso(s.current_period_start),
+        "current_period_end": iso(s.current_period_end),
+        "next_billing_date": (
+            None
+            if s.cancel_at_period_end or s.status not in Subscription.LIVE_STATUSES
+            else iso(s.current_period_end)
+        ),
+        "cancel_at_period_end": s.cancel_at_period_end,
+        "canceled_at": iso(s.canceled_at),
+        "ended_at": iso(s.ended_at),
+        "trial_end": None,
+        "started_at": iso(s.started_at),
+        "created_at": iso(s.created_at),
+        "updated_at": iso(s.updated_at),
+    }
+
+
+def order(o: Order) -> dict[str, Any]:
+    c = o.customer
+    session = o.checkout_session
+    data: dict[str, Any] = {
+        "object": "invoice" if o.kind == Order.Kind.RENEWAL else "order",
+        "id": o.id,
+        "status": o.status,
+        "amount": o.amount,
+        "currency": o.currency,
+        "product_id": o.product_id,
+        "customer_id": c.id,
+        "customer_email": c.email,
+        "external_customer_id": c.external_id,
+        "customer": {"id": c.id, "email": c.email, "name": c.name or None},
+        "items": [{"product_id": o.product_id, "product_name": o.product.name}],
+        "checkout_id": session.id if session else None,
+        "subscription_id": o.subscription_id,
+        "metadata": session.metadata if session else None,
+        "failure_code": o.failure_code or None,
+        "failure_reason": o.failure_reason or None,
+        "created_at": iso(o.created_at),
+    }
+    if o.kind == Order.Kind.RENEWAL:
+        data["period_start"] = iso(o.period_start)
+        data["period_end"] = iso(o.period_end)
+    return data
+
+
+def checkout_session(s: CheckoutSession, request: HttpRequest | None = None) -> dict[str, Any]:
+    return {
+        "object": "checkout.session",
+        "id": s.id,
+        "url": absolute(request, "checkout-page", s.id),
+        "status": s.status,
+        "mode": s.mode,
+        "amount": s.amount,
+        "currency": s.currency,
+        "product_id": s.product_id,
+        "customer_id": s.customer_id,
+        "customer_email": (s.customer.email if s.customer else s.customer_email) or None,
+        "customer_name": s.customer_name or None,
+        "external_customer_id": s.external_customer_id or None,
+        "metadata": s.metadata,
+        "success_url": s.success_url,
+        "cancel_url": s.cancel_url or None,
+        "order_id": s.order_id,
+        "subscription_id": s.subscription_id,
+        "payment_link_id": s.payment_link_id,
+        "expires_at": iso(s.expires_at),
+        "created_at": iso(s.created_at),
+        "completed_at": iso(s.completed_at),
+    }
+
+
+def payment_link(link: PaymentLink, request: HttpRequest | None = None) -> dict[str, Any]:
+    return {
+        "object": "payment_link",
+        "id": link.id,
+        "url": absolute(request, "buy", link.url_id),
+        "url_id": link.url_id,
+        "active": link.active,
+        "product_id": link.product_id,
+        "product": product_summary(link.product),
+        "promotion_code": link.promotion_code,
+        "collect_payment_method": link.collect_payment_method,
+        "success_url": link.success_url,
+        "max_completions": link.max_completions,
+        "metadata": link.metadata,
+        "environment": "SANDBOX",
+        "view_count": link.view_count,
+        "session_count": link.session_count,
+        "completed_count": link.completed_count,
+        "created_at": iso(link.created_at),
+    }
+
+
+def portal_session(
+    p: PortalSession, status: str, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    return {
+        "object": "portal.session",
+        "id": p.id,
+        "url": absolute(request, "portal-page", p.id),
+        "customer_id": p.customer_id,
+        "return_url": p.return_url,
+        "status": status,
+        "locale": p.locale or None,
+        "expires_at": iso(p.expires_at),
+        "accessed_at": iso(p.accessed_at),
+        "created_at": iso(p.created_at),
+    }

@@ -1,0 +1,154 @@
+"""Webhook sender: signs and POSTs deliveries, records every attempt, retries failures.
+
+``deliver_pending()`` sends synchronously (the ``deliver`` command, the pytest fixture).
+In ``"background"`` mode a daemon thread, started on the first :func:`wake`, sends due
+deliveries and retries non-2xx answers and timeouts on ``WEBHOOK_RETRY_SCHEDULE``.
+No database transaction or lock is held while a request is in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+import requests
+from django.db import close_old_connections
+from django.db.models import Q
+from django.utils import timezone
+
+from recur_django.emulator.conf import emulator_settings
+from recur_django.emulator.models import DeliveryAttempt, WebhookDelivery
+from recur_django.webhooks.signature import Encoding, compute_signature
+
+logger = logging.getLogger("recur_django.emulator")
+
+SNIPPET_CHARS = 500
+
+_session = requests.Session()
+_wake = threading.Event()
+_thread: threading.Thread | None = None
+_thread_lock = threading.Lock()
+
+
+def headers_for(delivery: WebhookDelivery) -> dict[str, str]:
+    """The signed request headers of ``delivery``."""
+    event = delivery.event
+    secret = str(emulator_settings.WEBHOOK_SECRET)
+    if delivery.bad_signature:
+        secret += "-wrong"
+    encoding: Encoding = (
+        "hex" if emulator_settings.WEBHOOK_SIGNATURE_ENCODING == "hex" else "base64"
+    )
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "recur-django-emulator",
+        "X-Recur-Signature": compute_signature(event.body.encode("utf-8"), secret, encoding),
+        "X-Recur-Event-Id": event.event_id,
+        "X-Recur-Event-Type": event.type,
+        "X-Recur-Timestamp": str(int(event.timestamp.timestamp() * 1000)),
+    }
+
+
+def send(delivery: WebhookDelivery) -> DeliveryAttempt:
+    """POST ``delivery`` once, record the attempt and schedule a retry if it failed."""
+    number = delivery.attempt_count + 1
+    started = timezone.now()
+    clock_start = time.monotonic()
+    status_code: int | None = None
+    snippet = error = ""
+    try:
+        response = _session.post(
+            delivery.url,
+            data=delivery.event.body.encode("utf-8"),
+            headers=headers_for(delivery),
+            timeout=float(emulator_settings.WEBHOOK_TIMEOUT),
+            allow_redirects=False,
+        )
+        status_code = response.status_code
+        snippet = response.text[:SNIPPET_CHARS]
+    except requests.Timeout:
+        error = "timeout"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    duration_ms = int((time.monotonic() - clock_start) * 1000)
+    succeeded = status_code is not None and 200 <= status_code < 300
+    attempt = DeliveryAttempt.objects.create(
+        delivery=delivery,
+        number=number,
+        started_at=started,
+        status_code=status_code,
+        succeeded=succeeded,
+        response_snippet=snippet,
+        error=error,
+        duration_ms=duration_ms,
+    )
+    delivery.attempt_count = number
+    if succeeded:
+        delivery.status = WebhookDelivery.Status.SUCCEEDED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+    else:
+        schedule = list(emulator_settings.WEBHOOK_RETRY_SCHEDULE or [])
+        if number <= len(schedule):
+            delivery.next_attempt_at = timezone.now() + timedelta(
+                seconds=float(schedule[number - 1])
+            )
+        else:
+            delivery.status = WebhookDelivery.Status.FAILED
+            delivery.next_attempt_at = None
+        logger.info(
+            "Webhook %s attempt %s failed: %s",
+            delivery.event.event_id,
+            number,
+            status_code or error,
+        )
+    delivery.save(update_fields=["attempt_count", "status", "delivered_at", "next_attempt_at"])
+    return attempt
+
+
+def _pending(due_only: bool) -> list[WebhookDelivery]:
+    now = timezone.now()
+    query = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(
+        Q(not_before__isnull=True) | Q(not_before__lte=now)
+    )
+    if due_only:
+        query = query.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    return list(query.select_related("event").order_by("sort_key", "id"))
+
+
+def deliver_pending(due_only: bool = False) -> list[WebhookDelivery]:
+    """Send every pending delivery once, in order; returns the deliveries sent.
+
+    With ``due_only=False`` (the default) deliveries waiting for a retry are sent now
+    instead of at their scheduled time; delayed deliveries (the ``delay`` fault) still wait.
+    """
+    sent = []
+    for delivery in _pending(due_only):
+        send(delivery)
+        sent.append(delivery)
+    return sent
+
+
+def wake() -> None:
+    """Ask the background sender to look for due deliveries (starts it on first use)."""
+    global _thread
+    with _thread_lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(target=_run, name="recur-emulator-sender", daemon=True)
+            _thread.start()
+    _wake.set()
+
+
+def _run() -> None:
+    while True:
+        _wake.wait(timeout=0.5)
+        _wake.clear()
+        try:
+            close_old_connections()
+            deliver_pending(due_only=True)
+        except Exception:  # the thread must survive a bad row or a dropped connection
+            logger.exception("Emulator webhook sender failed")
+        finally:
+            close_old_connections()
