@@ -45,7 +45,7 @@ docs: venv
 
 migrations: venv
 	rm -f recur_django/migrations/0001_initial.py
-	$(TESTADMIN) makemigrations recur_django -n initial
+	$(TESTADMIN) makemigrations recur_django -n initial --no-header
 
 messages: venv
 	@bash scripts/messages.sh
