@@ -26,7 +26,6 @@ logger = logging.getLogger("recur_django.emulator")
 
 SNIPPET_CHARS = 500
 
-_session = requests.Session()
 _wake = threading.Event()
 _thread: threading.Thread | None = None
 _thread_lock = threading.Lock()
@@ -59,7 +58,8 @@ def send(delivery: WebhookDelivery) -> DeliveryAttempt:
     status_code: int | None = None
     snippet = error = ""
     try:
-        response = _session.post(
+        # A fresh connection per attempt: no keep-alive socket outlives the delivery.
+        response = requests.post(
             delivery.url,
             data=delivery.event.body.encode("utf-8"),
             headers=headers_for(delivery),
@@ -141,14 +141,32 @@ def wake() -> None:
     _wake.set()
 
 
+def _next_wait() -> float | None:
+    """Seconds until the next scheduled retry or delayed delivery; None if none is pending."""
+    now = timezone.now()
+    pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+    times = [
+        moment
+        for row in pending.values_list("next_attempt_at", "not_before")
+        for moment in row
+        if moment is not None
+    ]
+    if not times and not pending.exists():
+        return None
+    return max(0.05, min(((t - now).total_seconds() for t in times), default=0.05))
+
+
 def _run() -> None:
+    wait: float | None = None
     while True:
-        _wake.wait(timeout=0.5)
+        _wake.wait(timeout=wait)
         _wake.clear()
         try:
             close_old_connections()
             deliver_pending(due_only=True)
+            wait = _next_wait()
         except Exception:  # the thread must survive a bad row or a dropped connection
             logger.exception("Emulator webhook sender failed")
+            wait = 1.0
         finally:
             close_old_connections()

@@ -4,6 +4,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def format_price(amount: int | None, currency: str | None) -> str:
+    """A price as people read it: ``NT$590`` for TWD (whole dollars), else ``12 USD``."""
+    if amount is None:
+        return ""
+    code = (currency or "TWD").upper()
+    if code == "TWD":
+        return f"NT${amount:,}"
+    return f"{amount:,} {code}"
+
+
 class PaymentLink(models.Model):
     """Local mirror of a Recur payment link; written through the API."""
 
@@ -15,7 +25,7 @@ class PaymentLink(models.Model):
     url = models.URLField(_("URL"), max_length=500, blank=True)
     url_id = models.CharField(_("URL id"), max_length=64, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    product_id = models.CharField(_("product id"), max_length=128)
+    product_id = models.CharField(_("product id"), max_length=128, db_index=True)
     product_name = models.CharField(_("product name"), max_length=255, blank=True)
     product_slug = models.CharField(_("product slug"), max_length=128, blank=True)
     product_price = models.PositiveBigIntegerField(_("price"), null=True, blank=True)
@@ -37,12 +47,27 @@ class PaymentLink(models.Model):
     completed_count = models.PositiveIntegerField(_("completions"), default=0)
     created_at = models.DateTimeField(_("created at"), null=True, blank=True)
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
-    missing_from_recur = models.BooleanField(_("missing from Recur"), default=False)
+    missing_from_recur = models.BooleanField(
+        _("missing from Recur"),
+        default=False,
+        help_text=_("Set when the last full sync did not see this link on Recur."),
+    )
 
     class Meta:
         verbose_name = _("payment link")
         verbose_name_plural = _("payment links")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.url or self.recur_id
+
+    @property
+    def display_price(self) -> str:
+        """The product price as shown to people: ``NT$590`` for TWD, else ``1,000 USD``."""
+        return format_price(self.product_price, self.product_currency)
+
+    @property
+    def completions_display(self) -> str:
+        """Completed payments against the maximum: ``3 / 10`` or ``3 / ∞``."""
+        maximum = "∞" if self.max_completions is None else str(self.max_completions)
+        return f"{self.completed_count} / {maximum}"

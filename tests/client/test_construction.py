@@ -72,3 +72,35 @@ def test_client_module_imports_no_django():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_environment_proxies_and_ca_bundle_are_resolved_once(monkeypatch):
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corp.pem")
+    client = RecurClient("sk_test_abc123")
+    session = client._transport.session
+    assert session.proxies.get("https") == "http://proxy.internal:3128"
+    assert session.verify == "/etc/ssl/corp.pem"
+    assert session.trust_env is False
+    client.close()
+
+
+def test_no_proxy_is_respected(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "api.recur.tw")
+    client = RecurClient("sk_test_abc123")
+    assert "https" not in client._transport.session.proxies
+    client.close()
+
+
+def test_a_caller_supplied_session_is_used_as_configured():
+    import requests
+
+    session = requests.Session()
+    client = RecurClient("sk_test_abc123", session=session)
+    assert client._transport.session is session
+    assert session.trust_env is True
+    assert session.headers["Authorization"] == "Bearer sk_test_abc123"
+    client.close()

@@ -409,3 +409,32 @@ def test_server_fixture_is_http11_keep_alive(recur_server: FakeRecur):
         session.get(recur_server.url + "/v1/products")
         response = session.get(recur_server.url + "/v1/products")
     assert response.raw.version == 11
+
+
+# -- bad input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("metadata", [{"when": object()}, {"ratio": float("nan")}])
+def test_unserialisable_body_is_a_clear_error_before_sending(client, recur_server, metadata):
+    from recur_django.client import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError) as info:
+        create_session(client, metadata=metadata)
+    assert info.value.code == "invalid_body"
+    assert recur_server.received == []
+
+
+@pytest.mark.parametrize("key", ["", "ключ", "a\nb", "x" * 256])
+def test_bad_idempotency_key_is_rejected_before_sending(client, recur_server, key):
+    from recur_django.client import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError) as info:
+        create_session(client, idempotency_key=key)
+    assert info.value.code == "invalid_idempotency_key"
+    assert recur_server.received == []
+
+
+def test_non_ascii_body_is_sent_as_utf8(client, recur_server):
+    recur_server.reply(200, CHECKOUT)
+    create_session(client, customer_name="王小明")
+    assert recur_server.last.json["customerName"] == "王小明"

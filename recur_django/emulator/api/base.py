@@ -89,7 +89,9 @@ class ApiView(View):
         if fault.kind == "hang":
             # The hung request never runs: the caller has given up by the time it answers.
             time.sleep(fault.number("seconds", 3))
-        raise ApiError(500, "internal_error", f"Injected fault: {fault.kind}.")
+        status = int(fault.number("status", 500)) if fault.kind == "500" else 500
+        status = status if 500 <= status <= 599 else 500
+        raise ApiError(status, "internal_error", f"Injected fault: {fault.kind} ({status}).")
 
     @staticmethod
     def _parse_body(request: HttpRequest) -> dict[str, Any]:

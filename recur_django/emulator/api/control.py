@@ -2,7 +2,7 @@
 
 Bodies (secret key required)::
 
-    {"fault": "500", "count": 2}
+    {"fault": "500", "count": 2}            (optional "status": 502/503/504…)
     {"fault": "429", "retry_after": 1}
     {"fault": "hang", "seconds": 3}
     {"fault": "duplicate" | "out_of_order" | "bad_signature", "count": 1}

@@ -25,8 +25,8 @@ class CheckoutSession(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     amount = models.PositiveIntegerField(_("amount"))
     currency = models.CharField(_("currency"), max_length=3)
-    success_url = models.URLField(_("success URL"), max_length=2000)
-    cancel_url = models.URLField(_("cancel URL"), max_length=2000, blank=True, default="")
+    success_url = models.CharField(_("success URL"), max_length=2000)
+    cancel_url = models.CharField(_("cancel URL"), max_length=2000, blank=True, default="")
     customer_email = models.EmailField(_("customer email"), blank=True, default="")
     customer_name = models.CharField(_("customer name"), max_length=200, blank=True, default="")
     external_customer_id = models.CharField(max_length=200, blank=True, default="")
@@ -73,7 +73,7 @@ class PaymentLink(models.Model):
     active = models.BooleanField(_("active"), default=True)
     promotion_code = models.CharField(max_length=100, null=True, blank=True)
     collect_payment_method = models.CharField(max_length=20, default="always")
-    success_url = models.URLField(max_length=2000, null=True, blank=True)
+    success_url = models.CharField(max_length=2000, null=True, blank=True)
     max_completions = models.PositiveIntegerField(null=True, blank=True)
     metadata = models.JSONField(null=True, blank=True)
     view_count = models.PositiveIntegerField(default=0)
@@ -97,7 +97,7 @@ class PortalSession(models.Model):
     customer = models.ForeignKey(
         "recur_emulator.Customer", on_delete=models.CASCADE, related_name="portal_sessions"
     )
-    return_url = models.URLField(max_length=2000)
+    return_url = models.CharField(max_length=2000)
     locale = models.CharField(max_length=10, blank=True, default="")
     configuration_id = models.CharField(max_length=100, blank=True, default="")
     revoked = models.BooleanField(default=False)

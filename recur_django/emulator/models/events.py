@@ -36,7 +36,7 @@ class WebhookDelivery(models.Model):
         FAILED = "FAILED", _("Failed")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
-    url = models.URLField(_("URL"), max_length=2000)
+    url = models.CharField(_("URL"), max_length=2000)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     sort_key = models.BigIntegerField(default=0, help_text=_("Delivery order (lowest first)."))
     bad_signature = models.BooleanField(default=False)

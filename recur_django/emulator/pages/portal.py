@@ -59,7 +59,7 @@ def portal_cancel(request: HttpRequest, session_id: str) -> HttpResponse:
     at_period_end = request.POST.get("when", "period_end") != "now"
     with transaction.atomic():
         sub = (
-            Subscription.objects.select_for_update()
+            Subscription.objects.select_for_update(of=("self",))
             .select_related("customer", "product")
             .filter(id=sub_id, customer=session.customer, status__in=Subscription.LIVE_STATUSES)
             .first()

@@ -109,7 +109,7 @@ def pay(session_id: str, card_number: str, email: str = "", name: str = "") -> P
     digits = normalize_card(card_number)
     with transaction.atomic():
         session = (
-            CheckoutSession.objects.select_for_update()
+            CheckoutSession.objects.select_for_update(of=("self",))
             .select_related("product", "payment_link")
             .filter(id=session_id)
             .first()
