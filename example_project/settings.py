@@ -1,0 +1,155 @@
+"""Settings of the example shop: recur-django against the built-in Recur emulator.
+
+Everything Recur-related is in ``RECUR`` (what a real site sets) and ``RECUR_EMULATOR``
+(the local stand-in for Recur that answers on ``/_recur/``). To run against the real Recur,
+remove the emulator from INSTALLED_APPS and urls.py, drop ``API_BASE`` and put your own keys
+in ``RECUR``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+
+SECRET_KEY = "example-project-not-secret"
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "recur_django",
+    "recur_django.emulator",
+    "example_project.shop",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("zh-hant", _("Traditional Chinese"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Asia/Taipei"
+
+STATIC_URL = "/static/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "shop:account"
+LOGOUT_REDIRECT_URL = "shop:pricing"
+
+# --- recur-django -----------------------------------------------------------------------
+# A real site reads these from the environment: sk_test_… / sk_live_… and the endpoint's
+# whsec_… secret. Here they are the emulator's demo keys.
+RECUR = {
+    "SECRET_KEY": "sk_test_demo",
+    "PUBLISHABLE_KEY": "pk_test_demo",
+    "WEBHOOK_SECRET": "whsec_demo",
+    "API_BASE": "http://127.0.0.1:8000/_recur",  # the emulator; omit for https://api.recur.tw
+    "CHECKOUT_CANCEL_URL": "/",
+    "PORTAL_RETURN_URL": "/account/",
+    "PRICING_URL": "/",
+}
+
+# --- the Recur emulator (development only) ----------------------------------------------
+RECUR_EMULATOR = {
+    "SECRET_KEYS": ["sk_test_demo"],
+    "PUBLISHABLE_KEYS": ["pk_test_demo"],
+    "WEBHOOK_SECRET": "whsec_demo",
+    "WEBHOOK_URL": "http://127.0.0.1:8000/billing/webhook/",
+    "WEBHOOK_DELIVERY": "background",
+    # Prices are whole New Taiwan dollars (TWD has no cents).
+    "PRODUCTS": [
+        {
+            "id": "prod_pro_monthly",
+            "slug": "pro-monthly",
+            "name": "Pro (monthly)",
+            "description": "Everything in Pro, billed every month.",
+            "type": "SUBSCRIPTION",
+            "billing_period": "MONTHLY",
+            "price": 299,
+            "currency": "TWD",
+        },
+        {
+            "id": "prod_pro_yearly",
+            "slug": "pro-yearly",
+            "name": "Pro (yearly)",
+            "description": "Everything in Pro, two months free.",
+            "type": "SUBSCRIPTION",
+            "billing_period": "YEARLY",
+            "price": 2990,
+            "currency": "TWD",
+        },
+        {
+            "id": "prod_ebook",
+            "slug": "ebook",
+            "name": "Django billing e-book",
+            "description": "A one-time purchase: yours to keep.",
+            "type": "ONE_TIME",
+            "price": 590,
+            "currency": "TWD",
+        },
+        {
+            "id": "prod_credits_100",
+            "slug": "credits-100",
+            "name": "100 credits",
+            "description": "A top-up of 100 credits.",
+            "type": "CREDITS",
+            "price": 100,
+            "currency": "TWD",
+        },
+        {
+            "id": "prod_credits_1000",
+            "slug": "credits-1000",
+            "name": "1,000 credits",
+            "description": "A top-up of 1,000 credits, 10% off.",
+            "type": "CREDITS",
+            "price": 900,
+            "currency": "TWD",
+        },
+    ],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"recur_django": {"handlers": ["console"], "level": "INFO"}},
+}

@@ -1,0 +1,76 @@
+"""Tests of the example shop (run by ``make test``: ``manage.py test example_project.shop``)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.test import TestCase, override_settings
+from django.urls import reverse
+
+from example_project.shop.models import CreditEntry
+from recur_django.models import Transaction
+from recur_django.signals import transaction_completed
+
+UNREACHABLE = {
+    "SECRET_KEY": "sk_test_demo",
+    "WEBHOOK_SECRET": "whsec_demo",
+    "API_BASE": "http://127.0.0.1:1/_recur",
+    "MAX_RETRIES": 0,
+    "TIMEOUT": (0.5, 0.5),
+}
+
+
+class CreditsTests(TestCase):
+    def setUp(self) -> None:
+        self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
+
+    def completed(self, product_id: str, product_slug: str = "") -> Transaction:
+        txn = Transaction.objects.create(
+            user=self.user,
+            product_id=product_id,
+            product_slug=product_slug,
+            status=Transaction.Status.COMPLETED,
+        )
+        transaction_completed.send(sender=Transaction, transaction=txn, event=None)
+        return txn
+
+    def test_a_credit_pack_adds_its_credits_once(self) -> None:
+        txn = self.completed("prod_credits_100", "credits-100")
+        transaction_completed.send(sender=Transaction, transaction=txn, event=None)  # again
+        self.assertEqual(CreditEntry.balance(self.user), 100)
+
+    def test_packs_are_found_by_id_when_the_slug_is_unknown(self) -> None:
+        self.completed("prod_credits_1000")
+        self.completed("prod_credits_100")
+        self.assertEqual(CreditEntry.balance(self.user), 1100)
+
+    def test_other_products_add_no_credits(self) -> None:
+        self.completed("prod_ebook", "ebook")
+        self.assertEqual(CreditEntry.balance(self.user), 0)
+        self.assertFalse(CreditEntry.objects.exists())
+
+
+@override_settings(RECUR=UNREACHABLE)
+class PageTests(TestCase):
+    def setUp(self) -> None:
+        self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
+
+    def test_pricing_page_renders_when_recur_is_unreachable(self) -> None:
+        response = self.client.get(reverse("shop:pricing"))
+        self.assertContains(response, "Recur cannot be reached")
+
+    def test_account_page_lists_payments_and_links_to_the_portal(self) -> None:
+        Transaction.objects.create(
+            user=self.user, product_id="prod_ebook", product_name="E-book", amount=590
+        )
+        self.client.force_login(self.user)
+        response = self.client.get(reverse("shop:account"))
+        self.assertContains(response, "E-book")
+        self.assertContains(response, "TWD 590")
+        self.assertContains(response, f'action="{reverse("recur:portal")}"')
+
+    def test_account_and_credits_need_a_login(self) -> None:
+        for name in ("shop:account", "shop:credits"):
+            response = self.client.get(reverse(name))
+            self.assertRedirects(
+                response, f"{reverse('login')}?next={reverse(name)}", fetch_redirect_response=False
+            )
