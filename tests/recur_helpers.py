@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
+import threading
 from typing import Any
 
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -126,3 +128,27 @@ class SignalRecorder:
 
 def webhook_url() -> str:
     return reverse("recur:webhook")
+
+
+def run_together(target: Any, n: int) -> list[Any]:
+    """Call ``target(i)`` in ``n`` threads released together by a barrier; return results."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+    errors: list[Exception] = []
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = target(i)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return results

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from recur_django.models import Customer, Subscription, WebhookEvent
+from tests.recur_helpers import run_together
 from tests.subscriptions.factories import T0, sub_data
 from tests.subscriptions.test_webhook_end_to_end import post_event
 
@@ -20,28 +19,13 @@ STATUSES = ["PENDING", "ACTIVE", "PAST_DUE", "ACTIVE", "PAST_DUE", "ACTIVE", "CA
 
 
 def test_eight_events_for_a_new_subscription_at_once():
-    barrier = threading.Barrier(THREADS)
-    codes: list[int] = [0] * THREADS
-    errors: list[Exception] = []
+    def deliver(i: int) -> int:
+        data = sub_data(status=STATUSES[i], customer_id="cus_race")
+        return post_event(
+            Client(), f"evt_race_{i}", "subscription.updated", data, T0 + timedelta(hours=i)
+        )
 
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            data = sub_data(status=STATUSES[i], customer_id="cus_race")
-            codes[i] = post_event(
-                Client(), f"evt_race_{i}", "subscription.updated", data, T0 + timedelta(hours=i)
-            )
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    codes = run_together(deliver, THREADS)
     assert codes == [200] * THREADS
     assert Subscription.objects.count() == 1
     assert Customer.objects.count() == 1

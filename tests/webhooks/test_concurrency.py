@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from recur_django import signals
@@ -17,34 +14,12 @@ from tests.recur_helpers import (
     envelope,
     make_transaction,
     post_event,
+    run_together,
 )
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
-
-
-def run_together(target, n=THREADS):
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list = []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = target(i)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    return results
 
 
 def test_same_event_from_8_threads_fulfils_once(user):
@@ -54,7 +29,7 @@ def test_same_event_from_8_threads_fulfils_once(user):
         SignalRecorder(signals.transaction_completed) as completed,
         SignalRecorder(signals.webhook_received) as received,
     ):
-        responses = run_together(lambda i: post_event(Client(), event))
+        responses = run_together(lambda i: post_event(Client(), event), THREADS)
     assert [r.status_code for r in responses] == [200] * THREADS
     statuses = sorted(r.json()["status"] for r in responses)
     assert statuses == ["duplicate"] * (THREADS - 1) + ["processed"]
@@ -76,7 +51,7 @@ def test_distinct_events_for_one_payment_fulfil_once(user):
         return post_event(Client(), envelope("checkout.completed", completed_data(txn)))
 
     with SignalRecorder(signals.transaction_completed) as completed:
-        responses = run_together(deliver)
+        responses = run_together(deliver, THREADS)
     assert {r.status_code for r in responses} == {200}
     assert len(completed.calls) == 1
     assert WebhookEvent.objects.filter(status="processed").count() == THREADS
@@ -92,7 +67,7 @@ def test_return_page_and_webhooks_race(user):
         return post_event(Client(), envelope("checkout.completed", data)).status_code
 
     with SignalRecorder(signals.transaction_completed) as completed:
-        results = run_together(act)
+        results = run_together(act, THREADS)
     assert len(completed.calls) == 1
     assert results.count(True) + (1 if completed.calls[0]["source"] == "webhook" else 0) == 1
     txn.refresh_from_db()
