@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db import transaction as db_transaction
 from django.db.models import Exists, Subquery
 from django.http import HttpRequest
@@ -534,6 +534,11 @@ def confirm_return(user: Any, session_id: str) -> ReturnState | None:
             logger.warning("Return page did not fulfil %s: %s", txn.public_id, exc)
             txn.refresh_from_db()
             return ReturnState(_state_of(txn), txn)
+        except OperationalError as exc:
+            # The webhook is writing the same rows (a busy SQLite file, a lock timeout):
+            # it completes the payment, so the buyer sees "processing" instead of an error.
+            logger.warning("Return page could not fulfil %s now: %s", txn.public_id, exc)
+            return ReturnState(_state_of(txn), txn)
         return ReturnState("success", result.transaction)
     if data.outcome in _FAILED_STATUS:
         try:
@@ -547,6 +552,9 @@ def confirm_return(user: Any, session_id: str) -> ReturnState | None:
             return ReturnState(_state_of(result.transaction), result.transaction)
         except FulfilmentRejected as exc:
             logger.warning("Return page did not update %s: %s", txn.public_id, exc)
+        except OperationalError as exc:
+            logger.warning("Return page could not update %s now: %s", txn.public_id, exc)
+            return ReturnState(_state_of(txn), txn)
     txn.refresh_from_db()
     return ReturnState(_state_of(txn), txn)
 

@@ -184,3 +184,22 @@ def test_out_of_order_deliveries(recur_emulator, shopper):
     assert len(completed.calls) == 1
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
+
+
+def test_return_page_says_processing_when_the_database_is_busy(recur_emulator, shopper):
+    """The webhook holding the write lock (a busy SQLite file) must not crash the return page."""
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    txn = start(shopper, "credits-100")
+    path, _query = return_url_of(recur_emulator.pay(txn.checkout_session_id))
+    with mock.patch("recur_django.checkout.fulfil", side_effect=OperationalError("locked")):
+        response = shopper.get(path, {"session_id": txn.checkout_session_id})
+    assert response.status_code == 200
+    assert response.context["state"] == "processing"
+
+    recur_emulator.deliver()
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED
+    assert shopper.get(path, {"session_id": txn.checkout_session_id}).context["state"] == "success"
