@@ -255,7 +255,8 @@ def replay(event: WebhookEvent | str) -> Outcome:
         with transaction.atomic():
             stored = WebhookEvent.objects.select_for_update().get(event_id=event_id)
             body = bytes(stored.body)
-            verify_signature(body, stored.headers or {}, recur_settings.WEBHOOK_SECRETS)
+            headers = stored.headers if isinstance(stored.headers, Mapping) else {}
+            verify_signature(body, headers, recur_settings.WEBHOOK_SECRETS)
             envelope = parse_envelope(body)
             _reapply(stored, envelope, get_handler(stored.type))
     except _HandlerFailed as failure:
