@@ -224,7 +224,7 @@ def parse_subscription_data(data: Mapping[str, Any], event_type: str = "") -> Su
         if status:
             fields["status"] = status
         elif present:
-            logger.warning("Unknown subscription status %r; status left unchanged.", value)
+            logger.warning("Unknown subscription status %.40r; status left unchanged.", value)
 
         present, value = _pick(data, "amount")
         if present:
@@ -253,7 +253,7 @@ def parse_subscription_data(data: Mapping[str, Any], event_type: str = "") -> Su
             if parsed is not None or value is None:
                 fields[name] = parsed
             else:
-                logger.warning("Unusable %s %r ignored.", name, value)
+                logger.warning("Unusable %s %.40r ignored.", name, value)
 
         if "current_period_end" not in fields:
             _, value = _pick(data, "next_billing_date", "nextBillingDate")

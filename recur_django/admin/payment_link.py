@@ -80,7 +80,10 @@ class MetadataField(forms.JSONField):
         return super().prepare_value(value)
 
     def to_python(self, value: Any) -> Any:
-        value = super().to_python(value)
+        try:
+            value = super().to_python(value)
+        except RecursionError:  # json.loads on very deeply nested input
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         if value in (None, ""):
             return {}
         if not isinstance(value, dict):
