@@ -79,6 +79,12 @@ class MetadataField(forms.JSONField):
             return ""
         return super().prepare_value(value)
 
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:  # redisplay what was typed, as Django does for bad JSON
+            return forms.fields.InvalidJSONInput(data)
+
     def to_python(self, value: Any) -> Any:
         try:
             value = super().to_python(value)
