@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -25,14 +26,17 @@ def get_client() -> RecurClient:
     with _lock:
         if _client is None:
             connect, read = recur_settings.TIMEOUT
-            _client = RecurClient(
-                recur_settings.SECRET_KEY,
-                base_url=recur_settings.API_BASE,
-                timeout=(float(connect), float(read)),
-                max_retries=int(recur_settings.MAX_RETRIES),
-                max_retry_wait=float(recur_settings.MAX_RETRY_WAIT),
-                publishable_key=recur_settings.get("PUBLISHABLE_KEY"),
-            )
+            try:
+                _client = RecurClient(
+                    recur_settings.SECRET_KEY,
+                    base_url=recur_settings.API_BASE,
+                    timeout=(float(connect), float(read)),
+                    max_retries=int(recur_settings.MAX_RETRIES),
+                    max_retry_wait=float(recur_settings.MAX_RETRY_WAIT),
+                    publishable_key=recur_settings.get("PUBLISHABLE_KEY"),
+                )
+            except ValueError as exc:  # e.g. an API_BASE that is not a URL
+                raise ImproperlyConfigured(f"RECUR settings are invalid: {exc}") from None
         return _client
 
 

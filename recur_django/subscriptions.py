@@ -87,6 +87,9 @@ TRACKED_FIELDS: tuple[str, ...] = (
 
 SYNC_EVENT_ID = "sync"
 
+# The largest amount the ``amount`` column (a signed 64-bit integer) holds.
+MAX_AMOUNT = 2**63 - 1
+
 
 def normalize_status(value: Any) -> str | None:
     """Map any spelling Recur uses (``trial``, ``CANCELLED``, ``past-due``…) to a Status."""
@@ -221,14 +224,18 @@ def parse_subscription_data(data: Mapping[str, Any], event_type: str = "") -> Su
         if status:
             fields["status"] = status
         elif present:
-            logger.warning("Unknown subscription status %r; status left unchanged.", value)
+            logger.warning("Unknown subscription status %.40r; status left unchanged.", value)
 
         present, value = _pick(data, "amount")
         if present:
             try:
-                fields["amount"] = None if value is None else max(int(value), 0)
-            except (TypeError, ValueError):
-                logger.warning("Unusable subscription amount %r ignored.", value)
+                amount = None if value is None else max(int(value), 0)
+            except (TypeError, ValueError, OverflowError):
+                amount = -1
+            if amount is not None and not 0 <= amount <= MAX_AMOUNT:
+                logger.warning("Unusable subscription amount %.40r ignored.", value)
+            else:
+                fields["amount"] = amount
         present, value = _pick(data, "currency")
         if present and isinstance(value, str) and value:
             fields["currency"] = value.upper()[:3]
@@ -246,7 +253,7 @@ def parse_subscription_data(data: Mapping[str, Any], event_type: str = "") -> Su
             if parsed is not None or value is None:
                 fields[name] = parsed
             else:
-                logger.warning("Unusable %s %r ignored.", name, value)
+                logger.warning("Unusable %s %.40r ignored.", name, value)
 
         if "current_period_end" not in fields:
             _, value = _pick(data, "next_billing_date", "nextBillingDate")

@@ -79,8 +79,17 @@ class MetadataField(forms.JSONField):
             return ""
         return super().prepare_value(value)
 
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:  # redisplay what was typed, as Django does for bad JSON
+            return forms.fields.InvalidJSONInput(data)
+
     def to_python(self, value: Any) -> Any:
-        value = super().to_python(value)
+        try:
+            value = super().to_python(value)
+        except RecursionError:  # json.loads on very deeply nested input
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         if value in (None, ""):
             return {}
         if not isinstance(value, dict):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, permissions, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 from recur_django.api import serializers as s
 from recur_django.api.exceptions import exception_handler
 from recur_django.api.pagination import RecurPagination
+from recur_django.api.parsers import safe_parsers
 from recur_django.api.schema import document, view_schema
 from recur_django.api.throttling import (
     RecurAnonRateThrottle,
@@ -65,6 +67,9 @@ class RecurAPIView(APIView):
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return [cls() for cls in _classes("API_AUTHENTICATION_CLASSES", _default_authentication())]
+
+    def get_parsers(self) -> list[BaseParser]:
+        return safe_parsers(super().get_parsers())
 
     def get_throttles(self) -> list[BaseThrottle]:
         default = [RecurUserRateThrottle, RecurAnonRateThrottle]

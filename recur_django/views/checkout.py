@@ -88,7 +88,7 @@ class CheckoutView(View):
         if request.content_type == "application/json":
             try:
                 fields = json.loads(request.body or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):
                 fields = None
             if not isinstance(fields, dict):
                 return _error(

@@ -41,7 +41,7 @@ def _requested_return_url(request: HttpRequest) -> str | None:
     if (request.content_type or "").startswith("application/json"):
         try:
             body = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             body = {}
         data = body if isinstance(body, dict) else {}
     else:

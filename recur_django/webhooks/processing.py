@@ -70,12 +70,43 @@ class Outcome:
         return 500 if self.retry else 200
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _storable(value: Any) -> bool:
+    """Whether every string in ``value`` can be stored by every database backend.
+
+    Lone surrogates cannot be encoded as UTF-8, and PostgreSQL refuses NUL characters in
+    text and ``jsonb``; an event carrying either could not be stored, so it is refused.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
+
+
 def parse_envelope(body: bytes) -> dict[str, Any]:
-    """Parse and validate ``{"id", "type", "timestamp"?, "data"}``; raise EnvelopeError."""
+    """Parse and validate ``{"id", "type", "timestamp"?, "data"}``; raise EnvelopeError.
+
+    The JSON must be strict (no ``NaN``/``Infinity``, which no database stores as JSON)
+    and every string must be storable (no lone surrogates or NUL characters).
+    """
     try:
-        envelope = json.loads(body.decode("utf-8"))
+        envelope = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError):
         raise EnvelopeError("body is not valid UTF-8 JSON") from None
+    except RecursionError:
+        raise EnvelopeError("body is nested too deeply") from None
     if not isinstance(envelope, dict):
         raise EnvelopeError("body is not a JSON object")
     for key in ("id", "type"):
@@ -90,6 +121,12 @@ def parse_envelope(body: bytes) -> dict[str, Any]:
     timestamp = envelope.get("timestamp")
     if timestamp is not None and not isinstance(timestamp, str | int | float):
         raise EnvelopeError("'timestamp' must be a string or a number")
+    try:
+        storable = _storable(envelope)
+    except RecursionError:
+        raise EnvelopeError("body is nested too deeply") from None
+    if not storable:
+        raise EnvelopeError("body contains NUL characters or unpaired surrogates")
     return envelope
 
 
@@ -100,7 +137,10 @@ def event_time(envelope: Mapping[str, Any]) -> datetime | None:
         return None
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 10**11 else value
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     try:
         parsed = parse_datetime(str(value).strip().replace("Z", "+00:00"))
     except ValueError:
@@ -167,19 +207,24 @@ def receive(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
             if event.status != WebhookEvent.Status.PROCESSED and handler is not None:
                 event.save(update_fields=["status", "error"])
             send_after_commit(signals.webhook_received, sender=WebhookEvent, event=event)
-    except IntegrityError:
+    except IntegrityError as exc:
         if stored:
             raise
-        return _redeliver(event_id, envelope, handler)
+        return _redeliver(event_id, envelope, handler, exc)
     except _HandlerFailed as failure:
         return _record_failure(event, failure, fresh=True)
     _log_outcome(event)
     return Outcome(str(event.status), event)
 
 
-def _redeliver(event_id: str, envelope: Mapping[str, Any], handler: Handler | None) -> Outcome:
+def _redeliver(
+    event_id: str, envelope: Mapping[str, Any], handler: Handler | None, error: IntegrityError
+) -> Outcome:
     # Most redeliveries are plain duplicates: answer those from one unlocked read.
     known = WebhookEvent.objects.filter(event_id=event_id).first()
+    if known is None:
+        # The INSERT failed for another reason than a duplicate id: report that error.
+        raise error
     if known is not None and not known.retryable:
         logger.info("Webhook %s (%s) is a duplicate; not applied again.", event_id, known.type)
         return Outcome("duplicate", known)
@@ -210,7 +255,8 @@ def replay(event: WebhookEvent | str) -> Outcome:
         with transaction.atomic():
             stored = WebhookEvent.objects.select_for_update().get(event_id=event_id)
             body = bytes(stored.body)
-            verify_signature(body, stored.headers or {}, recur_settings.WEBHOOK_SECRETS)
+            headers = stored.headers if isinstance(stored.headers, Mapping) else {}
+            verify_signature(body, headers, recur_settings.WEBHOOK_SECRETS)
             envelope = parse_envelope(body)
             _reapply(stored, envelope, get_handler(stored.type))
     except _HandlerFailed as failure:

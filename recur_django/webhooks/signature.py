@@ -65,6 +65,8 @@ def verify_signature(body: bytes, headers: Mapping[str, str], secrets: Sequence[
     value = _header(headers, SIGNATURE_HEADER)
     if not value:
         raise SignatureError("signature header is missing")
+    if not isinstance(value, str):
+        raise SignatureError("signature header is not text")
     if len(value) > MAX_SIGNATURE_LENGTH:
         raise SignatureError("signature header is too long")
     try:

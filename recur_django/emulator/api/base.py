@@ -37,6 +37,10 @@ def ok(data: dict[str, Any], status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity: Python-only extensions
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class ApiView(View):
     """Base of the ``/v1/`` views: subclasses define ``get``/``post``/… handlers."""
@@ -101,8 +105,8 @@ class ApiView(View):
         if not raw.strip():
             return {}
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            data = json.loads(raw, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise invalid("The request body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise invalid("The request body must be a JSON object.")

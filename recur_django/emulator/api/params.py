@@ -49,7 +49,10 @@ class Params:
         if value is _MISSING or value is None or value == "":
             return default
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value)
+            try:
+                value = int(value)
+            except ValueError:  # longer than Python's integer-string limit
+                raise invalid(f"{name} must be an integer.") from None
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid(f"{name} must be an integer.")
         if value < minimum or (maximum is not None and value > maximum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from recur_django.client.errors import RecurError
@@ -32,6 +33,8 @@ class Command(BaseCommand):
 
         try:
             result = sync_payment_links(progress=progress)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         except RecurError as exc:
             if interactive:
                 self.stdout.write("")

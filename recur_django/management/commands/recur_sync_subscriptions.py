@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -77,6 +78,8 @@ class Command(BaseCommand):
                     unchanged += 1
                 if seen % PROGRESS_EVERY == 0:
                     self.stdout.write(f"… {seen} subscriptions")
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
         except RecurError as exc:
             raise CommandError(
                 f"Recur API error after {seen} subscriptions: {exc}. "

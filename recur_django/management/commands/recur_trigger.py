@@ -67,6 +67,9 @@ def build_data(event_type: str, txn: Transaction | None) -> dict[str, Any]:
     return {"id": f"test_{_token()}", **base, "created_at": now}
 
 
+MAX_TIMEOUT = 600.0
+
+
 class Command(BaseCommand):
     help = "Sign a realistic Recur event and POST it to a webhook URL."
 
@@ -85,9 +88,15 @@ class Command(BaseCommand):
         if "." not in event_type or len(event_type) > 128 or " " in event_type:
             raise CommandError(f"{event_type!r} is not an event type like checkout.completed.")
         url: str = options["url"]
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise CommandError(f"--url must be an http(s) URL, not {url!r}.") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise CommandError(f"--url must be an http(s) URL, not {url!r}.")
+        timeout = options["timeout"]
+        if not 0 < timeout <= MAX_TIMEOUT:  # also refuses NaN
+            raise CommandError(f"--timeout must be between 0 and {MAX_TIMEOUT} seconds.")
         secret = options["secret"]
         if not secret:
             try:
@@ -122,8 +131,8 @@ class Command(BaseCommand):
             "X-Recur-Timestamp": str(int(timezone.now().timestamp() * 1000)),
         }
         try:
-            response = requests.post(url, data=body, headers=headers, timeout=options["timeout"])
-        except requests.RequestException as exc:
+            response = requests.post(url, data=body, headers=headers, timeout=timeout)
+        except (requests.RequestException, ValueError) as exc:
             raise CommandError(f"Could not reach {url}: {type(exc).__name__}") from None
         self.stdout.write(f"Sent {event_type} {event['id']} -> HTTP {response.status_code}")
         self.stdout.write(response.text[:2000])

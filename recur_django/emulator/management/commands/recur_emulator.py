@@ -10,6 +10,8 @@ from recur_django.emulator import sender
 from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.services import catalog, clock
 
+MAX_ADVANCE_DAYS = 3650
+
 
 class Command(BaseCommand):
     help = "Operate the Recur emulator: seed products, deliver webhooks, advance the clock."
@@ -44,8 +46,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(sent)} deliveries sent.")
         elif action == "advance":
             days, hours = options["days"], options["hours"]
-            if days < 0 or hours < 0 or days + hours == 0:
+            if not (days >= 0 and hours >= 0 and days + hours > 0):  # also refuses NaN
                 raise CommandError("Give a positive --days or --hours.")
+            if days + hours / 24 > MAX_ADVANCE_DAYS:
+                raise CommandError(f"Advance at most {MAX_ADVANCE_DAYS} days at a time.")
             result = clock.advance(days=days, seconds=hours * 3600)
             self.stdout.write(
                 f"Clock is now {result.now}; {result.transitions} subscription changes, "
