@@ -103,16 +103,15 @@ def subscription_grants_access(
 def _products(product: ProductArg) -> list[str] | None:
     if product is None:
         return None
-    if isinstance(product, str):
-        return [product]
-    values = []
-    for item in product:
+    values: list[Any] = []
+    for item in [product] if isinstance(product, str) else product:
         # Accept objects with id/slug (client Product, PaymentLink…) as well as strings.
         if isinstance(item, str):
             values.append(item)
         else:
             values += [v for v in (getattr(item, "id", None), getattr(item, "slug", None)) if v]
-    return values
+    # No product id or slug contains NUL, and PostgreSQL refuses it in a query parameter.
+    return [v for v in values if isinstance(v, str) and "\x00" not in v]
 
 
 def _product_q(products: list[str] | None) -> Q:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("recur_django.subscriptions")
 
+#: Recur ids longer than the ``recur_id`` columns are refused, never truncated.
+MAX_RECUR_ID_LENGTH = 64
+
 Status = Subscription.Status
 
 _STATUS_ALIASES: dict[str, str] = {
@@ -168,7 +171,7 @@ def _customer_info(data: Mapping[str, Any]) -> CustomerInfo | None:
     _, recur_id = _pick(data, "customer_id", "customerId")
     if not recur_id:
         recur_id = nested.get("id") or (customer if found and isinstance(customer, str) else None)
-    if not recur_id or not isinstance(recur_id, str):
+    if not recur_id or not isinstance(recur_id, str) or len(recur_id) > MAX_RECUR_ID_LENGTH:
         return None
     _, email = _pick(data, "customer_email", "customerEmail")
     _, external_id = _pick(
@@ -201,6 +204,10 @@ def parse_subscription_data(data: Mapping[str, Any], event_type: str = "") -> Su
     else:
         _, sub_ref = _pick(data, "id", "subscription_id", "subscriptionId")
     recur_id = sub_ref if isinstance(sub_ref, str) and sub_ref.strip() else None
+    if recur_id is not None and len(recur_id) > MAX_RECUR_ID_LENGTH:
+        # Truncating could merge two subscriptions; an id this long is not Recur's.
+        logger.warning("Ignoring a subscription id of %d characters.", len(recur_id))
+        recur_id = None
 
     found, product = _pick(data, "product")
     nested = product if isinstance(product, Mapping) else {}
@@ -337,7 +344,7 @@ def apply_subscription_data(
     block = transaction.atomic() if transaction.get_autocommit() else nullcontext()
     with block:
         subscription, created = Subscription.objects.select_for_update().get_or_create(
-            recur_id=parsed.recur_id[:64]
+            recur_id=parsed.recur_id
         )
         previous_status = None if created else subscription.status
         last_version = (

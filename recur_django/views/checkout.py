@@ -146,7 +146,7 @@ class CheckoutReturnView(View):
                 )
             return redirect_to_login(request.get_full_path())
         session_id = (request.GET.get("session_id") or "").strip()
-        if not session_id or len(session_id) > 128:
+        if not session_id or len(session_id) > 128 or "\x00" in session_id:
             return _error(
                 request,
                 400,

@@ -40,6 +40,8 @@ class Params:
             raise invalid(f"{name} must be a string.")
         if len(value) > max_length:
             raise invalid(f"{name} is longer than {max_length} characters.")
+        if "\x00" in value:
+            raise invalid(f"{name} must not contain NUL characters.")
         return value.strip()
 
     def integer(

@@ -44,7 +44,7 @@ def handle_subscription_event(event: WebhookEvent, data: Mapping[str, Any]) -> N
     if not isinstance(data, Mapping):
         raise EventRejected(f"{event.type} data is not an object")
     if apply_event(event, data) is None:
-        raise EventRejected(f"{event.type} without a subscription id")
+        raise EventRejected(f"{event.type} without a usable subscription id")
 
 
 @handles(*INVOICE_EVENTS)
