@@ -46,20 +46,26 @@ def _from_product(product: Any) -> dict[str, Any]:
     }
 
 
-def _load() -> list[dict[str, Any]] | None:
+def list_products() -> list[dict[str, Any]]:
+    """Every product as a small dict, cached; raises ``RecurError`` when Recur fails."""
     cached = cache.get(CACHE_KEY)
     if cached is not None:
         return list(cached)
-    from recur_django.client.errors import RecurError
     from recur_django.client_factory import get_client
 
+    products = [_from_product(p) for p in get_client().products.list()]
+    cache.set(CACHE_KEY, products, int(recur_settings.PRODUCT_CACHE_SECONDS))
+    return products
+
+
+def _load() -> list[dict[str, Any]] | None:
+    from recur_django.client.errors import RecurError
+
     try:
-        products = [_from_product(p) for p in get_client().products.list()]
+        return list_products()
     except RecurError as exc:
         logger.warning("Could not list Recur products (%s); prices unknown.", type(exc).__name__)
         return None
-    cache.set(CACHE_KEY, products, int(recur_settings.PRODUCT_CACHE_SECONDS))
-    return products
 
 
 def get_product(id_or_slug: str) -> ProductInfo | None:

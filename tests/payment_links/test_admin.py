@@ -123,8 +123,9 @@ def test_add_shows_recur_refusal_as_form_error(staff: Any, recur_emulator: Any) 
                 "name": "Old",
                 "slug": "old",
                 "type": "ONE_TIME",
-                "price": 10,
+                "amount": 10,
                 "currency": "TWD",
+                "trial_days": 0,
             }
         ],
     )
