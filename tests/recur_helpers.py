@@ -152,3 +152,17 @@ def run_together(target: Any, n: int) -> list[Any]:
         t.join(timeout=60)
     assert not errors, errors
     return results
+
+
+def assert_kept_unreadable(body: bytes) -> Any:
+    """Exactly one failed event holds ``body``: a signed delivery kept for replay."""
+    from recur_django.models import WebhookEvent
+    from recur_django.webhooks.processing import UNREADABLE_PREFIX
+
+    events = list(WebhookEvent.objects.all())
+    assert len(events) == 1, events
+    kept = events[0]
+    assert kept.event_id.startswith(UNREADABLE_PREFIX)
+    assert kept.status == WebhookEvent.Status.FAILED and kept.error
+    assert bytes(kept.body) == body
+    return kept

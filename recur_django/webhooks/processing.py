@@ -14,6 +14,7 @@ that way is applied again, while processed, ignored and rejected events are dupl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import traceback
@@ -172,6 +173,36 @@ def recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+#: Event-id prefix of signed deliveries whose envelope could not be read.
+UNREADABLE_PREFIX = "unreadable_"
+UNREADABLE_TYPE = "(unreadable)"
+
+
+def keep_unreadable(body: bytes, headers: Mapping[str, str], error: str) -> WebhookEvent:
+    """Store a *signed* delivery whose envelope could not be read, as a failed event.
+
+    Its signature proves it came from Recur, so it is kept for :func:`replay` (after an
+    upgrade that understands it) instead of being lost. The id is derived from the body, so
+    Recur's redeliveries of the same body are stored once; it can never equal a real
+    ``evt_…`` id, so it cannot pre-empt one.
+    """
+    event = WebhookEvent(
+        event_id=UNREADABLE_PREFIX + hashlib.sha256(body).hexdigest(),
+        type=UNREADABLE_TYPE,
+        body=body,
+        headers=recorded_headers(headers),
+        payload=None,
+        status=WebhookEvent.Status.FAILED,
+        error=error[:5000],
+        attempts=1,
+        processed_at=timezone.now(),
+    )
+    if not _insert_once(event):
+        event = WebhookEvent.objects.get(event_id=event.event_id)
+    logger.warning("Webhook %s kept for replay: its envelope is unreadable.", event.event_id)
+    return event
+
+
 class _HandlerFailed(Exception):
     """Carries a handler's failure out of the atomic block so it rolls back."""
 
@@ -251,6 +282,8 @@ def replay(event: WebhookEvent | str) -> Outcome:
     and ``WebhookEvent.DoesNotExist`` for an unknown id.
     """
     event_id = event.event_id if isinstance(event, WebhookEvent) else event
+    if event_id.startswith(UNREADABLE_PREFIX):
+        return _replay_unreadable(event_id)
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.select_for_update().get(event_id=event_id)
@@ -264,6 +297,29 @@ def replay(event: WebhookEvent | str) -> Outcome:
     else:
         outcome = Outcome(str(stored.status), stored)
     logger.info("Webhook %s replayed: %s", event_id, outcome.status)
+    return outcome
+
+
+def _replay_unreadable(event_id: str) -> Outcome:
+    """Read a kept unreadable delivery again; once it parses, receive it under its real id."""
+    stored = WebhookEvent.objects.get(event_id=event_id)
+    body = bytes(stored.body)
+    headers = stored.headers if isinstance(stored.headers, Mapping) else {}
+    verify_signature(body, headers, recur_settings.WEBHOOK_SECRETS)
+    try:
+        envelope = parse_envelope(body)
+    except EnvelopeError as exc:
+        WebhookEvent.objects.filter(pk=stored.pk).update(
+            attempts=stored.attempts + 1, error=str(exc)[:5000], processed_at=timezone.now()
+        )
+        raise
+    outcome = receive(body, headers, envelope)
+    stored.status = WebhookEvent.Status.PROCESSED
+    stored.error = f"Replayed as {outcome.event.event_id} ({outcome.status})."
+    stored.attempts += 1
+    stored.processed_at = timezone.now()
+    stored.save(update_fields=["status", "error", "attempts", "processed_at"])
+    logger.info("Webhook %s replayed as %s: %s", event_id, outcome.event.event_id, outcome.status)
     return outcome
 
 

@@ -1,8 +1,9 @@
 """The webhook endpoint Recur POSTs events to (``recur:webhook``).
 
 Order of work: size cap (413) -> signature over the raw body (400; 500 while no secret is
-configured, so Recur keeps the event and retries) -> envelope (400) -> store and apply in
-one transaction (200; 500 when a handler failed unexpectedly, so Recur retries).
+configured, so Recur keeps the event and retries) -> envelope (400; the signed body is kept
+as a failed event for replay) -> store and apply in one transaction (200; 500 when a
+handler failed unexpectedly, so Recur retries).
 Log lines name the event id and type, never the body, a signature or a secret.
 """
 
@@ -67,6 +68,11 @@ class WebhookView(View):
 
         try:
             envelope = processing.parse_envelope(body)
+        except processing.EnvelopeError as exc:
+            # Signed, so it is Recur's: keep it for replay, then refuse it.
+            kept = processing.keep_unreadable(body, request.headers, str(exc))
+            return _error(400, "invalid_event", f"{exc} (kept as {kept.event_id}).")
+        try:
             processing.check_age(envelope)
         except processing.EnvelopeError as exc:
             logger.warning("Webhook refused: %s.", exc)

@@ -16,6 +16,7 @@ from recur_django.webhooks.signature import compute_signature
 from tests.recur_helpers import (
     SECRET,
     SignalRecorder,
+    assert_kept_unreadable,
     body_of,
     completed_data,
     envelope,
@@ -140,11 +141,14 @@ def test_body_longer_than_declared_length_is_capped(client):
         json.dumps({"id": "e" * 200, "type": "x.y", "data": {}}).encode(),
     ],
 )
-def test_malformed_envelope_is_400(client, body):
+def test_malformed_envelope_is_400_and_kept_for_replay(client, body):
     response = post_event(client, body)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_event"
-    assert not WebhookEvent.objects.exists()
+    assert_kept_unreadable(body)
+    # Recur's redelivery of the same body is refused again and stored once.
+    assert post_event(client, body).status_code == 400
+    assert_kept_unreadable(body)
 
 
 def test_event_age_limit(client):
