@@ -27,6 +27,7 @@ from recur_django.client.errors import (
     RateLimitError,
     RecurError,
 )
+from recur_django.negotiation import json_error, wants_json
 
 logger = logging.getLogger("recur_django.checkout")
 
@@ -34,20 +35,11 @@ UNAVAILABLE = _("The payment service is unavailable right now. Please try again 
 REJECTED = _("This product cannot be purchased right now.")
 
 
-def wants_json(request: HttpRequest) -> bool:
-    """Whether the caller sent or asked for JSON."""
-    content_type = request.content_type or ""
-    accept = request.headers.get("Accept", "")
-    return content_type == "application/json" or (
-        "application/json" in accept and "text/html" not in accept
-    )
-
-
 def _error(
     request: HttpRequest, status: int, code: str, message: Any, *, as_json: bool
 ) -> HttpResponse:
     if as_json:
-        return JsonResponse({"error": {"code": code, "message": str(message)}}, status=status)
+        return json_error(code, message, status)
     return render(
         request,
         "recur_django/checkout_error.html",

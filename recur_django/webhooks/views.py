@@ -20,14 +20,11 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from recur_django.conf import recur_settings
+from recur_django.negotiation import json_error
 from recur_django.webhooks import processing
 from recur_django.webhooks.signature import SignatureError, verify_signature
 
 logger = logging.getLogger("recur_django.webhooks")
-
-
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -47,40 +44,40 @@ class WebhookView(View):
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
-        if declared > max_bytes:
-            logger.warning("Webhook refused: declared body of %d bytes is over the cap.", declared)
-            return _error(413, "payload_too_large", f"Bodies over {max_bytes} bytes are refused.")
-        body = request.read(max_bytes + 1)
-        if len(body) > max_bytes:
+        # A declared length over the cap is refused unread; a lying one by a bounded read.
+        body = b"" if declared > max_bytes else request.read(max_bytes + 1)
+        if declared > max_bytes or len(body) > max_bytes:
             logger.warning("Webhook refused: body is over the %d-byte cap.", max_bytes)
-            return _error(413, "payload_too_large", f"Bodies over {max_bytes} bytes are refused.")
+            return json_error(
+                "payload_too_large", f"Bodies over {max_bytes} bytes are refused.", 413
+            )
 
         try:
             secrets = recur_settings.WEBHOOK_SECRETS
         except ImproperlyConfigured:
             logger.error("Webhook refused: RECUR['WEBHOOK_SECRET'] is not configured.")
-            return _error(500, "not_configured", "The webhook secret is not configured.")
+            return json_error("not_configured", "The webhook secret is not configured.", 500)
         try:
             verify_signature(body, request.headers, secrets)
         except SignatureError as exc:
             logger.warning("Webhook refused: %s.", exc)
-            return _error(400, "invalid_signature", "The signature is missing or invalid.")
+            return json_error("invalid_signature", "The signature is missing or invalid.", 400)
 
         try:
             envelope = processing.parse_envelope(body)
         except processing.EnvelopeError as exc:
             # Signed, so it is Recur's: keep it for replay, then refuse it.
             kept = processing.keep_unreadable(body, request.headers, str(exc))
-            return _error(400, "invalid_event", f"{exc} (kept as {kept.event_id}).")
+            return json_error("invalid_event", f"{exc} (kept as {kept.event_id}).", 400)
         try:
             processing.check_age(envelope)
         except processing.EnvelopeError as exc:
             logger.warning("Webhook refused: %s.", exc)
-            return _error(400, "invalid_event", str(exc))
+            return json_error("invalid_event", str(exc), 400)
 
         outcome = processing.receive(body, request.headers, envelope)
         if outcome.retry:
-            return _error(500, "processing_failed", "The event was stored; please retry.")
+            return json_error("processing_failed", "The event was stored; please retry.", 500)
         return JsonResponse(
             {"received": True, "id": outcome.event.event_id, "status": outcome.status},
             status=outcome.http_status,

@@ -240,3 +240,20 @@ def test_return_page_json(logged_in):
         "status": "pending",
     }
     assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"},
+        {"HTTP_ACCEPT": "application/json, text/html;q=0.5"},
+    ],
+)
+def test_checkout_negotiates_json_like_the_other_views(client, user, headers):
+    client.force_login(user)
+    response = client.post(reverse("recur:checkout"), {"product": ""}, **headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"
+    # The portal answers the same request in JSON as well.
+    portal = client.post(reverse("recur:portal"), {}, **headers)
+    assert portal["Content-Type"].startswith("application/json")
