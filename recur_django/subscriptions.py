@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from recur_django.client.types import parse_datetime
 from recur_django.customers import upsert_customer
 from recur_django.models import Customer, Subscription
 from recur_django.signals import subscription_changed
@@ -104,32 +104,9 @@ def normalize_status(value: Any) -> str | None:
 
 def parse_timestamp(value: Any) -> datetime | None:
     """An aware datetime from ISO 8601 text or Unix seconds/milliseconds; ``None`` if unusable."""
-    if value is None or isinstance(value, bool):
-        return None
     if isinstance(value, datetime):
-        parsed: datetime | None = value
-    elif isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
-        number = float(value)
-        if number > 1e11:  # milliseconds
-            number /= 1000.0
-        try:
-            parsed = datetime.fromtimestamp(number, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                parsed = parse_datetime(text)
-            except ValueError:
-                parsed = None
-    else:
-        return None
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parse_datetime(value)
 
 
 def _pick(data: Mapping[str, Any], *keys: str) -> tuple[bool, Any]:

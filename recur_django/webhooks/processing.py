@@ -20,14 +20,14 @@ import logging
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from recur_django import signals
+from recur_django.client.types import parse_datetime
 from recur_django.conf import recur_settings
 from recur_django.models import WebhookEvent
 from recur_django.notify import send_after_commit
@@ -133,22 +133,7 @@ def parse_envelope(body: bytes) -> dict[str, Any]:
 
 def event_time(envelope: Mapping[str, Any]) -> datetime | None:
     """The envelope's ``timestamp`` (ISO 8601, or Unix seconds / milliseconds) or None."""
-    value = envelope.get("timestamp")
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        seconds = value / 1000 if value > 10**11 else value
-        try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    try:
-        parsed = parse_datetime(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, UTC)
-    return parsed
+    return parse_datetime(envelope.get("timestamp"))
 
 
 def check_age(envelope: Mapping[str, Any]) -> None:
