@@ -20,11 +20,8 @@ from django.views import View
 
 from recur_django.checkout import confirm_return, start_checkout
 from recur_django.client.errors import (
-    APIConnectionError,
-    APIError,
     InvalidRequestError,
     NotFoundError,
-    RateLimitError,
     RecurError,
 )
 from recur_django.negotiation import json_error, wants_json
@@ -107,7 +104,7 @@ class CheckoutView(View):
         except (InvalidRequestError, NotFoundError) as exc:
             logger.warning("Recur refused a checkout: %s", type(exc).__name__)
             return _error(request, 400, "checkout_rejected", REJECTED, as_json=as_json)
-        except (APIConnectionError, APIError, RateLimitError, RecurError) as exc:
+        except RecurError as exc:  # unreachable, rate-limited or failing: try later
             logger.error("Checkout could not reach Recur: %s", type(exc).__name__)
             return _error(request, 502, "service_unavailable", UNAVAILABLE, as_json=as_json)
 
