@@ -113,7 +113,9 @@ def describe(value: Any, limit: int = 120) -> str:
 
 def flag_unsafe_url(value: Any, where: str) -> None:
     """Log that ``where`` holds a URL we will not link to or redirect to."""
-    logger.warning("Not an http(s) URL, shown as text only: %s %s", where, describe(value))
+    logger.warning(
+        "Not an http(s) URL, never linked or redirected to: %s %s", where, describe(value)
+    )
 
 
 def unsafe_url_html(value: Any) -> SafeString:

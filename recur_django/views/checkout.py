@@ -38,10 +38,11 @@ def _error(
 ) -> HttpResponse:
     if as_json:
         return json_error(code, message, status)
+    back_url = same_site_url(request, request.headers.get("Referer")) or "/"
     return render(
         request,
         "recur_django/checkout_error.html",
-        {"code": code, "message": message},
+        {"code": code, "message": message, "back_url": back_url},
         status=status,
     )
 
