@@ -8,8 +8,8 @@ Two questions, each answered here and nowhere else:
   another host, ``//host``, ``javascript:``, a control character — is refused.
 - :func:`is_http_url` — may we turn a URL that *Recur* (or any stored data) gave us into an
   ``href``, a redirect or a link in an e-mail? Only an absolute ``http(s)`` URL with a host
-  and nothing a browser would silently strip (tabs, newlines, other control characters,
-  spaces) or reinterpret (backslashes). ``javascript:``, ``data:``, ``vbscript:``,
+  and nothing a browser would silently strip (tabs, newlines, other control or invisible
+  formatting characters) or reinterpret (backslashes). ``javascript:``, ``data:``, ``vbscript:``,
   ``JAVASCRIPT:``, ``java\\tscript:`` and ``//host`` are all refused.
 
 A refused URL from Recur is still stored as it came; it is shown as plain text with a
@@ -38,8 +38,9 @@ HTTP_SCHEMES = ("http://", "https://")
 
 
 def _has_hidden_characters(value: str) -> bool:
-    """Whitespace or control/format characters: browsers strip or reinterpret them."""
-    return any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in value)
+    """Control, format or non-space whitespace characters: browsers strip or reinterpret
+    them (``java\tscript:`` runs as ``javascript:``). A plain space is percent-encoded."""
+    return any(ch != " " and (ch.isspace() or unicodedata.category(ch)[0] == "C") for ch in value)
 
 
 def is_http_url(value: Any) -> bool:
