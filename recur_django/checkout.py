@@ -33,6 +33,7 @@ from recur_django.models import Customer, Transaction, WebhookEvent
 from recur_django.notify import send_after_commit
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.products import ProductInfo, get_product
+from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
 from recur_django.webhooks.registry import EventRejected
 
 logger = logging.getLogger("recur_django.checkout")
@@ -75,13 +76,18 @@ def _mode_for(mode: str | None, product: ProductInfo | None) -> str:
 
 
 def _absolute(url: str, request: HttpRequest | None, setting: str) -> str:
-    if url.startswith(("http://", "https://")):
-        return url
-    if request is not None:
-        return request.build_absolute_uri(url)
-    raise ImproperlyConfigured(
-        f"{setting} {url!r} is a path: pass request= to start_checkout or set an absolute URL."
-    )
+    absolute = url
+    if not url.startswith(("http://", "https://")):
+        if request is None:
+            raise ImproperlyConfigured(
+                f"{setting} {url!r} is a path: pass request= to start_checkout or set an "
+                "absolute URL."
+            )
+        absolute = request.build_absolute_uri(url)
+    # Recur sends the buyer's browser there: never javascript:, data: or the like.
+    if not is_http_url(absolute):
+        raise ValueError(f"{setting}: not an http(s) URL or a path: {describe(url)}")
+    return absolute
 
 
 def build_success_url(success_url: str | None = None, request: HttpRequest | None = None) -> str:
@@ -178,6 +184,9 @@ def start_checkout(
         session = get_client().checkout_sessions.create(**params)
         if not getattr(session, "id", None) or not getattr(session, "url", None):
             raise APIError("Recur returned a checkout session without an id or URL.")
+        if not is_http_url(session.url):  # never send the browser to javascript: & co.
+            flag_unsafe_url(session.url, f"checkout session {session.id}")
+            raise APIError("Recur returned a checkout session whose URL is not http(s).")
     except RecurError as exc:
         reason = f"{exc.code or type(exc).__name__}: {exc.message or exc}"
         _fail_on_start(txn, reason)

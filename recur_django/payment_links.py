@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from recur_django.client.errors import NotFoundError, RecurError
 from recur_django.models import PaymentLink
+from recur_django.safe_urls import flag_unsafe_url, is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,8 @@ def fields_from_api(remote: RemotePaymentLink) -> dict[str, Any]:
     product = remote.product
     product_id = remote.product_id or (getattr(product, "id", None) if product else None)
     metadata = remote.metadata
+    if remote.url and not is_http_url(remote.url):  # stored as sent; the admin shows text
+        flag_unsafe_url(remote.url, f"payment link {remote.id}")
     return {
         "url": remote.url or "",
         "url_id": remote.url_id or "",

@@ -27,6 +27,7 @@ from recur_django.client.errors import (
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.models import Customer
+from recur_django.safe_urls import flag_unsafe_url, is_http_url
 
 logger = logging.getLogger("recur_django.portal")
 
@@ -126,16 +127,23 @@ def start_portal_session(
     customer = customer_for(user)
     if return_url and request is not None and return_url.startswith("/"):
         return_url = request.build_absolute_uri(return_url)
+    return_url = return_url or default_return_url(request)
+    if return_url is not None and not is_http_url(return_url):
+        flag_unsafe_url(return_url, "portal return URL")
+        raise MissingReturnURLError()
     try:
         session = get_client().portal_sessions.create(
             customer=customer.recur_id,
-            return_url=return_url or default_return_url(request),
+            return_url=return_url,
             locale=locale or portal_locale(),
         )
     except RecurError as exc:
         raise _portal_error(exc, customer) from exc
     if not session.url:
         logger.error("Recur returned portal session %s without a URL.", session.id)
+        raise PortalError()
+    if not is_http_url(session.url):  # never send the browser to javascript: & co.
+        flag_unsafe_url(session.url, f"portal session {session.id}")
         raise PortalError()
     return session
 

@@ -25,6 +25,7 @@ from recur_django import payment_links as service
 from recur_django.admin.product_choices import ProductsUnavailable, product_choices
 from recur_django.client.errors import NotFoundError, RecurError
 from recur_django.models import PaymentLink
+from recur_django.safe_urls import is_http_url, unsafe_url_html
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +333,8 @@ class PaymentLinkAdmin(admin.ModelAdmin):
     def url_with_copy(self, obj: PaymentLink) -> str:
         if not obj.url:
             return "—"
+        if not is_http_url(obj.url):  # e.g. javascript:…: text with a marker, never a link
+            return unsafe_url_html(obj.url)
         shown = obj.url.split("://", 1)[-1]
         return format_html(
             '<span class="recur-url"><a href="{0}" target="_blank" rel="noopener noreferrer">'

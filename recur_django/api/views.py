@@ -6,7 +6,6 @@ import logging
 from typing import Any, cast
 
 from django.db.models import QuerySet
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, permissions, status
@@ -33,6 +32,7 @@ from recur_django.conf import recur_settings
 from recur_django.entitlements import entitlements_for, has_entitlement
 from recur_django.models import Subscription, Transaction
 from recur_django.portal import PortalError, start_portal_session
+from recur_django.safe_urls import absolute_same_site_url
 
 logger = logging.getLogger("recur_django.api")
 
@@ -96,12 +96,10 @@ class RecurAPIView(APIView):
         """``value`` made absolute when it is a same-site URL; a 400 otherwise."""
         if not value:
             return None
-        request = self.request
-        if not url_has_allowed_host_and_scheme(
-            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
+        url = absolute_same_site_url(self.request, value)
+        if url is None:
             raise ValidationError({field: [_("Must be a URL on this site.")]})
-        return request.build_absolute_uri(value)
+        return url
 
 
 def recur_error_response(exc: RecurError) -> Response:

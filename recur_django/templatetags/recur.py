@@ -2,6 +2,9 @@
 
 ``{% has_entitlement user "pro-monthly" as ok %}{% if ok %}…{% endif %}`` or
 ``{% if user|entitled:"pro-monthly" %}…{% endif %}``. Each check is one query.
+
+``<a href="{{ url|safe_href }}">`` keeps an ``http(s)`` URL or a path on this site and
+turns anything else (``javascript:``, ``data:``…) into ``""``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 from django import template
 
 from recur_django.entitlements import has_entitlement as _has_entitlement
+from recur_django.safe_urls import linkable_url
 
 register = template.Library()
 
@@ -28,3 +32,9 @@ def entitled(user: Any, product: str | None = None) -> bool:
         return _has_entitlement(user, None)
     products = [p.strip() for p in str(product).split(",") if p.strip()]
     return _has_entitlement(user, products)
+
+
+@register.filter(name="safe_href")
+def safe_href(value: Any) -> str:
+    """``value`` if it may be an ``href`` (``http(s)`` URL or site path), else ``""``."""
+    return linkable_url(value) or ""

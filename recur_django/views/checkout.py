@@ -14,9 +14,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.csrf import csrf_protect
 
 from recur_django.checkout import confirm_return, start_checkout
 from recur_django.client.errors import (
@@ -25,6 +25,7 @@ from recur_django.client.errors import (
     RecurError,
 )
 from recur_django.negotiation import json_error, wants_json
+from recur_django.safe_urls import same_site_url
 
 logger = logging.getLogger("recur_django.checkout")
 
@@ -37,22 +38,23 @@ def _error(
 ) -> HttpResponse:
     if as_json:
         return json_error(code, message, status)
+    back_url = same_site_url(request, request.headers.get("Referer")) or "/"
     return render(
         request,
         "recur_django/checkout_error.html",
-        {"code": code, "message": message},
+        {"code": code, "message": message, "back_url": back_url},
         status=status,
     )
 
 
 def _login_redirect(request: HttpRequest) -> HttpResponse:
-    referer = request.headers.get("Referer", "")
-    safe = url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return redirect_to_login(referer if safe and referer else request.get_full_path())
+    back = same_site_url(request, request.headers.get("Referer"))
+    return redirect_to_login(back or request.get_full_path())
 
 
+# CSRF is checked here, not left to CsrfViewMiddleware: without the middleware a
+# cross-site form could otherwise start checkouts in the visitor's name.
+@method_decorator(csrf_protect, name="dispatch")
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class CheckoutView(View):
     """POST ``product`` (id or slug) and optional ``mode``: 303 to Recur's hosted page, or

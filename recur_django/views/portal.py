@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -19,18 +17,9 @@ from django.views.decorators.csrf import csrf_protect
 from recur_django.conf import recur_settings
 from recur_django.negotiation import json_error, wants_json
 from recur_django.portal import NoCustomerError, PortalError, start_portal_session
+from recur_django.safe_urls import linkable_url, same_site_url
 
 logger = logging.getLogger("recur_django.portal")
-
-
-def _safe_url(request: HttpRequest, url: Any) -> str | None:
-    if not isinstance(url, str) or not url:
-        return None
-    if url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return None
 
 
 def _requested_return_url(request: HttpRequest) -> str | None:
@@ -46,7 +35,7 @@ def _requested_return_url(request: HttpRequest) -> str | None:
         data = body if isinstance(body, dict) else {}
     else:
         data = request.POST
-    return _safe_url(request, data.get("return_url") or data.get("next"))
+    return same_site_url(request, data.get("return_url") or data.get("next"))
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
@@ -62,7 +51,7 @@ class PortalView(View):
         if not request.user.is_authenticated:
             if as_json:
                 return json_error("not_authenticated", _("Please log in first."), 401)
-            back = _safe_url(request, request.headers.get("referer")) or "/"
+            back = same_site_url(request, request.headers.get("referer")) or "/"
             return redirect_to_login(back)
         try:
             session = start_portal_session(
@@ -86,6 +75,6 @@ class PortalView(View):
         context = {
             "code": exc.code,
             "message": exc.message,
-            "pricing_url": recur_settings.get("PRICING_URL") or "/",
+            "pricing_url": linkable_url(recur_settings.get("PRICING_URL")) or "/",
         }
         return render(request, template, context, status=exc.status)
