@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from recur_django.client.casing import Reader, camel, parse_datetime
@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 # -- irregular fields ---------------------------------------------------------------------
 
+_DENIED_STATUSES = frozenset({"expired", "revoked", "inactive", "refunded"})
 _PERIOD_TO_INTERVAL = {"weekly": "week", "monthly": "month", "yearly": "year", "daily": "day"}
 
 
@@ -245,6 +246,36 @@ class CustomerEntitlements:
     subscription: EntitlementSubscription | None
     entitlements: list[Entitlement]
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def check(self, product: str, *, now: datetime | None = None) -> EntitlementCheck:
+        """Whether this answer grants ``product`` (a product slug or id).
+
+        An entitlement matches when its ``product`` (slug) or ``product_id`` equals
+        ``product``. A matching entitlement grants access unless its status is
+        expired/revoked/inactive/refunded or its ``expires_at`` has passed.
+        """
+        subscription = self.subscription
+        if subscription is not None and product not in (
+            subscription.product_id,
+            subscription.product_slug,
+        ):
+            subscription = None
+        matches = [e for e in self.entitlements if product in (e.product, e.product_id)]
+        if not matches:
+            return EntitlementCheck(
+                allowed=False, subscription=subscription, reason="no_entitlement"
+            )
+        now = now or datetime.now(UTC)
+        for entitlement in matches:
+            status = (entitlement.status or "").lower()
+            expired = entitlement.expires_at is not None and entitlement.expires_at <= now
+            if status not in _DENIED_STATUSES and not expired:
+                return EntitlementCheck(
+                    allowed=True, entitlement=entitlement, subscription=subscription
+                )
+        return EntitlementCheck(
+            allowed=False, entitlement=matches[0], subscription=subscription, reason="expired"
+        )
 
 
 @dataclass(frozen=True)
