@@ -71,6 +71,7 @@ def _nested(cls: type, names: tuple[str, ...], many: bool) -> Reading:
 
 
 def _reading(f: Field[Any]) -> Reading:
+    # Annotations are compared as written: declaring modules postpone annotations.
     spec = f.metadata.get(_SOURCE) or _Source((), None, None)
     if spec.read is not None:
         return spec.read
