@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Reader", "camel", "parse_datetime", "snake"]
+__all__ = ["Reader", "camel", "parse_datetime", "pick", "snake"]
 
 _CAMEL_CACHE: dict[str, str] = {}
 _SNAKE = re.compile(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z])(?=[a-z])")
@@ -152,3 +152,12 @@ class Reader:
     def array(self, *names: str) -> list[Any] | None:
         value = self.get(*names)
         return value if isinstance(value, list) else None
+
+
+def pick(data: Any, *names: str) -> Any:
+    """The first value among ``names`` that is neither null nor ``""`` (None if none is).
+
+    ``Reader(data).get(*names, skip_blank=True)``, under the name and contract of the
+    former ``recur_django.payloads.pick``, so that module can import it from here.
+    """
+    return Reader(data).get(*names, skip_blank=True)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from recur_django.client import types
-from recur_django.client.casing import Reader, camel, snake
+from recur_django.client.casing import Reader, camel, pick, snake
 from recur_django.client.parsing import parse, recur_object, source
 
 
@@ -154,3 +154,11 @@ def test_parse_with_what_requires_an_id():
     assert (thing.id, thing.size, thing.raw) == ("t", 3, {"id": "t", "length": "3"})
     with pytest.raises(types.APIError, match="thing without an id"):
         parse(Thing, {"size": 1}, what="thing")
+
+
+def test_pick_keeps_the_payload_readers_contract():
+    data = {"id": "", "checkoutId": "cs_1", "amount": 0, "metadata": None}
+    assert pick(data, "id", "checkout_id") == "cs_1"
+    assert pick(data, "amount") == 0
+    assert pick(data, "metadata", "missing") is None
+    assert pick(None, "id") is None
