@@ -2,15 +2,15 @@
 
 Requests go out camelCase (as Recur's own SDK and guides send them); query
 parameters of list endpoints are snake_case as documented. Responses are read in
-either casing by :mod:`recur_django.client.types`.
+either casing (:mod:`recur_django.client.casing`) into :mod:`recur_django.client.types`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from recur_django.client.casing import camel
 from recur_django.client.errors import InvalidRequestError
 from recur_django.client.transport import Transport, path
 from recur_django.client.types import (
@@ -25,7 +25,6 @@ from recur_django.client.types import (
     PortalSession,
     Product,
     Subscription,
-    camel,
     parse_checkout_session,
     parse_customer,
     parse_customer_entitlements,
@@ -326,9 +325,6 @@ class Subscriptions(_Resource):
         return _paginate(lambda cursor: self.list(limit=limit, starting_after=cursor, **filters))
 
 
-_DENIED_STATUSES = frozenset({"expired", "revoked", "inactive", "refunded"})
-
-
 class Entitlements(_Resource):
     """What a customer may use: ``GET /v1/customers/entitlements``.
 
@@ -349,36 +345,12 @@ class Entitlements(_Resource):
     def check(self, product: str, customer: CustomerRef) -> EntitlementCheck:
         """Whether ``customer`` may use ``product`` (a product slug or id).
 
-        Filters client-side, like Recur's SDK: an entitlement matches when its
-        ``product`` (slug) or ``product_id`` equals ``product``. A matching
-        entitlement grants access unless its status is expired/revoked or its
-        ``expires_at`` has passed.
+        Fetches :meth:`retrieve` and filters client-side, like Recur's SDK (see
+        :meth:`CustomerEntitlements.check <recur_django.client.CustomerEntitlements.check>`).
         """
         if not product:
             raise _missing("missing_product", "Give the product slug or id to check.")
-        result = self.retrieve(customer)
-        subscription = result.subscription
-        if subscription is not None and product not in (
-            subscription.product_id,
-            subscription.product_slug,
-        ):
-            subscription = None
-        matches = [e for e in result.entitlements if product in (e.product, e.product_id)]
-        if not matches:
-            return EntitlementCheck(
-                allowed=False, subscription=subscription, reason="no_entitlement"
-            )
-        now = datetime.now(UTC)
-        for entitlement in matches:
-            status = (entitlement.status or "").lower()
-            expired = entitlement.expires_at is not None and entitlement.expires_at <= now
-            if status not in _DENIED_STATUSES and not expired:
-                return EntitlementCheck(
-                    allowed=True, entitlement=entitlement, subscription=subscription
-                )
-        return EntitlementCheck(
-            allowed=False, entitlement=matches[0], subscription=subscription, reason="expired"
-        )
+        return self.retrieve(customer).check(product)
 
 
 def _customer_params(customer: CustomerRef) -> dict[str, str]:

@@ -1,135 +1,63 @@
-"""Frozen dataclasses for Recur objects, and the tolerant reader that builds them.
+"""Frozen dataclasses for Recur objects, and their parsers.
 
-Recur's documentation disagrees with itself on key casing (``expires_at`` vs
-``expiresAt``, ``customer_id`` vs ``customerId``…). The reader accepts either,
-keeps the untouched dict on ``.raw`` (so unknown fields are never lost), turns
-ISO-8601 strings and epoch numbers into aware datetimes, and maps a value of the
-wrong type to None instead of failing.
+Each field is declared once: :func:`~recur_django.client.parsing.parse` reads it by
+its own name in either casing and coerces it by its annotation, unless its
+``source(...)`` metadata names other keys, a fallback inside a nested object or a
+rule of its own (see :mod:`recur_django.client.parsing`). The untouched dict stays on
+``.raw`` (so unknown fields are never lost) and a value of the wrong type becomes
+None instead of failing.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from recur_django.client.casing import Reader, camel, parse_datetime
 from recur_django.client.errors import APIError
+from recur_django.client.parsing import only_objects, parse, recur_object, source
+
+__all__ = ["Reader", "camel", "parse", "parse_datetime", "source"]  # and the classes below
 
 logger = logging.getLogger("recur_django.client")
 T = TypeVar("T")
 
-_CAMEL_CACHE: dict[str, str] = {}
-_INT_RE = re.compile(r"^-?\d+$")
+# -- irregular fields ---------------------------------------------------------------------
+
+_DENIED_STATUSES = frozenset({"expired", "revoked", "inactive", "refunded"})
+_PERIOD_TO_INTERVAL = {"weekly": "week", "monthly": "month", "yearly": "year", "daily": "day"}
 
 
-def camel(name: str) -> str:
-    """``expires_at`` -> ``expiresAt``."""
-    cached = _CAMEL_CACHE.get(name)
-    if cached is None:
-        head, *rest = name.split("_")
-        cached = head + "".join(part[:1].upper() + part[1:] for part in rest)
-        _CAMEL_CACHE[name] = cached
-    return cached
+def _interval(r: Reader) -> str | None:
+    """``interval``, else derived from ``billing_period`` (``MONTHLY`` -> ``month``)."""
+    interval = r.text("interval")
+    if interval is None:
+        period = r.text("billing_period")
+        interval = _PERIOD_TO_INTERVAL.get(period.lower(), period) if period else None
+    return interval
 
 
-def parse_datetime(value: Any) -> datetime | None:
-    """An aware datetime from ISO-8601 text or epoch seconds/milliseconds, else None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        if isinstance(value, int | float):
-            seconds = value / 1000 if abs(value) > 1e11 else value
-            return datetime.fromtimestamp(seconds, tz=UTC)
-        if isinstance(value, str) and value:
-            text = value.strip()
-            if _INT_RE.match(text):
-                return parse_datetime(int(text))
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except (ValueError, OverflowError, OSError):
-        return None
-    return None
+def _entitlement_product(r: Reader) -> str | None:
+    """Recur's entitlements give ``product`` as the slug, or as an object with one."""
+    product = r.get("product")
+    return product if isinstance(product, str) else Reader(product).text("slug")
 
 
-class Reader:
-    """Typed, casing-tolerant access to one JSON object (a non-dict reads as empty)."""
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: Any) -> None:
-        self.raw: dict[str, Any] = raw if isinstance(raw, dict) else {}
-
-    def get(self, *names: str) -> Any:
-        """The first present value among ``names``, each tried as snake_case then camelCase."""
-        raw = self.raw
-        for name in names:
-            if name in raw:
-                value = raw[name]
-                if value is not None:
-                    return value
-            alias = camel(name)
-            if alias != name and alias in raw and raw[alias] is not None:
-                return raw[alias]
-        return None
-
-    def text(self, *names: str) -> str | None:
-        value = self.get(*names)
-        if isinstance(value, str):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return None
-
-    def integer(self, *names: str) -> int | None:
-        value = self.get(*names)
-        if isinstance(value, bool):
-            return None
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and _INT_RE.match(value.strip()):
-            return int(value.strip())
-        return None
-
-    def boolean(self, *names: str) -> bool | None:
-        value = self.get(*names)
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        return None
-
-    def dt(self, *names: str) -> datetime | None:
-        return parse_datetime(self.get(*names))
-
-    def obj(self, *names: str) -> dict[str, Any] | None:
-        value = self.get(*names)
-        return value if isinstance(value, dict) else None
-
-    def array(self, *names: str) -> list[Any] | None:
-        value = self.get(*names)
-        return value if isinstance(value, list) else None
+def _entitlement_product_id(r: Reader) -> str | None:
+    product_id = r.text("product_id")
+    product = r.get("product")
+    if product_id is None and isinstance(product, dict):
+        product_id = Reader(product).text("id")
+    return product_id
 
 
-def _require_object(data: Any, what: str) -> Reader:
-    """A Reader over ``data``; raises APIError when it is not an object with an id."""
-    reader = Reader(data)
-    if not isinstance(data, dict) or reader.text("id") is None:
-        raise APIError(
-            f"Recur returned a {what} without an id; the response could not be read.",
-            code="invalid_response",
-        )
-    return reader
-
-
-def _objects(items: Iterable[Any] | None) -> Iterator[dict[str, Any]]:
-    for item in items or ():
-        if isinstance(item, dict):
-            yield item
+def _subscription_product_slug(r: Reader) -> str | None:
+    product = r.get("product")
+    slug = product if isinstance(product, str) else Reader(product).text("slug")
+    return slug or r.text("product_slug")
 
 
 # -- objects ----------------------------------------------------------------------------
@@ -158,6 +86,7 @@ class Deleted:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class CheckoutSession:
     id: str
@@ -165,9 +94,9 @@ class CheckoutSession:
     status: str | None
     mode: str | None
     expires_at: datetime | None
-    product_id: str | None
-    customer_id: str | None
-    customer_email: str | None
+    product_id: str | None = field(metadata=source(also_in="product.id"))
+    customer_id: str | None = field(metadata=source(also_in="customer.id"))
+    customer_email: str | None = field(metadata=source(also_in="customer.email"))
     amount: int | None
     currency: str | None
     metadata: dict[str, Any] | None
@@ -176,11 +105,12 @@ class CheckoutSession:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class PortalSession:
     id: str
     url: str | None
-    customer_id: str | None
+    customer_id: str | None = field(metadata=source("customer_id", "customer"))
     return_url: str | None
     status: str | None
     expires_at: datetime | None
@@ -189,6 +119,7 @@ class PortalSession:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class ProductSummary:
     id: str | None
@@ -200,13 +131,14 @@ class ProductSummary:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class PaymentLink:
     id: str
     url: str | None
     url_id: str | None
     active: bool | None
-    product_id: str | None
+    product_id: str | None = field(metadata=source(also_in="product.id"))
     product: ProductSummary | None
     promotion_code: str | None
     collect_payment_method: str | None
@@ -221,6 +153,7 @@ class PaymentLink:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class Product:
     id: str
@@ -236,6 +169,7 @@ class Product:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class Customer:
     id: str
@@ -250,32 +184,34 @@ class Customer:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class Subscription:
     id: str
     status: str | None
-    customer_id: str | None
-    product_id: str | None
-    product_slug: str | None
-    product_name: str | None
+    customer_id: str | None = field(metadata=source(also_in="customer.id"))
+    product_id: str | None = field(metadata=source("product_id", "plan_id", also_in="product.id"))
+    product_slug: str | None = field(metadata=source(also_in="product.slug"))
+    product_name: str | None = field(metadata=source(also_in="product.name"))
     amount: int | None
     currency: str | None
-    interval: str | None
+    interval: str | None = field(metadata=source(read=_interval))
     interval_count: int | None
     current_period_start: datetime | None
     current_period_end: datetime | None
-    canceled_at: datetime | None
+    canceled_at: datetime | None = field(metadata=source("canceled_at", "cancelled_at"))
     cancel_at_period_end: bool | None
-    trial_end: datetime | None
+    trial_end: datetime | None = field(metadata=source("trial_end", "trial_ends_at"))
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class Entitlement:
     """One product a customer may use. ``product`` is the product slug."""
 
-    product: str | None
-    product_id: str | None
+    product: str | None = field(metadata=source(read=_entitlement_product))
+    product_id: str | None = field(metadata=source(read=_entitlement_product_id))
     status: str | None
     subscription_id: str | None
     source: str | None
@@ -285,29 +221,61 @@ class Entitlement:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class EntitlementSubscription:
     """The customer's most recent active subscription, as the entitlements call reports it."""
 
     id: str | None
     status: str | None
-    product_id: str | None
-    product_slug: str | None
-    product_name: str | None
+    product_id: str | None = field(metadata=source(also_in="product.id"))
+    product_slug: str | None = field(metadata=source(read=_subscription_product_slug))
+    product_name: str | None = field(metadata=source(also_in="product.name"))
     current_period_end: datetime | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@recur_object
 @dataclass(frozen=True)
 class CustomerEntitlements:
     """The whole ``GET /v1/customers/entitlements`` answer."""
 
-    customer_id: str | None
-    customer_email: str | None
-    customer_external_id: str | None
+    customer_id: str | None = field(metadata=source("customer.id"))
+    customer_email: str | None = field(metadata=source("customer.email"))
+    customer_external_id: str | None = field(metadata=source("customer.external_id"))
     subscription: EntitlementSubscription | None
     entitlements: list[Entitlement]
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def check(self, product: str, *, now: datetime | None = None) -> EntitlementCheck:
+        """Whether this answer grants ``product`` (a product slug or id).
+
+        An entitlement matches when its ``product`` (slug) or ``product_id`` equals
+        ``product``. A matching entitlement grants access unless its status is
+        expired/revoked/inactive/refunded or its ``expires_at`` has passed.
+        """
+        subscription = self.subscription
+        if subscription is not None and product not in (
+            subscription.product_id,
+            subscription.product_slug,
+        ):
+            subscription = None
+        matches = [e for e in self.entitlements if product in (e.product, e.product_id)]
+        if not matches:
+            return EntitlementCheck(
+                allowed=False, subscription=subscription, reason="no_entitlement"
+            )
+        now = now or datetime.now(UTC)
+        for entitlement in matches:
+            status = (entitlement.status or "").lower()
+            expired = entitlement.expires_at is not None and entitlement.expires_at <= now
+            if status not in _DENIED_STATUSES and not expired:
+                return EntitlementCheck(
+                    allowed=True, entitlement=entitlement, subscription=subscription
+                )
+        return EntitlementCheck(
+            allowed=False, entitlement=matches[0], subscription=subscription, reason="expired"
+        )
 
 
 @dataclass(frozen=True)
@@ -327,181 +295,39 @@ class EntitlementCheck:
 
 
 def parse_checkout_session(data: Any) -> CheckoutSession:
-    r = _require_object(data, "checkout session")
-    product = Reader(r.obj("product"))
-    customer = Reader(r.obj("customer"))
-    return CheckoutSession(
-        id=r.text("id") or "",
-        url=r.text("url"),
-        status=r.text("status"),
-        mode=r.text("mode"),
-        expires_at=r.dt("expires_at"),
-        product_id=r.text("product_id") or product.text("id"),
-        customer_id=r.text("customer_id") or customer.text("id"),
-        customer_email=r.text("customer_email") or customer.text("email"),
-        amount=r.integer("amount"),
-        currency=r.text("currency"),
-        metadata=r.obj("metadata"),
-        order_id=r.text("order_id"),
-        subscription_id=r.text("subscription_id"),
-        raw=r.raw,
-    )
+    return parse(CheckoutSession, data, what="checkout session")
 
 
 def parse_portal_session(data: Any) -> PortalSession:
-    r = _require_object(data, "portal session")
-    return PortalSession(
-        id=r.text("id") or "",
-        url=r.text("url"),
-        customer_id=r.text("customer_id", "customer"),
-        return_url=r.text("return_url"),
-        status=r.text("status"),
-        expires_at=r.dt("expires_at"),
-        accessed_at=r.dt("accessed_at"),
-        created_at=r.dt("created_at"),
-        raw=r.raw,
-    )
+    return parse(PortalSession, data, what="portal session")
 
 
 def parse_product_summary(data: Any) -> ProductSummary | None:
-    if not isinstance(data, dict):
-        return None
-    r = Reader(data)
-    return ProductSummary(
-        id=r.text("id"),
-        name=r.text("name"),
-        slug=r.text("slug"),
-        price=r.integer("price"),
-        currency=r.text("currency"),
-        type=r.text("type"),
-        raw=r.raw,
-    )
+    return parse(ProductSummary, data) if isinstance(data, dict) else None
 
 
 def parse_payment_link(data: Any) -> PaymentLink:
-    r = _require_object(data, "payment link")
-    product = parse_product_summary(r.get("product"))
-    return PaymentLink(
-        id=r.text("id") or "",
-        url=r.text("url"),
-        url_id=r.text("url_id"),
-        active=r.boolean("active"),
-        product_id=r.text("product_id") or (product.id if product else None),
-        product=product,
-        promotion_code=r.text("promotion_code"),
-        collect_payment_method=r.text("collect_payment_method"),
-        success_url=r.text("success_url"),
-        max_completions=r.integer("max_completions"),
-        metadata=r.obj("metadata"),
-        environment=r.text("environment"),
-        view_count=r.integer("view_count"),
-        session_count=r.integer("session_count"),
-        completed_count=r.integer("completed_count"),
-        created_at=r.dt("created_at"),
-        raw=r.raw,
-    )
+    return parse(PaymentLink, data, what="payment link")
 
 
 def parse_product(data: Any) -> Product:
-    r = _require_object(data, "product")
-    return Product(
-        id=r.text("id") or "",
-        name=r.text("name"),
-        slug=r.text("slug"),
-        description=r.text("description"),
-        type=r.text("type"),
-        billing_period=r.text("billing_period"),
-        price=r.integer("price"),
-        currency=r.text("currency"),
-        trial_days=r.integer("trial_days"),
-        metadata=r.obj("metadata"),
-        raw=r.raw,
-    )
+    return parse(Product, data, what="product")
 
 
 def parse_customer(data: Any) -> Customer:
-    r = _require_object(data, "customer")
-    return Customer(
-        id=r.text("id") or "",
-        email=r.text("email"),
-        name=r.text("name"),
-        external_id=r.text("external_id"),
-        email_verified=r.boolean("email_verified"),
-        status=r.text("status"),
-        livemode=r.boolean("livemode"),
-        created_at=r.dt("created_at"),
-        updated_at=r.dt("updated_at"),
-        raw=r.raw,
-    )
-
-
-_PERIOD_TO_INTERVAL = {"weekly": "week", "monthly": "month", "yearly": "year", "daily": "day"}
+    return parse(Customer, data, what="customer")
 
 
 def parse_subscription(data: Any) -> Subscription:
-    r = _require_object(data, "subscription")
-    product = Reader(r.obj("product"))
-    customer = Reader(r.obj("customer"))
-    interval = r.text("interval")
-    if interval is None:
-        period = r.text("billing_period")
-        interval = _PERIOD_TO_INTERVAL.get(period.lower(), period) if period else None
-    return Subscription(
-        id=r.text("id") or "",
-        status=r.text("status"),
-        customer_id=r.text("customer_id") or customer.text("id"),
-        product_id=r.text("product_id", "plan_id") or product.text("id"),
-        product_slug=r.text("product_slug") or product.text("slug"),
-        product_name=r.text("product_name") or product.text("name"),
-        amount=r.integer("amount"),
-        currency=r.text("currency"),
-        interval=interval,
-        interval_count=r.integer("interval_count"),
-        current_period_start=r.dt("current_period_start"),
-        current_period_end=r.dt("current_period_end"),
-        canceled_at=r.dt("canceled_at", "cancelled_at"),
-        cancel_at_period_end=r.boolean("cancel_at_period_end"),
-        trial_end=r.dt("trial_end", "trial_ends_at"),
-        raw=r.raw,
-    )
+    return parse(Subscription, data, what="subscription")
 
 
 def parse_entitlement(data: Any) -> Entitlement:
-    r = Reader(data)
-    product = r.get("product")
-    slug = product if isinstance(product, str) else Reader(product).text("slug")
-    product_id = r.text("product_id")
-    if product_id is None and isinstance(product, dict):
-        product_id = Reader(product).text("id")
-    return Entitlement(
-        product=slug,
-        product_id=product_id,
-        status=r.text("status"),
-        subscription_id=r.text("subscription_id"),
-        source=r.text("source"),
-        source_id=r.text("source_id"),
-        granted_at=r.dt("granted_at"),
-        expires_at=r.dt("expires_at"),
-        raw=r.raw,
-    )
+    return parse(Entitlement, data)
 
 
 def parse_entitlement_subscription(data: Any) -> EntitlementSubscription | None:
-    if not isinstance(data, dict):
-        return None
-    r = Reader(data)
-    product = r.get("product")
-    p = Reader(product)
-    return EntitlementSubscription(
-        id=r.text("id"),
-        status=r.text("status"),
-        product_id=r.text("product_id") or p.text("id"),
-        product_slug=(product if isinstance(product, str) else p.text("slug"))
-        or r.text("product_slug"),
-        product_name=r.text("product_name") or p.text("name"),
-        current_period_end=r.dt("current_period_end"),
-        raw=r.raw,
-    )
+    return parse(EntitlementSubscription, data) if isinstance(data, dict) else None
 
 
 def parse_customer_entitlements(data: Any) -> CustomerEntitlements:
@@ -509,16 +335,7 @@ def parse_customer_entitlements(data: Any) -> CustomerEntitlements:
         raise APIError(
             "Recur returned entitlements that are not a JSON object.", code="invalid_response"
         )
-    r = Reader(data)
-    customer = Reader(r.obj("customer"))
-    return CustomerEntitlements(
-        customer_id=customer.text("id"),
-        customer_email=customer.text("email"),
-        customer_external_id=customer.text("external_id"),
-        subscription=parse_entitlement_subscription(r.get("subscription")),
-        entitlements=[parse_entitlement(item) for item in _objects(r.array("entitlements"))],
-        raw=r.raw,
-    )
+    return parse(CustomerEntitlements, data)
 
 
 def parse_deleted(data: Any, fallback_id: str) -> Deleted:
@@ -552,7 +369,7 @@ def parse_list(data: Any, item_parser: Any, *keys: str) -> Page[Any]:
     else:
         raise APIError("Recur returned a list that is not a JSON object.", code="invalid_response")
     parsed = []
-    for item in _objects(items):
+    for item in only_objects(items):
         try:
             parsed.append(item_parser(item))
         except APIError:

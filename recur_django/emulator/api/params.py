@@ -1,4 +1,8 @@
-"""Typed access to request parameters, accepting camelCase and snake_case keys."""
+"""Typed, strict access to request parameters, accepting camelCase and snake_case keys.
+
+Keys are found by the client's one casing reader (snake_case, then camelCase); what is
+emulator-specific is strictness: a value of the wrong type is a 400, not a None.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from recur_django.client.casing import Reader
 from recur_django.emulator.api.errors import invalid
 
 _MISSING = object()
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 class Params:
@@ -21,11 +21,12 @@ class Params:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
+        self._reader = Reader(data)
 
     def raw(self, name: str) -> Any:
-        if name in self.data:
-            return self.data[name]
-        return self.data.get(camel(name), _MISSING)
+        """The value sent for ``name`` (null included), or ``_MISSING`` when not sent."""
+        found, value = self._reader.find(name)
+        return value if found else _MISSING
 
     def has(self, name: str) -> bool:
         return self.raw(name) is not _MISSING
