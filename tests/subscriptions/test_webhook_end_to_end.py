@@ -103,6 +103,20 @@ def test_entitlement_follows_webhooks():
     assert not has_entitlement(user, "pro-monthly")
 
 
+@pytest.mark.parametrize("event_type", ["subscription.expired", "subscription.revoked"])
+def test_an_ended_subscription_ends_access_whatever_its_payload_says(event_type):
+    user = get_user_model().objects.create_user("wendy", "wendy@example.com", "pw")
+    client = Client()
+    data = sub_data(start=T0, days=36500, external_customer_id=external_id_for(user))
+    assert post_event(client, "evt_a", "subscription.activated", data, T0) == 200
+    assert has_entitlement(user, "pro-monthly")
+    # The payload still says CANCELED with access until a far-future period end.
+    ended = dict(data, status="CANCELED", cancel_at_period_end=True)
+    assert post_event(client, "evt_b", event_type, ended, T0 + timedelta(1)) == 200
+    assert Subscription.objects.get().status == "EXPIRED"
+    assert not has_entitlement(user, "pro-monthly")
+
+
 def test_subscription_event_without_id_is_stored_as_failed_and_acknowledged():
     client = Client()
     assert post_event(client, "evt_x", "subscription.activated", {"status": "ACTIVE"}, T0) == 200
