@@ -312,7 +312,7 @@ def test_out_of_range_subscription_amount_is_dropped_not_stored(client):
 # --------------------------------------------------------------------------- what was paid
 
 
-@pytest.mark.parametrize("amount", [True, False, "", "   "])
+@pytest.mark.parametrize("amount", [True, False, ""])
 def test_a_malformed_amount_is_rejected_like_abc(client, user, amount):
     txn = make_transaction(user, amount=100)
     event = envelope("checkout.completed", completed_data(txn, amount=amount))
