@@ -167,3 +167,20 @@ def test_a_browser_checkout_carrying_the_victims_transaction_id_never_completes_
         txn.refresh_from_db()
         assert txn.status == Transaction.Status.PENDING, stored.error
         assert not Customer.objects.filter(user=victim).exists()
+
+
+@pytest.mark.django_db
+def test_a_token_from_before_a_key_rotation_verifies_while_the_old_key_is_a_fallback(
+    settings, user
+):
+    from recur_django.customers import external_id_is_users
+
+    old = external_id_for(user)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-for-this-test-only"
+    assert external_id_for(user) != old
+    assert user_for_external_id(old) == user
+    assert external_id_is_users(old, user)
+    settings.SECRET_KEY_FALLBACKS = []
+    assert user_for_external_id(old) is None
+    assert not external_id_is_users(old, user)
