@@ -399,3 +399,18 @@ def test_a_missing_amount_when_recur_is_unreachable_fails_for_a_retry(
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
     assert WebhookEvent.objects.get(event_id=event["id"]).status == WebhookEvent.Status.PROCESSED
+
+
+def test_a_missing_amount_is_confirmed_outside_atomic_requests(
+    recur_emulator, retrieves, user, monkeypatch
+):
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    txn, data = paid_on_the_emulator(recur_emulator, user)
+    data["amount"] = None
+    response = post_event(Client(), envelope("checkout.completed", data))
+    assert response.status_code == 200, response.content
+    assert retrieves == [(txn.checkout_session_id, True)]
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED
