@@ -24,16 +24,18 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from recur_django import signals
+from recur_django import payment_proof, signals
 from recur_django.client.errors import APIError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
-from recur_django.customers import external_id_for
+from recur_django.customers import external_id_for, external_id_is_users, external_id_to_send
 from recur_django.models import Customer, Transaction, WebhookEvent
 from recur_django.notify import send_after_commit
 from recur_django.payloads import CheckoutData, Outcome
+from recur_django.payment_proof import PaymentUnconfirmed, parse_amount, proven
 from recur_django.products import ProductInfo, get_product
 from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
+from recur_django.webhooks.confirmation import ConfirmationUnavailable
 from recur_django.webhooks.registry import EventRejected
 
 logger = logging.getLogger("recur_django.checkout")
@@ -165,7 +167,7 @@ def start_checkout(
         "success_url": success,
         "cancel_url": cancel,
         "customer_email": getattr(user, "email", "") or None,
-        "external_customer_id": external_id_for(user),
+        "external_customer_id": external_id_to_send(user),
         "metadata": txn.metadata,
     }
     full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
@@ -298,7 +300,7 @@ def _check_belongs(txn: Transaction, data: CheckoutData) -> None:
     if (
         data.external_customer_id
         and user is not None
-        and data.external_customer_id != external_id_for(user)
+        and not external_id_is_users(data.external_customer_id, user)
     ):
         raise FulfilmentRejected(
             f"the payment's external customer id does not match the user of {txn.public_id}."
@@ -306,20 +308,46 @@ def _check_belongs(txn: Transaction, data: CheckoutData) -> None:
 
 
 def _as_amount(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise FulfilmentRejected(f"amount {value!r} is not a whole number.")
+    try:
+        return parse_amount(value)
+    except ValueError as exc:
+        raise FulfilmentRejected(str(exc)) from None
 
 
-def _check_expected(txn: Transaction, data: CheckoutData) -> None:
-    """Refuse a payment whose amount, currency or product differs from the expected one."""
+def _confirmed_amount(txn: Transaction, data: CheckoutData, confirmed: Any) -> int | None:
+    """The amount Recur confirms for the stored session of ``txn``.
+
+    Without an answer yet, raises :class:`PaymentUnconfirmed` (the pipeline asks Recur
+    outside the transaction and runs the event again); a failed ask raises
+    :class:`ConfirmationUnavailable` (retryable); an answer that does not confirm the
+    payment raises :class:`FulfilmentRejected`.
+    """
+    if not txn.checkout_session_id:
+        raise FulfilmentRejected(
+            f"transaction {txn.public_id} has no stored checkout session to tie a payment to."
+        )
+    if confirmed is None:
+        raise PaymentUnconfirmed(txn.checkout_session_id)
+    if isinstance(confirmed, Exception):
+        raise ConfirmationUnavailable(
+            f"Recur could not confirm checkout session {txn.checkout_session_id}: {confirmed}"
+        )
+    problem = payment_proof.refusal(txn, data, confirmed)
+    if problem:
+        raise FulfilmentRejected(problem)
+    return _as_amount(confirmed.amount)
+
+
+def _check_expected(txn: Transaction, data: CheckoutData, confirmed: Any = None) -> None:
+    """Refuse a payment whose amount, currency or product differs from the expected one.
+
+    A payment that does not name the stored session or does not say what was paid is
+    confirmed with Recur first (:mod:`recur_django.payment_proof`).
+    """
     amount = _as_amount(data.amount)
+    if not proven(txn, data, amount):
+        confirmed_amount = _confirmed_amount(txn, data, confirmed)
+        amount = confirmed_amount if amount is None else amount
     if txn.amount is not None and amount is not None and amount != txn.amount:
         raise FulfilmentRejected(
             f"amount {amount} {data.currency or txn.currency} does not match the expected "
@@ -403,6 +431,7 @@ def fulfil(
     session_data: CheckoutData | Mapping[str, Any] | Any = None,
     event: WebhookEvent | None = None,
     source: str = "webhook",
+    confirmed: CheckoutData | Exception | None = None,
 ) -> FulfilmentResult:
     """Mark a transaction completed, exactly once, and send ``transaction_completed``.
 
@@ -412,6 +441,11 @@ def fulfil(
     ``data``, a retrieved ``CheckoutSession``, or a :class:`CheckoutData`. Its amount,
     currency, product, session and external customer id are checked against the
     transaction; a contradiction raises :class:`FulfilmentRejected` and changes nothing.
+
+    Only a payment naming the checkout session stored on the transaction and saying what
+    was paid completes it by itself. Otherwise ``confirmed`` must be Recur's own view of the
+    stored session (a retrieved session); without it :class:`PaymentUnconfirmed` is raised
+    for the webhook pipeline to ask Recur outside the transaction.
 
     Idempotent: a transaction that is already completed is returned unchanged
     (``changed=False``). Raises ``Transaction.DoesNotExist`` when nothing matches.
@@ -428,7 +462,7 @@ def fulfil(
             if txn.status != Transaction.Status.COMPLETED:
                 if txn.status not in FULFILLABLE:
                     raise FulfilmentRejected(f"transaction {txn.public_id} is {txn.status}.")
-                _check_expected(txn, data)
+                _check_expected(txn, data, confirmed)
         except (FulfilmentRejected, Transaction.DoesNotExist) as exc:
             refusal = exc
         else:
@@ -538,7 +572,8 @@ def confirm_return(user: Any, session_id: str) -> ReturnState | None:
     status = str(getattr(session, "status", "") or "").strip().lower()
     if status in {"complete", "completed", "paid", "succeeded"}:
         try:
-            result = fulfil(txn, session_data=data, source="return_page")
+            # The session was just retrieved with the secret key: it is Recur's own answer.
+            result = fulfil(txn, session_data=data, source="return_page", confirmed=data)
         except FulfilmentRejected as exc:
             logger.warning("Return page did not fulfil %s: %s", txn.public_id, exc)
             txn.refresh_from_db()

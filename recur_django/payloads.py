@@ -31,6 +31,18 @@ def pick(data: Mapping[str, Any], *names: str) -> Any:
     return None
 
 
+def pick_amount(data: Mapping[str, Any]) -> Any:
+    """The amount as sent: the first of ``amount``, ``amount_total``, ``total`` present and
+    not ``null``. Unlike :func:`pick`, an empty string is returned (it is malformed, not
+    absent); ``None`` means no amount was sent."""
+    for name in ("amount", "amount_total", "total"):
+        for key in (name, camel(name)):
+            value = data.get(key)
+            if value is not None:
+                return value
+    return None
+
+
 def _text(value: Any) -> str:
     if value is None or isinstance(value, Mapping | list):
         return ""
@@ -98,7 +110,7 @@ class CheckoutData:
         metadata = data.get("metadata")
         return cls(
             status=_text(pick(data, "status")),
-            amount=pick(data, "amount", "amount_total", "total"),
+            amount=pick_amount(data),
             currency=_text(pick(data, "currency")).upper(),
             product_id=_text(pick(data, "product_id")),
             customer_id=_text(pick(data, "customer_id") or pick(customer, "id")),

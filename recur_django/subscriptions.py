@@ -72,6 +72,9 @@ EVENT_STATUS: dict[str, str] = {
     "invoice.payment_failed": Status.PAST_DUE,
 }
 
+# Events after which a subscription grants nothing, whatever their payload's status says.
+ENDING_EVENTS = frozenset({"subscription.expired", "subscription.revoked"})
+
 # Fields kept last-writer-wins, in the order they are applied.
 TRACKED_FIELDS: tuple[str, ...] = (
     "customer",
@@ -263,6 +266,10 @@ def parse_subscription_data(data: Mapping[str, Any], event_type: str = "") -> Su
             if (parsed := parse_timestamp(value)) is not None:
                 fields[name] = parsed
 
+    if event_type in ENDING_EVENTS:
+        # The subscription has ended: it grants nothing, whatever status (CANCELED with a
+        # future period end, say) its payload still shows.
+        fields["status"] = Status.EXPIRED
     if "status" not in fields and event_type in EVENT_STATUS:
         fields["status"] = EVENT_STATUS[event_type]
 

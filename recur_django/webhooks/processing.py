@@ -31,6 +31,7 @@ from recur_django.client.types import parse_datetime
 from recur_django.conf import recur_settings
 from recur_django.models import WebhookEvent
 from recur_django.notify import send_after_commit
+from recur_django.webhooks.confirmation import ConfirmationNeeded, confirmation, confirming
 from recur_django.webhooks.registry import EventRejected, Handler, get_handler
 from recur_django.webhooks.signature import verify_signature
 
@@ -200,8 +201,14 @@ def receive(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
     """Store a verified delivery and apply it once.
 
     A duplicate ``event_id`` is not applied again, unless its earlier attempt failed with an
-    unexpected error: that is Recur retrying after our 500, so it is applied now.
+    unexpected error: that is Recur retrying after our 500, so it is applied now. A handler
+    that needs Recur to confirm the event is run again after the confirmation (see
+    :mod:`recur_django.webhooks.confirmation`).
     """
+    return confirming(lambda: _receive(body, headers, envelope))
+
+
+def _receive(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) -> Outcome:
     event_id, event_type = envelope["id"], envelope["type"]
     handler = get_handler(event_type)
     event = WebhookEvent(
@@ -269,6 +276,10 @@ def replay(event: WebhookEvent | str) -> Outcome:
     event_id = event.event_id if isinstance(event, WebhookEvent) else event
     if event_id.startswith(UNREADABLE_PREFIX):
         return _replay_unreadable(event_id)
+    return confirming(lambda: _replay(event_id))
+
+
+def _replay(event_id: str) -> Outcome:
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.select_for_update().get(event_id=event_id)
@@ -326,6 +337,11 @@ def _run(event: WebhookEvent, envelope: Mapping[str, Any], handler: Handler | No
     data = envelope.get("data") or {}
     try:
         handler(event, data)
+    except ConfirmationNeeded as exc:
+        if confirmation() is None:
+            raise  # rolls back; confirming() asks Recur outside and runs the delivery again
+        error = f"{type(exc).__name__}: asked for confirmation twice"
+        raise _HandlerFailed(error, traceback.format_exc(), retry=True) from exc
     except EventRejected as exc:
         raise _HandlerFailed(str(exc)[:5000] or type(exc).__name__, "", retry=False) from exc
     except Exception as exc:

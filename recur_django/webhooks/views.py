@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -29,6 +30,9 @@ logger = logging.getLogger("recur_django.webhooks")
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")
+# The pipeline opens its own transactions, and a confirmation with Recur must happen
+# outside any (see recur_django.webhooks.confirmation): never run under ATOMIC_REQUESTS.
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class WebhookView(View):
     """Receive signed Recur events."""
 

@@ -14,6 +14,7 @@ from recur_django import signals
 from recur_django.checkout import build_success_url, start_checkout
 from recur_django.client.errors import APIConnectionError, APIError, NotFoundError
 from recur_django.client_factory import get_client
+from recur_django.customers import external_id_for
 from recur_django.models import Transaction
 from recur_django.products import get_product
 from tests.recur_helpers import SignalRecorder
@@ -45,7 +46,7 @@ def test_creates_pending_transaction_then_session(
     assert session.metadata == {"plan": "x", "transaction_id": txn.public_id}
     assert session.customer_email == "alice@example.com"
     assert session.customer_name == "Alice Lin"
-    assert session.external_customer_id == str(user.pk)
+    assert session.external_customer_id == external_id_for(user)
     assert session.success_url == (
         "http://shop.example/billing/checkout/return/?session_id={CHECKOUT_SESSION_ID}"
     )

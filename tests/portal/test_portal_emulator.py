@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from recur_django.customers import external_id_for
 from recur_django.emulator.models import PortalSession as EmulatedPortalSession
 from recur_django.emulator.models import Subscription as EmulatedSubscription
 from recur_django.entitlements import has_entitlement
@@ -29,10 +30,12 @@ def buy(emulator: Any, user: Any, product: str = "prod_pro_monthly") -> str:
         success_url="https://shop.example/ok",
         cancel_url="https://shop.example/cancel",
         customer_email=user.email,
-        external_customer_id=str(user.pk),
+        external_customer_id=external_id_for(user),
     )
     assert emulator.pay(session.id).status_code == 303
-    sub = EmulatedSubscription.objects.filter(customer__external_id=str(user.pk)).latest("id")
+    sub = EmulatedSubscription.objects.filter(customer__external_id=external_id_for(user)).latest(
+        "id"
+    )
     return sub.customer.id
 
 
@@ -81,7 +84,7 @@ def test_portal_opens_the_users_own_portal(recur_emulator, users):
     portal_url = response["Location"]
     assert portal_url.startswith(recur_emulator.base_url + "/portal/")
     session = EmulatedPortalSession.objects.get()
-    assert session.customer.external_id == str(alice.pk)
+    assert session.customer.external_id == external_id_for(alice)
     page = requests.get(portal_url, timeout=10)
     assert page.status_code == 200
     assert "alice@example.com" in page.text
@@ -111,12 +114,12 @@ def test_mirror_follows_emulator_events_in_any_order(recur_emulator, users):
     alice, bob = users
     buy(recur_emulator, alice)
     buy(recur_emulator, bob)
-    recur_emulator.fail_card(str(bob.pk))
+    recur_emulator.fail_card(external_id_for(bob))
     recur_emulator.advance(days=32)  # alice renews; bob's renewal fails
     mirror_events(recur_emulator, shuffle=True)
 
     for user in users:
-        remote = EmulatedSubscription.objects.get(customer__external_id=str(user.pk))
+        remote = EmulatedSubscription.objects.get(customer__external_id=external_id_for(user))
         local = Subscription.objects.get(recur_id=remote.id)
         assert local.status == remote.status.replace("TRIAL", "TRIALING")
         # The wire carries milliseconds.
@@ -165,7 +168,7 @@ def test_sync_command_filters(recur_emulator, users, capsys):
     alice, bob = users
     buy(recur_emulator, alice)
     buy(recur_emulator, bob)
-    call_command("recur_sync_subscriptions", "--external-id", str(bob.pk))
+    call_command("recur_sync_subscriptions", "--external-id", external_id_for(bob))
     assert "Synced 1 subscriptions" in capsys.readouterr().out
     assert Subscription.objects.get().customer.user == bob
 

@@ -6,14 +6,19 @@ import json
 import logging
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction as db_transaction
+from django.test import Client
 from django.urls import reverse
 
-from recur_django.models import Subscription, WebhookEvent
+from recur_django.checkout import start_checkout
+from recur_django.models import Subscription, Transaction, WebhookEvent
 from recur_django.webhooks.signature import compute_signature
 from tests.recur_helpers import (
     SECRET,
     assert_kept_unreadable,
     body_of,
+    completed_data,
     envelope,
     event_id,
     make_transaction,
@@ -302,3 +307,110 @@ def test_out_of_range_subscription_amount_is_dropped_not_stored(client):
     )
     assert response.status_code == 200
     assert Subscription.objects.get(recur_id="sub_9").amount == 299
+
+
+# --------------------------------------------------------------------------- what was paid
+
+
+@pytest.mark.parametrize("amount", [True, False, ""])
+def test_a_malformed_amount_is_rejected_like_abc(client, user, amount):
+    txn = make_transaction(user, amount=100)
+    event = envelope("checkout.completed", completed_data(txn, amount=amount))
+    response = post_event(client, event)
+    assert response.status_code == 200, response.content
+    stored = WebhookEvent.objects.get(event_id=event["id"])
+    assert stored.status == WebhookEvent.Status.FAILED and not stored.retryable
+    assert "not a whole number" in stored.error
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.PENDING
+
+
+def paid_on_the_emulator(recur_emulator, user) -> tuple[Transaction, dict]:
+    """A transaction paid on the emulator, and the checkout.completed data it emitted."""
+    txn = start_checkout(
+        user, "credits-100", success_url="https://shop.example/ok", cancel_url="https://x.example"
+    )
+    assert recur_emulator.pay(txn.checkout_session_id).status_code == 303
+    data = recur_emulator.events("checkout.completed")[-1]["data"]
+    assert data["id"] == txn.checkout_session_id and data["amount"] == 100
+    return txn, data
+
+
+@pytest.fixture
+def retrieves(recur_emulator, monkeypatch):
+    """Records each checkout-session retrieve (and whether a transaction was open)."""
+    sessions = recur_emulator.client.checkout_sessions
+    real = sessions.retrieve
+    calls: list[tuple[str, bool]] = []
+
+    def spy(session_id, *args, **kwargs):
+        calls.append((session_id, db_transaction.get_autocommit()))
+        return real(session_id, *args, **kwargs)
+
+    monkeypatch.setattr(sessions, "retrieve", spy)
+    return calls
+
+
+@pytest.mark.parametrize("absent", ["missing", "null"])
+@pytest.mark.parametrize("expected", [100, 590])
+def test_a_missing_amount_is_confirmed_with_recur(
+    recur_emulator, retrieves, user, absent, expected
+):
+    txn, data = paid_on_the_emulator(recur_emulator, user)
+    Transaction.objects.filter(pk=txn.pk).update(amount=expected)
+    if absent == "missing":
+        data.pop("amount")
+    else:
+        data["amount"] = None
+    event = envelope("checkout.completed", data)
+    response = post_event(Client(), event)
+    assert response.status_code == 200, response.content
+    # One retrieve of the stored session, with no database transaction open.
+    assert retrieves == [(txn.checkout_session_id, True)]
+    stored = WebhookEvent.objects.get(event_id=event["id"])
+    txn.refresh_from_db()
+    if expected == 100:  # Recur confirms 100 TWD were paid
+        assert stored.status == WebhookEvent.Status.PROCESSED, stored.error
+        assert txn.status == Transaction.Status.COMPLETED
+    else:  # Recur says 100 were paid, not 590
+        assert stored.status == WebhookEvent.Status.FAILED and not stored.retryable
+        assert "not the expected 590" in stored.error
+        assert txn.status == Transaction.Status.PENDING
+
+
+def test_a_missing_amount_when_recur_is_unreachable_fails_for_a_retry(
+    recur_emulator, user, settings
+):
+    txn, data = paid_on_the_emulator(recur_emulator, user)
+    data["amount"] = None
+    event = envelope("checkout.completed", data)
+    reachable = settings.RECUR
+    settings.RECUR = {**reachable, "API_BASE": "http://127.0.0.1:1/_recur"}  # nothing listens
+    response = post_event(Client(), event)
+    assert response.status_code == 500  # Recur retries
+    stored = WebhookEvent.objects.get(event_id=event["id"])
+    assert stored.status == WebhookEvent.Status.FAILED and stored.retryable
+    assert "could not confirm" in stored.error
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.PENDING
+
+    settings.RECUR = reachable  # Recur is back: the operator replays the stored event
+    call_command("recur_replay", event["id"])
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED
+    assert WebhookEvent.objects.get(event_id=event["id"]).status == WebhookEvent.Status.PROCESSED
+
+
+def test_a_missing_amount_is_confirmed_outside_atomic_requests(
+    recur_emulator, retrieves, user, monkeypatch
+):
+    from django.db import connection
+
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    txn, data = paid_on_the_emulator(recur_emulator, user)
+    data["amount"] = None
+    response = post_event(Client(), envelope("checkout.completed", data))
+    assert response.status_code == 200, response.content
+    assert retrieves == [(txn.checkout_session_id, True)]
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
+from recur_django.customers import external_id_for
 from recur_django.models import Customer, Subscription
 from recur_django.signals import subscription_changed
 from recur_django.subscriptions import (
@@ -115,7 +116,11 @@ def test_event_for_unknown_customer_creates_customer_and_subscription(
 
 def test_external_customer_id_links_the_user():
     user = get_user_model().objects.create_user("alice", "alice@example.com", "pw")
-    dispatch(store_event("subscription.activated", sub_data(external_customer_id=str(user.pk)), T0))
+    dispatch(
+        store_event(
+            "subscription.activated", sub_data(external_customer_id=external_id_for(user)), T0
+        )
+    )
     assert Customer.objects.get(recur_id="cus_1").user == user
 
 

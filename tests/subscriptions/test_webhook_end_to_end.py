@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from recur_django.customers import external_id_for
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Customer, Subscription, WebhookEvent
 from recur_django.webhooks.signature import compute_signature
@@ -40,8 +41,8 @@ def post_event(client: Client, event_id: str, event_type: str, data: dict, at) -
     return response.status_code
 
 
-def lifecycle(user_pk: int) -> list[tuple[str, str, dict, object]]:
-    ext = {"external_customer_id": str(user_pk), "customer_email": "wendy@example.com"}
+def lifecycle(external_id: str) -> list[tuple[str, str, dict, object]]:
+    ext = {"external_customer_id": external_id, "customer_email": "wendy@example.com"}
     renewed = T0 + timedelta(days=30)
     return [
         ("evt_1", "subscription.created", sub_data(status="PENDING", **ext), T0),
@@ -70,7 +71,7 @@ def lifecycle(user_pk: int) -> list[tuple[str, str, dict, object]]:
 @pytest.mark.parametrize("shuffled", [False, True])
 def test_signed_lifecycle_events_build_the_mirror(shuffled):
     user = get_user_model().objects.create_user("wendy", "wendy@example.com", "pw")
-    events = lifecycle(user.pk)
+    events = lifecycle(external_id_for(user))
     if shuffled:
         random.Random(3).shuffle(events)
         events += events[:2]  # and some redeliveries
@@ -93,12 +94,26 @@ def test_entitlement_follows_webhooks():
     data = sub_data(
         start=T0,
         days=36500,  # a period far in the future
-        external_customer_id=str(user.pk),
+        external_customer_id=external_id_for(user),
     )
     assert post_event(client, "evt_a", "subscription.activated", data, T0) == 200
     assert has_entitlement(user, "pro-monthly")
     expired = dict(data, status="EXPIRED")
     assert post_event(client, "evt_b", "subscription.expired", expired, T0 + timedelta(1)) == 200
+    assert not has_entitlement(user, "pro-monthly")
+
+
+@pytest.mark.parametrize("event_type", ["subscription.expired", "subscription.revoked"])
+def test_an_ended_subscription_ends_access_whatever_its_payload_says(event_type):
+    user = get_user_model().objects.create_user("wendy", "wendy@example.com", "pw")
+    client = Client()
+    data = sub_data(start=T0, days=36500, external_customer_id=external_id_for(user))
+    assert post_event(client, "evt_a", "subscription.activated", data, T0) == 200
+    assert has_entitlement(user, "pro-monthly")
+    # The payload still says CANCELED with access until a far-future period end.
+    ended = dict(data, status="CANCELED", cancel_at_period_end=True)
+    assert post_event(client, "evt_b", event_type, ended, T0 + timedelta(1)) == 200
+    assert Subscription.objects.get().status == "EXPIRED"
     assert not has_entitlement(user, "pro-monthly")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recur_django import signals
+from recur_django.customers import external_id_for
 from recur_django.models import Customer, Transaction, WebhookEvent
 from tests.recur_helpers import (
     SignalRecorder,
@@ -345,7 +346,7 @@ def test_unlinked_customer_row_gets_linked(user, deliver):
     deliver(envelope("checkout.completed", completed_data(txn, customer_id="cus_orphan")))
     customer = Customer.objects.get(recur_id="cus_orphan")
     assert customer.user == user
-    assert customer.external_id == str(user.pk)
+    assert customer.external_id == external_id_for(user)
 
 
 def test_customer_of_another_user_is_never_moved(user, other_user, deliver):

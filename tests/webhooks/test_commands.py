@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from recur_django import signals
+from recur_django.customers import external_id_for
 from recur_django.models import Transaction, WebhookEvent
 from recur_django.webhooks.signature import SignatureError, compute_signature, verify_signature
 from tests.recur_helpers import (
@@ -120,7 +121,7 @@ def test_trigger_builds_a_signed_realistic_event(user):
     assert data["amount"] == 299 and data["currency"] == "TWD"
     assert data["product_id"] == "prod_pro_monthly"
     assert data["subscription_id"].startswith("sub_")
-    assert data["external_customer_id"] == str(user.pk)
+    assert data["external_customer_id"] == external_id_for(user)
 
 
 @responses.activate

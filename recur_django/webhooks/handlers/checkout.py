@@ -3,6 +3,8 @@
 They find the transaction by ``metadata.transaction_id``, else by checkout session id —
 never by email, customer or product — and hand it to :func:`recur_django.checkout.fulfil`
 or :func:`~recur_django.checkout.mark_failed`, which lock it and apply the change once.
+A payment that does not name the stored session or says no amount is confirmed with Recur
+first (:mod:`recur_django.webhooks.confirmation`); its answer is passed as ``confirmed``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from recur_django.checkout import fulfil, mark_failed
 from recur_django.models import Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
+from recur_django.webhooks.confirmation import confirmation
 from recur_django.webhooks.registry import EventRejected, handles
 
 
@@ -30,7 +33,7 @@ def checkout_completed(event: WebhookEvent, data: Mapping[str, Any]) -> None:
     outcome = info.outcome
     try:
         if outcome is Outcome.SUCCEEDED:
-            fulfil(session_data=info, event=event, source="webhook")
+            fulfil(session_data=info, event=event, source="webhook", confirmed=confirmation())
         elif outcome is Outcome.UNKNOWN:
             raise EventRejected(f"checkout.completed has an unrecognised status {info.status!r}.")
         else:
@@ -50,7 +53,7 @@ def _order(event: WebhookEvent, data: Mapping[str, Any], *, paid: bool) -> None:
         return
     try:
         if paid:
-            fulfil(session_data=info, event=event, source="webhook")
+            fulfil(session_data=info, event=event, source="webhook", confirmed=confirmation())
         else:
             reason = info.failure_reason or "payment failed"
             mark_failed(reason=reason, outcome=Outcome.FAILED, session_data=info, event=event)
