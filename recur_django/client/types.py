@@ -174,6 +174,8 @@ class CheckoutSession:
     order_id: str | None
     subscription_id: str | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    payment_intent_id: str | None = None  # PAYMENT and SUBSCRIPTION sessions
+    setup_intent_id: str | None = None  # SETUP sessions
 
 
 @dataclass(frozen=True)
@@ -345,6 +347,8 @@ def parse_checkout_session(data: Any) -> CheckoutSession:
         order_id=r.text("order_id"),
         subscription_id=r.text("subscription_id"),
         raw=r.raw,
+        payment_intent_id=r.text("payment_intent_id"),
+        setup_intent_id=r.text("setup_intent_id"),
     )
 
 
