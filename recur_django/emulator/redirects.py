@@ -45,6 +45,9 @@ def check_url(name: str, url: str, request: HttpRequest, *, https: bool = False)
     parts = urlsplit(url.replace(PLACEHOLDER, "x"))
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise invalid(f"{name} must be an absolute http(s) URL.")
+    # Browsers read a backslash as "/" and skip user info ("https://evil\\@shop/" goes to evil).
+    if "\\" in url or "@" in parts.netloc or any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        raise invalid(f"{name} must not contain backslashes, spaces or user info.")
     hostname = (parts.hostname or "").lower()
     if https and parts.scheme != "https" and not is_loopback(hostname):
         raise invalid(f"{name} must be an HTTPS URL (http:// only for localhost/127.0.0.1/::1).")
@@ -53,7 +56,8 @@ def check_url(name: str, url: str, request: HttpRequest, *, https: bool = False)
     except ValueError:
         raise invalid(f"{name} has an invalid port.") from None
     own_host = split_domain_port(request.get_host())[0]
-    if hostname == own_host or validate_host(hostname, allowed_hosts()):
+    host = f"[{hostname}]" if ":" in hostname else hostname  # IPv6 as ALLOWED_HOSTS writes it
+    if host == own_host or validate_host(host, allowed_hosts()):
         return url
     raise invalid(
         f"{name} must point at this site ({own_host}) or at a host listed in "
