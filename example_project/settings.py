@@ -97,7 +97,12 @@ RECUR = {
 }
 
 # --- the Recur emulator (development only) ----------------------------------------------
+# It answers only while DEBUG is True (RECUR_EMULATOR["ENABLED"] unset): including its URLs
+# unconditionally in urls.py is safe, they are 404 on a site running with DEBUG=False.
 RECUR_EMULATOR = {
+    # The shop may be browsed as localhost or 127.0.0.1 while it calls the emulator on
+    # 127.0.0.1: success, cancel and portal return URLs may point at either.
+    "ALLOWED_REDIRECT_HOSTS": ["127.0.0.1", "localhost"],
     "SECRET_KEYS": ["sk_test_demo"],
     "PUBLISHABLE_KEYS": ["pk_test_demo"],
     "WEBHOOK_SECRET": "whsec_demo",

@@ -89,6 +89,11 @@ RECUR = {
 }
 
 RECUR_EMULATOR: dict[str, Any] = {
+    # DEBUG is False here (as under pytest-django): the emulator serves only when enabled.
+    "ENABLED": True,
+    # Off-site hosts the tests' success/cancel/return URLs use (the emulator's own host is
+    # always allowed).
+    "ALLOWED_REDIRECT_HOSTS": ["shop.example"],
     "SECRET_KEYS": ["sk_test_tests"],
     "PUBLISHABLE_KEYS": ["pk_test_tests"],
     "WEBHOOK_SECRET": "whsec_test_secret",

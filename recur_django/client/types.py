@@ -103,6 +103,8 @@ class CheckoutSession:
     order_id: str | None
     subscription_id: str | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    payment_intent_id: str | None = None  # PAYMENT and SUBSCRIPTION sessions
+    setup_intent_id: str | None = None  # SETUP sessions
 
 
 @recur_object

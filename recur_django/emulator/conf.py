@@ -13,12 +13,25 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-DEFAULTS: dict[str, Any] = {
-    # API keys the emulator accepts (sandbox keys are enough offline).
+# Built-in keys, used only while ``settings.DEBUG`` is True: with DEBUG off the emulator
+# accepts no key and signs with no secret until RECUR_EMULATOR names them.
+DEBUG_DEFAULTS: dict[str, Any] = {
     "SECRET_KEYS": ["sk_test_emulator"],
     "PUBLISHABLE_KEYS": ["pk_test_emulator"],
-    # Webhooks: where to POST events and how to sign them.
     "WEBHOOK_SECRET": "whsec_emulator",
+}
+
+DEFAULTS: dict[str, Any] = {
+    # None: serve only while settings.DEBUG is True; True: serve with DEBUG off too (tests).
+    "ENABLED": None,
+    # Hosts (besides the emulator's own) that success/cancel/return URLs may point at;
+    # entries as in ALLOWED_HOSTS (".example.com" covers subdomains). "*" is refused.
+    "ALLOWED_REDIRECT_HOSTS": [],
+    # API keys the emulator accepts (None: the DEBUG_DEFAULTS, with DEBUG on only).
+    "SECRET_KEYS": None,
+    "PUBLISHABLE_KEYS": None,
+    # Webhooks: where to POST events and how to sign them.
+    "WEBHOOK_SECRET": None,
     "WEBHOOK_URL": None,  # None: events are recorded but never delivered
     "WEBHOOK_SIGNATURE_ENCODING": "base64",  # "base64" (Recur's docs) or "hex"
     "WEBHOOK_DELIVERY": "background",  # "background" thread, "manual" (deliver()), "off"
@@ -54,7 +67,14 @@ class EmulatorSettings:
         if name.startswith("_") or name not in DEFAULTS:
             raise AttributeError(f"Unknown RECUR_EMULATOR setting: {name!r}")
         value = self.user_settings.get(name, DEFAULTS[name])
+        if value is None and name in DEBUG_DEFAULTS:
+            return DEBUG_DEFAULTS[name] if settings.DEBUG else None
         return DEFAULTS[name] if value is None and DEFAULTS[name] is not None else value
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the emulator answers at all: DEBUG on, or ``ENABLED`` set to True."""
+        return bool(settings.DEBUG) or self.user_settings.get("ENABLED") is True
 
     @property
     def secret_keys(self) -> list[str]:
@@ -63,6 +83,17 @@ class EmulatorSettings:
     @property
     def publishable_keys(self) -> list[str]:
         return _as_list(self.PUBLISHABLE_KEYS)
+
+    @property
+    def webhook_secret(self) -> str:
+        """The signing secret; ImproperlyConfigured when none is set (DEBUG off)."""
+        secret = self.WEBHOOK_SECRET
+        if not isinstance(secret, str) or not secret:
+            raise ImproperlyConfigured(
+                "RECUR_EMULATOR['WEBHOOK_SECRET'] is not set: the built-in secret is used "
+                "only with DEBUG=True."
+            )
+        return secret
 
     def reload(self) -> None:
         self._cache = None

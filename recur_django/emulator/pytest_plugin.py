@@ -7,24 +7,33 @@
         recur_emulator.pay(session.id)
         recur_emulator.deliver()
 
-The fixture needs ``live_server`` and a transactional database. It points
-``RECUR["API_BASE"]`` at the emulator and webhook delivery at ``recur:webhook`` on
-the live server, and makes delivery manual: webhooks are sent by ``.deliver()`` from
-the test thread, one after the other.
+Prerequisites (the fixture fails with a message naming what is missing):
+
+- ``"recur_django"`` and ``"recur_django.emulator"`` in ``INSTALLED_APPS``;
+- the emulator's URLs in ``ROOT_URLCONF``, at any path:
+  ``path("_recur/", include("recur_django.emulator.urls"))``;
+- pytest-django (``live_server``, ``transactional_db``).
+
+The fixture reads the mount path from the URLconf, points ``RECUR["API_BASE"]`` at the
+emulator and webhook delivery at ``recur:webhook`` on the live server, enables the
+emulator (``RECUR_EMULATOR["ENABLED"] = True``: pytest-django runs with ``DEBUG=False``),
+and makes delivery manual: webhooks are sent by ``.deliver()`` from the test thread,
+one after the other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
-from django.urls import reverse
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
 
-from recur_django.emulator import faults, sender
-from recur_django.emulator.models import CheckoutSession, Event, WebhookDelivery
-from recur_django.emulator.services import clock
+if TYPE_CHECKING:
+    from recur_django.emulator.models import WebhookDelivery
+    from recur_django.emulator.services import clock
 
 DEFAULT_CARD = "4147631000000001"
 DECLINED_CARD = "4000000000000002"
@@ -33,9 +42,11 @@ DECLINED_CARD = "4000000000000002"
 class RecurEmulator:
     """Handle on the emulator served by ``live_server``."""
 
-    def __init__(self, live_server_url: str, secret_key: str, webhook_url: str) -> None:
+    def __init__(
+        self, live_server_url: str, secret_key: str, webhook_url: str, mount: str = "/_recur"
+    ) -> None:
         self.live_server_url = live_server_url
-        self.base_url = live_server_url + "/_recur"
+        self.base_url = live_server_url + mount
         self.secret_key = secret_key
         self.webhook_url = webhook_url
         self.http = requests.Session()
@@ -57,6 +68,8 @@ class RecurEmulator:
         self, session_id: str, card: str = DEFAULT_CARD, *, email: str | None = None
     ) -> requests.Response:
         """POST the hosted checkout form; success is a 303 to the success URL."""
+        from recur_django.emulator.models import CheckoutSession
+
         data = {"card_number": card}
         if email is None and not (
             CheckoutSession.objects.filter(id=session_id)
@@ -72,10 +85,14 @@ class RecurEmulator:
 
     def deliver(self) -> list[WebhookDelivery]:
         """Send every pending webhook delivery now, in order; returns them."""
+        from recur_django.emulator import sender
+
         return sender.deliver_pending()
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
         """Emitted event envelopes ``{id, type, timestamp, data}``, oldest first."""
+        from recur_django.emulator.models import Event
+
         query = Event.objects.order_by("id")
         if type:
             query = query.filter(type=type)
@@ -83,11 +100,15 @@ class RecurEmulator:
 
     def advance(self, days: float = 0, *, seconds: float = 0) -> clock.AdvanceResult:
         """Move the emulator clock; renewals, dunning and expiry happen."""
+        from recur_django.emulator.services import clock
+
         return clock.advance(days=days, seconds=seconds)
 
     def fault(self, kind: str, count: int = 1, **opts: Any) -> None:
         """Inject a fault: ``"500"``, ``"429"``, ``"hang"``, ``"duplicate"``, ``"out_of_order"``,
         ``"delay"`` or ``"bad_signature"``."""
+        from recur_django.emulator import faults
+
         faults.add(kind, count, **opts)
 
     def fail_card(self, customer: str, fails: bool = True) -> None:
@@ -109,11 +130,36 @@ class RecurEmulator:
         self.http.close()
 
 
+def emulator_mount() -> str:
+    """The emulator's URL prefix in ``ROOT_URLCONF`` (``"/_recur"``); fails the test with
+    what to add when the app or its URLs are missing."""
+    missing = [
+        name for name in ("recur_django", "recur_django.emulator") if not apps.is_installed(name)
+    ]
+    if missing:
+        pytest.fail(
+            "The recur_emulator fixture needs "
+            + " and ".join(repr(name) for name in missing)
+            + " in INSTALLED_APPS (test settings only).",
+            pytrace=False,
+        )
+    try:
+        control = reverse("recur_emulator:control")
+    except NoReverseMatch:
+        pytest.fail(
+            "The recur_emulator fixture needs the emulator's URLs in ROOT_URLCONF: add "
+            'path("_recur/", include("recur_django.emulator.urls")) to your test urls.py.',
+            pytrace=False,
+        )
+    return control.removesuffix("/_control/")
+
+
 @pytest.fixture
 def recur_emulator(
     live_server: Any, transactional_db: None, settings: Any
 ) -> Iterator[RecurEmulator]:
     """The emulator on ``live_server``, wired to this project's webhook endpoint."""
+    mount = emulator_mount()
     recur = dict(getattr(settings, "RECUR", {}) or {})
     emulator = dict(getattr(settings, "RECUR_EMULATOR", {}) or {})
     secret_key = recur.get("SECRET_KEY") or "sk_test_emulator"
@@ -134,14 +180,15 @@ def recur_emulator(
         WEBHOOK_SECRET=webhook_secret,
         WEBHOOK_DELIVERY="manual",
         WEBHOOK_RETRY_SCHEDULE=emulator.get("WEBHOOK_RETRY_SCHEDULE", [0, 0, 0]),
+        ENABLED=True,
     )
     recur.update(
         SECRET_KEY=secret_key, WEBHOOK_SECRET=recur.get("WEBHOOK_SECRET") or webhook_secret
     )
-    recur["API_BASE"] = live_server.url + "/_recur"
+    recur["API_BASE"] = live_server.url + mount
     settings.RECUR_EMULATOR = emulator
     settings.RECUR = recur
-    handle = RecurEmulator(live_server.url, secret_key, webhook_url)
+    handle = RecurEmulator(live_server.url, secret_key, webhook_url, mount)
     try:
         yield handle
     finally:

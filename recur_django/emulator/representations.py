@@ -163,7 +163,19 @@ def checkout_session(s: CheckoutSession, request: HttpRequest | None = None) -> 
         "expires_at": iso(s.expires_at),
         "created_at": iso(s.created_at),
         "completed_at": iso(s.completed_at),
+        # Recur: SETUP sessions return setup_intent_id "instead of" payment_intent_id.
+        **_intent(s),
     }
+
+
+def _intent(s: CheckoutSession) -> dict[str, str | None]:
+    """``{"setup_intent_id": …}`` for SETUP, ``{"payment_intent_id": …}`` otherwise (null
+    until the session is paid; derived from the session id, so stable across reads)."""
+    paid = s.status == CheckoutSession.Status.COMPLETE
+    suffix = s.id.removeprefix("cs_")
+    if s.mode == CheckoutSession.Mode.SETUP:
+        return {"setup_intent_id": f"seti_{suffix}" if paid else None}
+    return {"payment_intent_id": f"pi_{suffix}" if paid else None}
 
 
 def payment_link(link: PaymentLink, request: HttpRequest | None = None) -> dict[str, Any]:
@@ -196,6 +208,7 @@ def portal_session(
         "id": p.id,
         "url": absolute(request, "portal-page", p.id),
         "customer_id": p.customer_id,
+        "customer": p.customer_id,  # the documented SDK field (the id)
         "return_url": p.return_url,
         "status": status,
         "locale": p.locale or None,

@@ -14,6 +14,7 @@ import time
 from datetime import timedelta
 
 import requests
+from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
@@ -34,7 +35,7 @@ _thread_lock = threading.Lock()
 def headers_for(delivery: WebhookDelivery) -> dict[str, str]:
     """The signed request headers of ``delivery``."""
     event = delivery.event
-    secret = str(emulator_settings.WEBHOOK_SECRET)
+    secret = emulator_settings.webhook_secret
     if delivery.bad_signature:
         secret += "-wrong"
     encoding: Encoding = (
@@ -72,6 +73,9 @@ def send(delivery: WebhookDelivery) -> DeliveryAttempt:
         error = "timeout"
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
+    except ImproperlyConfigured as exc:  # no signing secret with DEBUG off
+        logger.error("Emulator webhook not sent: %s", exc)
+        error = str(exc)[:500]
     duration_ms = int((time.monotonic() - clock_start) * 1000)
     succeeded = status_code is not None and 200 <= status_code < 300
     attempt = DeliveryAttempt.objects.create(

@@ -1,4 +1,8 @@
-"""URLconf of the emulator: ``path("_recur/", include("recur_django.emulator.urls"))``."""
+"""URLconf of the emulator: ``path("_recur/", include("recur_django.emulator.urls"))``.
+
+Every view goes through :func:`~recur_django.emulator.gate.emulator_view`: 404 unless
+``DEBUG`` or ``RECUR_EMULATOR["ENABLED"]`` is True, and no login required.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from recur_django.emulator.api.payment_links import PaymentLinkDetailView, Payme
 from recur_django.emulator.api.portal import PortalSessionsView
 from recur_django.emulator.api.products import ProductDetailView, ProductsView
 from recur_django.emulator.api.subscriptions import SubscriptionDetailView, SubscriptionsView
+from recur_django.emulator.gate import emulator_view
 from recur_django.emulator.pages.buy import buy
 from recur_django.emulator.pages.checkout import checkout_done, checkout_page, checkout_pay
 from recur_django.emulator.pages.portal import portal_cancel, portal_page
@@ -37,7 +42,7 @@ API_ROUTES: list[tuple[str, Callable[..., HttpResponseBase], str]] = [
     ("subscriptions/<str:subscription_id>", SubscriptionDetailView.as_view(), "subscription"),
 ]
 
-urlpatterns: list[URLPattern] = [
+_patterns: list[URLPattern] = [
     *[path(f"v1/{route}", view, name=name) for route, view, name in API_ROUTES],
     # A trailing slash is tolerated too, so APPEND_SLASH never turns a POST into an error.
     *[path(f"v1/{route}/", view) for route, view, _ in API_ROUTES],
@@ -50,3 +55,9 @@ urlpatterns: list[URLPattern] = [
     path("portal/<str:session_id>/cancel", portal_cancel, name="portal-cancel"),
     path("buy/<str:url_id>", buy, name="buy"),
 ]
+
+# The one place the gate is applied: every route above, none forgotten.
+for _pattern in _patterns:
+    _pattern.callback = emulator_view(_pattern.callback)
+
+urlpatterns: list[URLPattern] = _patterns

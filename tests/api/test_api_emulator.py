@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_buy_then_read_everything_back(recur_emulator):
     user = get_user_model().objects.create_user("amy", "amy@example.com", "pw")
-    api = APIClient()
+    api = APIClient(SERVER_NAME="localhost")  # loopback: http:// URLs are accepted
     api.force_authenticate(user)
 
     response = api.post(
@@ -47,7 +47,7 @@ def test_buy_then_read_everything_back(recur_emulator):
 
 def test_failed_renewal_then_expiry_ends_the_entitlement(recur_emulator):
     user = get_user_model().objects.create_user("ben", "ben@example.com", "pw")
-    api = APIClient()
+    api = APIClient(SERVER_NAME="localhost")  # loopback: http:// URLs are accepted
     api.force_authenticate(user)
     started = api.post(
         reverse("recur-api:checkout-sessions"), {"product": "pro-monthly"}, format="json"

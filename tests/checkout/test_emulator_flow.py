@@ -20,7 +20,7 @@ DECLINED = "4000000000000002"
 
 @pytest.fixture
 def shopper(recur_emulator, user):
-    browser = Client()
+    browser = Client(SERVER_NAME="localhost")  # loopback: http:// URLs are accepted
     browser.force_login(user)
     return browser
 

@@ -22,7 +22,8 @@ from tests.recur_helpers import SignalRecorder
 
 @pytest.fixture
 def request_():
-    return RequestFactory().post("/billing/checkout/", HTTP_HOST="shop.example")
+    # Recur (and the emulator) require HTTPS success/cancel URLs off loopback hosts.
+    return RequestFactory().post("/billing/checkout/", HTTP_HOST="shop.example", secure=True)
 
 
 def test_creates_pending_transaction_then_session(
@@ -48,9 +49,9 @@ def test_creates_pending_transaction_then_session(
     assert session.customer_name == "Alice Lin"
     assert session.external_customer_id == external_id_for(user)
     assert session.success_url == (
-        "http://shop.example/billing/checkout/return/?session_id={CHECKOUT_SESSION_ID}"
+        "https://shop.example/billing/checkout/return/?session_id={CHECKOUT_SESSION_ID}"
     )
-    assert session.cancel_url == "http://shop.example/"
+    assert session.cancel_url == "https://shop.example/"
     assert session.product_id == "prod_credits_100"
 
     assert txn.status == Transaction.Status.PENDING

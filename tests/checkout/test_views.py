@@ -16,7 +16,7 @@ DECLINED = "4000000000000002"
 
 @pytest.fixture
 def logged_in(recur_emulator, user):
-    browser = Client()
+    browser = Client(SERVER_NAME="localhost")  # loopback: http:// URLs are accepted
     browser.force_login(user)
     return browser
 
@@ -206,7 +206,7 @@ def test_return_page_with_mismatching_amount_does_not_fulfil(logged_in, recur_em
 
 
 def test_return_page_of_another_users_session_is_404(recur_emulator, user, other_user):
-    browser = Client()
+    browser = Client(SERVER_NAME="localhost")  # loopback: http:// URLs are accepted
     browser.force_login(user)
     txn = start(browser)
     recur_emulator.pay(txn.checkout_session_id)

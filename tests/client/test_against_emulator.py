@@ -89,7 +89,9 @@ def test_errors_from_the_emulator(recur_emulator, settings):
         client.checkout_sessions.retrieve("cs_does_not_exist")
     with pytest.raises(NotFoundError):
         client.checkout_sessions.create(
-            product_id="prod_nope", success_url="https://s", cancel_url="https://c"
+            product_id="prod_nope",
+            success_url="https://shop.example/s",
+            cancel_url="https://shop.example/c",
         )
     wrong = RecurClient("sk_test_wrong_key_0000", base_url=recur_emulator.base_url)
     with wrong, pytest.raises(AuthenticationError) as info:
@@ -105,7 +107,9 @@ def test_emulator_faults_are_retried_or_surfaced(recur_emulator):
     recur_emulator.fault("500")
     with pytest.raises(Exception) as info:
         client.checkout_sessions.create(
-            product_id="prod_ebook", success_url="https://s", cancel_url="https://c"
+            product_id="prod_ebook",
+            success_url="https://shop.example/s",
+            cancel_url="https://shop.example/c",
         )
     assert getattr(info.value, "status", None) == 500
     recur_emulator.fault("429", count=10)

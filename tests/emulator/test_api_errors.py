@@ -6,6 +6,8 @@ from recur_django.emulator.models import CheckoutSession
 
 from .conftest import PUBLISHABLE
 
+URLS = {"successUrl": "https://shop.example/", "cancelUrl": "https://shop.example/"}
+
 
 def assert_error(response, status, code):
     assert response.status_code == status, response.text
@@ -41,7 +43,11 @@ def test_publishable_key_creates_checkout_without_metadata(api):
         "checkout/sessions",
         key=None,
         headers={"X-Recur-Publishable-Key": PUBLISHABLE},
-        json={"productId": "prod_ebook", "successUrl": "https://shop.example/ok"},
+        json={
+            "productId": "prod_ebook",
+            "successUrl": "https://shop.example/ok",
+            "cancelUrl": "https://shop.example/",
+        },
     )
     assert response.status_code == 200
 
@@ -53,7 +59,8 @@ def test_publishable_key_cannot_set_metadata(api):
         headers={"X-Recur-Publishable-Key": PUBLISHABLE},
         json={
             "productId": "prod_ebook",
-            "successUrl": "https://x.example/",
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
             "metadata": {"a": "1"},
         },
     )
@@ -93,16 +100,45 @@ def test_malformed_body_is_400(api, body):
 @pytest.mark.parametrize(
     "body",
     [
-        {"productId": 123, "successUrl": "https://x.example/"},
+        {
+            "productId": 123,
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
+        },
         {"productId": "prod_ebook", "successUrl": 5},
         {"productId": "prod_ebook", "successUrl": "not a url"},
-        {"productId": "prod_ebook", "successUrl": "https://x.example/", "metadata": "x"},
-        {"productId": "prod_ebook", "successUrl": "https://x.example/", "metadata": {"a": [1]}},
-        {"productId": "prod_ebook", "successUrl": "https://x.example/", "mode": "BOGUS"},
-        {"productId": "prod_ebook", "successUrl": "https://x.example/", "mode": "SUBSCRIPTION"},
-        {"productId": "prod_ebook", "successUrl": "https://x.example/", "customerEmail": "nope"},
+        {
+            "productId": "prod_ebook",
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
+            "metadata": "x",
+        },
+        {
+            "productId": "prod_ebook",
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
+            "metadata": {"a": [1]},
+        },
+        {
+            "productId": "prod_ebook",
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
+            "mode": "BOGUS",
+        },
+        {
+            "productId": "prod_ebook",
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
+            "mode": "SUBSCRIPTION",
+        },
+        {
+            "productId": "prod_ebook",
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
+            "customerEmail": "nope",
+        },
         {"productId": "prod_ebook"},
-        {"successUrl": "https://x.example/"},
+        {**URLS},
     ],
 )
 def test_wrong_types_and_missing_fields_are_400(api, body):
@@ -114,7 +150,8 @@ def test_snake_case_request_keys_are_accepted(api):
         "checkout/sessions",
         json={
             "product_id": "prod_ebook",
-            "success_url": "https://x.example/",
+            "success_url": "https://shop.example/",
+            "cancel_url": "https://shop.example/",
             "customer_email": "a@b.co",
         },
     )
@@ -139,7 +176,12 @@ def test_unknown_ids_are_404(api, path):
 
 def test_unknown_product_is_404(api):
     response = api.post(
-        "checkout/sessions", json={"productId": "prod_nope", "successUrl": "https://x.example/"}
+        "checkout/sessions",
+        json={
+            "productId": "prod_nope",
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
+        },
     )
     assert_error(response, 404, "resource_not_found")
 
@@ -156,7 +198,11 @@ def test_bad_list_parameters_are_400(api, query):
 
 
 def test_idempotency_key_replays_the_same_response(api):
-    body = {"productId": "prod_ebook", "successUrl": "https://x.example/"}
+    body = {
+        "productId": "prod_ebook",
+        "successUrl": "https://shop.example/",
+        "cancelUrl": "https://shop.example/",
+    }
     first = api.post("checkout/sessions", json=body, headers={"Idempotency-Key": "k1"})
     second = api.post("checkout/sessions", json=body, headers={"Idempotency-Key": "k1"})
     assert first.status_code == second.status_code == 200
@@ -170,12 +216,20 @@ def test_idempotency_key_replays_the_same_response(api):
 def test_idempotency_key_with_another_body_is_400(api):
     api.post(
         "checkout/sessions",
-        json={"productId": "prod_ebook", "successUrl": "https://x.example/"},
+        json={
+            "productId": "prod_ebook",
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
+        },
         headers={"Idempotency-Key": "k1"},
     )
     other = api.post(
         "checkout/sessions",
-        json={"productId": "prod_pro_monthly", "successUrl": "https://x.example/"},
+        json={
+            "productId": "prod_pro_monthly",
+            "successUrl": "https://shop.example/",
+            "cancelUrl": "https://shop.example/",
+        },
         headers={"Idempotency-Key": "k1"},
     )
     assert_error(other, 400, "invalid_request")

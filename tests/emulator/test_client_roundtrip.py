@@ -66,11 +66,11 @@ def test_portal_session(recur_emulator, client):
     assert portal.return_url == "https://shop.example/account"
     assert portal.status == "active" and portal.url and portal.expires_at and portal.created_at
     by_email = client.portal_sessions.create(
-        email="amy@example.com", return_url="https://x.example/"
+        email="amy@example.com", return_url="https://shop.example/"
     )
     assert by_email.customer_id == customer_id
     with pytest.raises(NotFoundError) as caught:
-        client.portal_sessions.create(email="ghost@example.com", return_url="https://x.example/")
+        client.portal_sessions.create(email="ghost@example.com", return_url="https://shop.example/")
     assert caught.value.code == "customer_not_found"
     with pytest.raises(InvalidRequestError) as caught:
         client.portal_sessions.create(customer=customer_id)

@@ -65,7 +65,7 @@ def users():
 
 
 def login(user: Any) -> Client:
-    client = Client()
+    client = Client(SERVER_NAME="localhost")  # the emulator's own host: return URLs accepted
     client.force_login(user)
     return client
 

@@ -11,6 +11,7 @@ from recur_django.emulator import representations
 from recur_django.emulator.api.base import ApiView, ok
 from recur_django.emulator.api.errors import ApiError, invalid, not_found
 from recur_django.emulator.models import CheckoutSession, Product
+from recur_django.emulator.redirects import check_url
 from recur_django.emulator.services import catalog, checkout
 
 MODES = {m.value for m in CheckoutSession.Mode}
@@ -31,8 +32,13 @@ class CheckoutSessionsView(ApiView):
         mode = p.text("mode", max_length=20).upper()
         if mode and mode not in MODES:
             raise invalid(f"mode must be one of {', '.join(sorted(MODES))}.")
-        success_url = p.url("success_url", required=True)
-        cancel_url = p.url("cancel_url")
+        # Recur requires both, HTTPS; the host rule keeps a pk_ key from making an open redirect.
+        success_url = check_url(
+            "success_url", p.url("success_url", required=True), request, https=True
+        )
+        cancel_url = check_url(
+            "cancel_url", p.url("cancel_url", required=True), request, https=True
+        )
         email = p.text("customer_email", max_length=254)
         if email and "@" not in email:
             raise invalid("customer_email is not an email address.")

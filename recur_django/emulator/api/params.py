@@ -83,7 +83,7 @@ class Params:
             raise invalid(f"{name} can have at most 50 keys.")
         return value
 
-    def url(self, name: str, *, required: bool = False) -> str:
+    def url(self, name: str, required: bool = False) -> str:
         value = self.text(name, required=required)
         if value:
             parts = urlsplit(value.replace("{CHECKOUT_SESSION_ID}", "x"))

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from recur_django.emulator import representations
 from recur_django.emulator.api.base import ApiView, ok
 from recur_django.emulator.api.errors import ApiError, invalid
+from recur_django.emulator.redirects import check_url
 from recur_django.emulator.services import customers, portal
 
 LOCALES = {"zh-TW", "en"}
@@ -21,7 +22,7 @@ class PortalSessionsView(ApiView):
         email = p.text("email", max_length=254)
         if not (customer_id or external_id or email):
             raise invalid("One of customer_id, external_id or email is required.")
-        return_url = p.url("return_url")
+        return_url = check_url("return_url", p.url("return_url"), request)
         locale = p.text("locale", max_length=10)
         if locale and locale not in LOCALES:
             raise invalid("locale must be 'zh-TW' or 'en'.")
