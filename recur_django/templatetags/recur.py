@@ -2,6 +2,8 @@
 
 ``{% has_entitlement user "pro-monthly" as ok %}{% if ok %}…{% endif %}`` or
 ``{% if user|entitled:"pro-monthly" %}…{% endif %}``. Each check is one query.
+``{% current_plan user "pro-monthly" as sub %}`` gives the subscription that grants it, and
+``{{ amount|twd }}`` shows money as ``NT$2,990``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 from django import template
 
 from recur_django.entitlements import has_entitlement as _has_entitlement
+from recur_django.entitlements import user_subscription
+from recur_django.money import format_twd
 
 register = template.Library()
 
@@ -28,3 +32,15 @@ def entitled(user: Any, product: str | None = None) -> bool:
         return _has_entitlement(user, None)
     products = [p.strip() for p in str(product).split(",") if p.strip()]
     return _has_entitlement(user, products)
+
+
+@register.simple_tag(name="current_plan")
+def current_plan(user: Any, product: Any) -> Any:
+    """The user's subscription to ``product`` that grants access now, or ``None``."""
+    return user_subscription(user, product)
+
+
+@register.filter(name="twd")
+def twd(amount: Any, currency: str | None = "TWD") -> str:
+    """``{{ amount|twd }}`` → ``NT$2,990``; ``{{ amount|twd:txn.currency }}`` for others."""
+    return format_twd(amount, currency or "TWD")
