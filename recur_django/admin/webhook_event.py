@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from recur_django.admin.transaction import ReadOnlyAdmin
+from recur_django.admin.read_only import ReadOnlyAdmin, changelist_link
 from recur_django.models import WebhookEvent
 from recur_django.webhooks import processing
 from recur_django.webhooks.signature import SignatureError
@@ -24,10 +24,34 @@ def _pretty(value: Any) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
 
+class MentionsFilter(admin.SimpleListFilter):
+    """``?mentions=cus_…``: events whose payload names that id (links from other pages)."""
+
+    title = _("mentions")
+    parameter_name = "mentions"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        value = self.value()
+        return [(value, value)] if value else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> Any:
+        value = (self.value() or "").strip()
+        if not value or "\x00" in value:
+            return queryset
+        return queryset.filter(payload__icontains=value[:128])
+
+
+def events_link(recur_id: str | None) -> str:
+    """A link to the webhook events that mention ``recur_id`` ("—" without an id)."""
+    if not recur_id:
+        return "—"
+    return changelist_link(WebhookEvent, _("Webhook events mentioning it"), mentions=recur_id)
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at")
-    list_filter = ("status", "type", "received_at")
+    list_display = ("event_id", "type", "status", "attempts", "received_at")
+    list_filter = (MentionsFilter, "status", "type", "received_at")
     search_fields = ("=event_id", "type")
     date_hierarchy = "received_at"
     show_full_result_count = False
@@ -61,7 +85,8 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("raw body size"))
     def body_size(self, obj: WebhookEvent) -> str:
-        return _("%(n)d bytes") % {"n": len(obj.body or b"")}
+        size = len(obj.body or b"")
+        return ngettext("%(n)d byte", "%(n)d bytes", size) % {"n": size}
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(REPLAY_PERMISSION)
