@@ -1,0 +1,25 @@
+"""The test examples in docs/ are the files in this directory, so they run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+HERE = Path(__file__).parent
+DOCS = HERE.parent.parent / "docs"
+
+
+def python_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", markdown, flags=re.S)
+
+
+def test_webhook_testing_example_is_the_tested_file():
+    example = (HERE / "test_webhook_example.py").read_text()
+    assert example in python_blocks((DOCS / "webhooks.md").read_text())
+
+
+def test_signals_testing_example_uses_the_webhook_example_fixtures():
+    text = (DOCS / "signals.md").read_text()
+    block = next(b for b in python_blocks(text) if "def test_points_credited" in b)
+    assert "post_event(client, settings," in block and "pending_txn" in block
+    assert "post_signed_event" not in block
