@@ -23,3 +23,15 @@ def test_signals_testing_example_uses_the_webhook_example_fixtures():
     block = next(b for b in python_blocks(text) if "def test_points_credited" in b)
     assert "post_event(client, settings," in block and "pending_txn" in block
     assert "post_signed_event" not in block
+
+
+def test_readme_links_are_absolute_and_lead_to_existing_pages():
+    """PyPI renders the README, where relative links break."""
+    readme = (HERE.parent.parent / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)]+)\)", readme)
+    assert targets and all(t.startswith("https://") for t in targets), targets
+    site = "https://recur-django.readthedocs.io/en/latest/"
+    for target in targets:
+        if target.startswith(site):
+            page = target.removeprefix(site).rstrip("/")
+            assert (DOCS / f"{page}.md").is_file(), target
