@@ -120,3 +120,13 @@ def test_sizes_use_plurals(staff_client):
     event = WebhookEvent.objects.create(event_id="evt_one", type="x", body=b"{")
     html = page(staff_client, WebhookEvent, event.pk)
     assert "1 byte" in html and "1 bytes" not in html
+
+
+def test_event_page_links_to_the_objects_it_names(staff_client, billing):
+    customer, sub, txn, mention = billing
+    mention.payload = {"data": {"customer": "cus_amy", "subscription": {"id": "sub_amy"}}}
+    mention.save()
+    html = page(staff_client, WebhookEvent, mention.pk)
+    assert reverse("admin:recur_django_customer_change", args=[customer.pk]) in html
+    assert reverse("admin:recur_django_subscription_change", args=[sub.pk]) in html
+    assert reverse("admin:recur_django_transaction_change", args=[txn.pk]) not in html
