@@ -31,6 +31,7 @@ logger = logging.getLogger("recur_django.checkout")
 
 UNAVAILABLE = _("The payment service is unavailable right now. Please try again in a moment.")
 REJECTED = _("This product cannot be purchased right now.")
+RESUME_SESSION_KEY = "recur_resume_checkout"
 
 
 def _error(
@@ -68,6 +69,9 @@ def _login_redirect(request: HttpRequest) -> HttpResponse:
     """Send the buyer to log in, then back to a page that continues the checkout."""
     resume = _resume_url(request)
     if resume is not None:
+        # The resume page submits itself only for the checkout this browser started.
+        if hasattr(request, "session"):
+            request.session[RESUME_SESSION_KEY] = resume
         return redirect_to_login(resume)
     referer = request.headers.get("Referer", "")
     safe = url_has_allowed_host_and_scheme(
@@ -102,10 +106,14 @@ class CheckoutView(View):
                 request, 400, "invalid_request", _("Choose a product to buy."), as_json=False
             )
         mode = request.GET.get("mode") or ""
+        session = getattr(request, "session", None)
+        started_here = (
+            session is not None and session.pop(RESUME_SESSION_KEY, None) == request.get_full_path()
+        )
         return render(
             request,
             self.resume_template_name,
-            {"product": product, "mode": mode if len(mode) <= 32 else ""},
+            {"product": product, "mode": mode if len(mode) <= 32 else "", "auto": started_here},
         )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -34,10 +34,12 @@ def test_logging_in_from_a_buy_button_resumes_the_checkout(client, user):
     assert not Transaction.objects.exists()  # a GET never starts a checkout
 
 
-def test_resume_page_escapes_what_it_echoes(client, user):
+def test_resume_page_escapes_what_it_echoes_and_waits_for_a_click_on_foreign_links(client, user):
     client.force_login(user)
     html = client.get(reverse("recur:checkout"), {"product": '"><script>x()</script>'})
     assert b"<script>x()" not in html.content
+    assert b".submit()" not in html.content  # a link from elsewhere starts nothing by itself
+    assert b'name="product"' in html.content
     assert client.get(reverse("recur:checkout"), {"product": "x" * 200}).status_code == 400
 
 
