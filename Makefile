@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV        := .venv
 PY          := $(VENV)/bin/python
 DJANGO52    := django>=5.2,<5.3
-DEV_EXTRAS  := test,lint,openapi,docs
+DEV_GROUPS  := test,lint,docs
 DEMO        := PYTHONPATH=. $(PY) example_project/manage.py
 TESTADMIN   := PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/django-admin
 
@@ -22,7 +22,7 @@ help:
 	@echo "make clean       remove virtualenvs, build output and caches"
 
 venv:
-	@bash scripts/venv.sh $(VENV) "$(DEV_EXTRAS)" "$(DJANGO52)" ":python3.11"
+	@bash scripts/venv.sh $(VENV) "$(DEV_GROUPS)" "$(DJANGO52)" ":python3.11"
 
 demo: venv
 	$(DEMO) migrate --noinput

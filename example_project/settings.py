@@ -48,7 +48,7 @@ WSGI_APPLICATION = "example_project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],  # templates/recur_django/base.html: the shop layout
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

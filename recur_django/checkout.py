@@ -513,6 +513,10 @@ def mark_failed(
             refusal = exc
         else:
             if txn.status != Transaction.Status.PENDING:
+                if txn.status == status == Transaction.Status.FAILED and reason:
+                    # Another declined card on the same checkout: keep the latest reason.
+                    txn.failure_reason = reason[:2000]
+                    txn.save(update_fields=["failure_reason", "updated_at"])
                 return FulfilmentResult(txn, changed=False)
             txn.status = status
             txn.failure_reason = reason[:2000]

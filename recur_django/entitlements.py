@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.utils import timezone
@@ -248,3 +248,24 @@ class SubscriptionRequiredMixin:
         if not has_entitlement(request.user, self.get_required_product()):
             return denied_response(request, self.pricing_url)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+def user_subscription(
+    user: Any, product: ProductArg, *, now: datetime | None = None
+) -> Subscription | None:
+    """The user's subscription to ``product`` (slug or id) that grants access now, or ``None``.
+
+    When several do, the one running longest is returned. One query; anonymous users cost
+    none. Templates: ``{% current_plan user "pro-monthly" as sub %}``.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        return None
+    single = hasattr(product, "id") or hasattr(product, "slug")  # a client Product
+    products = _products([product] if single else product)  # type: ignore[list-item]
+    if not products:
+        return None
+    return (
+        Subscription.objects.filter(access_q(now), _product_q(products), customer__user_id=user.pk)
+        .order_by(F("current_period_end").desc(nulls_first=True), "-created_at")
+        .first()
+    )

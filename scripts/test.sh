@@ -45,7 +45,7 @@ PY311=(":python3.11")
 PY312=("3.12.1:python3.12" "3.13.0:python3.13" ":python3.12" ":python3.13")
 
 step "system packages" bash "$here/system-deps.sh"
-step "venv .venv (Django 5.2)" bash "$here/venv.sh" .venv "test,lint,openapi,docs" "django>=5.2,<5.3" "${PY311[@]}"
+step "venv .venv (Django 5.2)" bash "$here/venv.sh" .venv "test,lint,docs" "django>=5.2,<5.3" "${PY311[@]}"
 step "venv .venv-dj6 (Django 6)" bash "$here/venv.sh" .venv-dj6 "test" "django>=6.0,<7" "${PY312[@]}"
 step "start PostgreSQL 15" pg_start
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Create or refresh a virtualenv with the project installed in editable mode.
-#   scripts/venv.sh DIR EXTRAS DJANGO_SPEC [PYENV_VERSION]:PYTHON ...
-# The first interpreter that runs wins. A stamp (hash of pyproject.toml, extras and the
-# Django spec) makes a second run a no-op.
+#   scripts/venv.sh DIR GROUPS DJANGO_SPEC [PYENV_VERSION]:PYTHON ...
+# GROUPS: comma-separated dependency groups of pyproject.toml ([dependency-groups]: test,
+# lint, docs), installed with pip's --group. The first interpreter that runs wins. A stamp
+# (hash of pyproject.toml, groups and the Django spec) makes a second run a no-op.
 set -euo pipefail
 
-dir=$1 extras=$2 django=$3
+dir=$1 groups=$2 django=$3
 shift 3
 
-key=$( { cat pyproject.toml; echo "$extras $django $*"; } | sha256sum | cut -d' ' -f1)
+key=$( { cat pyproject.toml; echo "$groups $django $*"; } | sha256sum | cut -d' ' -f1)
 stamp="$dir/.recur-stamp"
 if [ -x "$dir/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then
     echo "$dir: up to date ($("$dir/bin/python" -c 'import django, sys; print(f"Python {sys.version.split()[0]}, Django {django.__version__}")'))"
@@ -33,6 +34,11 @@ rm -rf "$dir"
 version=${python%%:*}
 env ${version:+PYENV_VERSION=$version} "${python#*:}" -m venv "$dir"
 "$dir/bin/python" -m pip install -qq --upgrade pip
-"$dir/bin/python" -m pip install -qq -e ".[$extras]" "$django"
+group_args=()
+IFS=, read -ra names <<<"$groups"
+for name in "${names[@]}"; do
+    [ -n "$name" ] && group_args+=(--group "$name")
+done
+"$dir/bin/python" -m pip install -qq -e . "${group_args[@]}" "$django"
 echo "$key" >"$stamp"
 "$dir/bin/python" -c 'import django, sys; print(f"Python {sys.version.split()[0]}, Django {django.__version__}")'

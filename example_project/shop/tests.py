@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import TestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from example_project.shop.models import CreditEntry
-from recur_django.models import Transaction
+from recur_django.models import Customer, Subscription, Transaction
 from recur_django.signals import transaction_completed
 
 UNREACHABLE = {
@@ -65,7 +72,7 @@ class PageTests(TestCase):
         self.client.force_login(self.user)
         response = self.client.get(reverse("shop:account"))
         self.assertContains(response, "E-book")
-        self.assertContains(response, "TWD 590")
+        self.assertContains(response, "NT$590")
         self.assertContains(response, f'action="{reverse("recur:portal")}"')
 
     def test_account_and_credits_need_a_login(self) -> None:
@@ -74,3 +81,113 @@ class PageTests(TestCase):
             self.assertRedirects(
                 response, f"{reverse('login')}?next={reverse(name)}", fetch_redirect_response=False
             )
+
+
+@override_settings(RECUR=UNREACHABLE, LANGUAGE_CODE="en")
+class AccountStateTests(TestCase):
+    def setUp(self) -> None:
+        self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
+        self.customer = Customer.objects.create(user=self.user, recur_id="cus_buyer")
+        self.client.force_login(self.user)
+        self.now = timezone.now()
+        cache.clear()
+        self.addCleanup(cache.clear)
+
+    def subscribe(self, **fields: object) -> Subscription:
+        values: dict[str, object] = {
+            "recur_id": "sub_1",
+            "customer": self.customer,
+            "product_slug": "pro-monthly",
+            "product_name": "Pro (monthly)",
+            "status": "ACTIVE",
+            "amount": 2990,
+            "current_period_end": self.now + timedelta(days=20),
+        }
+        values.update(fields)
+        return Subscription.objects.create(**values)
+
+    def test_canceled_at_period_end_reads_active_until_the_date(self) -> None:
+        for status in ("ACTIVE", "CANCELED"):
+            with self.subTest(status=status):
+                Subscription.objects.all().delete()
+                self.subscribe(status=status, cancel_at_period_end=True)
+                html = self.client.get(reverse("shop:account")).content.decode()
+                self.assertIn("Active — cancels on", html)
+                self.assertNotIn("cancels at period end)", html)
+                self.assertNotIn("Canceled", html)
+
+    def test_immediately_canceled_plan_shows_when_it_ended(self) -> None:
+        canceled_at = self.now - timedelta(days=3)
+        self.subscribe(status="CANCELED", canceled_at=canceled_at)
+        response = self.client.get(reverse("shop:account"))
+        day = date_format(timezone.localtime(canceled_at), "DATE_FORMAT")
+        later = date_format(timezone.localtime(self.now + timedelta(days=20)), "DATE_FORMAT")
+        self.assertContains(response, f"Ended on {day}")
+        self.assertNotContains(response, later)
+
+    def test_prices_read_nt_dollars_in_both_languages(self) -> None:
+        self.subscribe()
+        Transaction.objects.create(user=self.user, product_id="prod_x", amount=2990)
+        for language in ("en", "zh-hant"):
+            with self.subTest(language=language), translation.override(language):
+                response = self.client.get(
+                    reverse("shop:account"), headers={"accept-language": language}
+                )
+                self.assertContains(response, "NT$2,990", count=2)
+                self.assertNotContains(response, "TWD 2990")
+
+    def test_latest_decline_is_shown(self) -> None:
+        Transaction.objects.create(
+            user=self.user, product_id="prod_x", status="failed", failure_reason="Card expired."
+        )
+        self.assertContains(self.client.get(reverse("shop:account")), "Card expired.")
+
+    def test_pricing_page_marks_the_plan_the_user_holds(self) -> None:
+        self.subscribe()
+        product = SimpleNamespace(
+            id="prod_pro_monthly",
+            slug="pro-monthly",
+            name="Pro (monthly)",
+            description="",
+            type="SUBSCRIPTION",
+            billing_period="MONTHLY",
+            price=2990,
+            currency="TWD",
+        )
+        other = SimpleNamespace(**{**vars(product), "id": "prod_y", "slug": "pro-yearly"})
+        cache.set("shop:products", [product, other], 60)
+        html = self.client.get(reverse("shop:pricing")).content.decode()
+        self.assertEqual(html.count("Current plan"), 1)
+        self.assertIn("NT$2,990", html)
+        self.assertEqual(html.count('name="product" value="pro-yearly"'), 1)
+        self.assertNotIn('name="product" value="pro-monthly"', html)
+
+    def test_subscribe_while_logged_out_continues_to_checkout_after_login(self) -> None:
+        self.client.logout()
+        response = self.client.post(
+            reverse("recur:checkout"),
+            {"product": "pro-monthly"},
+            headers={"referer": "http://testserver/"},
+        )
+        login_url = response["Location"]
+        self.assertTrue(login_url.startswith(reverse("login")))
+        response = self.client.post(
+            login_url, {"username": "buyer", "password": "pw", "next": parse_next(login_url)}
+        )
+        resume = response["Location"]
+        self.assertEqual(resume, reverse("recur:checkout") + "?product=pro-monthly")
+        page = self.client.get(resume)
+        self.assertContains(page, f'action="{reverse("recur:checkout")}"')
+        self.assertContains(page, 'name="product" value="pro-monthly"')
+        self.assertContains(page, ".submit()")
+
+    def test_return_page_uses_the_shop_layout_and_says_what_was_not_found(self) -> None:
+        response = self.client.get(reverse("recur:checkout-return"), {"session_id": "cs_nope"})
+        self.assertEqual(response.status_code, 404)
+        self.assertContains(response, "Example shop", status_code=404)
+        self.assertContains(response, "We could not find this checkout", status_code=404)
+        self.assertNotContains(response, "could not start your checkout", status_code=404)
+
+
+def parse_next(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["next"][0]

@@ -9,6 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from example_project.shop.models import CreditEntry
 from recur_django.client_factory import get_client
@@ -58,6 +61,43 @@ def credits(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _day(value: Any) -> str:
+    return date_format(timezone.localtime(value), "DATE_FORMAT")
+
+
+def plan_state(sub: Subscription, now: Any = None) -> dict[str, Any]:
+    """How the account page words a subscription: ``label`` (the status), ``when`` (what
+    happens on the date and the date) and ``css`` (the colour). A plan canceled at period
+    end reads "Active — cancels on <date>", never "Canceled (cancels at period end)"; a
+    plan canceled at once shows the day it really ended.
+    """
+    now = now or timezone.now()
+    end = sub.current_period_end
+    Status = Subscription.Status
+    if sub.grants_access(now=now):
+        if sub.cancel_at_period_end or sub.status == Status.CANCELED:
+            label = (
+                _("Active — cancels on %(date)s") % {"date": _day(end)}
+                if end
+                else _("Active — cancels at period end")
+            )
+            when = _("Ends on %(date)s") % {"date": _day(end)} if end else ""
+            return {"label": label, "when": when, "css": "active"}
+        if sub.status == Status.PAST_DUE:
+            when = _("Payment due since %(date)s") % {"date": _day(end)} if end else ""
+            return {"label": sub.get_status_display(), "when": when, "css": "failed"}
+        when = _("Renews on %(date)s") % {"date": _day(end)} if end else ""
+        return {"label": sub.get_status_display(), "when": when, "css": "active"}
+    if sub.status in (Status.CANCELED, Status.EXPIRED):
+        # Canceled at once: it ended when it was canceled, not when the unused period ends.
+        ended = end if sub.cancel_at_period_end else (sub.canceled_at or end)
+        if ended is not None and ended > now:
+            ended = sub.canceled_at or now
+        when = _("Ended on %(date)s") % {"date": _day(ended)} if ended else ""
+        return {"label": sub.get_status_display(), "when": when, "css": "canceled"}
+    return {"label": sub.get_status_display(), "when": "", "css": sub.status.lower()}
+
+
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     return render(
@@ -65,7 +105,10 @@ def account(request: HttpRequest) -> HttpResponse:
         "shop/account.html",
         {
             "transactions": Transaction.objects.filter(user=request.user)[:20],
-            "subscriptions": Subscription.objects.filter(customer__user=request.user),
+            "plans": [
+                (sub, plan_state(sub))
+                for sub in Subscription.objects.filter(customer__user=request.user)
+            ],
             "balance": CreditEntry.balance(request.user),
         },
     )

@@ -3,6 +3,7 @@
 from recur_django.admin import (  # noqa: F401
     customer,
     payment_link,
+    read_only,
     subscription,
     transaction,
     webhook_event,

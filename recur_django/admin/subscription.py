@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from recur_django.models import Subscription
+from recur_django.admin.read_only import ReadOnlyAdmin, change_link, changelist_link
+from recur_django.admin.webhook_event import events_link
+from recur_django.models import Subscription, Transaction
+
+# Internal bookkeeping of the event-ordering rule, meaningless to a person.
+HIDDEN_FIELDS = ("field_versions",)
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = [
-        "recur_id",
-        "customer",
-        "product_slug",
-        "status",
-        "current_period_end",
-        "cancel_at_period_end",
-        "last_event_at",
-    ]
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["recur_id", "customer", "product_slug", "status", "current_period_end"]
     list_filter = ["status", "cancel_at_period_end", "product_slug"]
     search_fields = [
         "recur_id",
@@ -33,13 +28,29 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ["customer"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
-    readonly_fields = [f.name for f in Subscription._meta.fields]
+    exclude = HIDDEN_FIELDS
+    readonly_fields = [
+        *(f.name for f in Subscription._meta.fields if f.name not in HIDDEN_FIELDS),
+        "customer_link",
+        "user_link",
+        "transactions",
+        "webhook_events",
+    ]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    @admin.display(description=_("customer page"))
+    def customer_link(self, obj: Subscription) -> str:
+        return change_link(obj.customer)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    @admin.display(description=_("user"))
+    def user_link(self, obj: Subscription) -> str:
+        return change_link(obj.customer.user if obj.customer else None)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    @admin.display(description=_("transactions"))
+    def transactions(self, obj: Subscription) -> str:
+        return changelist_link(
+            Transaction, _("Transactions of this subscription"), subscription_id=obj.recur_id
+        )
+
+    @admin.display(description=_("webhook events"))
+    def webhook_events(self, obj: Subscription) -> str:
+        return events_link(obj.recur_id)

@@ -1,44 +1,58 @@
-"""Read-only admin for Transaction."""
+"""Read-only admin for Transaction, linked to its user, customer, subscription and events."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from recur_django.models import Transaction
+from recur_django.admin.read_only import ReadOnlyAdmin, change_link
+from recur_django.admin.webhook_event import events_link
+from recur_django.models import Customer, Subscription, Transaction
+from recur_django.money import format_twd
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by Recur's events: viewable, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+__all__ = ["ReadOnlyAdmin", "TransactionAdmin"]  # ReadOnlyAdmin: kept importable from here
 
 
 @admin.register(Transaction)
 class TransactionAdmin(ReadOnlyAdmin):
-    list_display = (
-        "public_id",
-        "user",
-        "product_id",
-        "mode",
-        "amount",
-        "currency",
-        "status",
-        "created_at",
-        "completed_at",
-    )
+    list_display = ("public_id", "user", "product", "price", "status", "created_at")
     list_filter = ("status", "mode", "currency", "created_at")
     search_fields = ("=public_id", "=checkout_session_id", "user__email", "=order_id")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
     show_full_result_count = False
-    readonly_fields = [f.name for f in Transaction._meta.fields]
+    readonly_fields = [
+        *(f.name for f in Transaction._meta.fields if f.name != "user"),
+        "user_link",
+        "customer_link",
+        "subscription_link",
+        "webhook_events",
+    ]
+
+    @admin.display(description=_("product"), ordering="product_slug")
+    def product(self, obj: Transaction) -> str:
+        return obj.product_name or obj.product_slug or obj.product_id or "—"
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def price(self, obj: Transaction) -> str:
+        return format_twd(obj.amount, obj.currency) or "—"
+
+    @admin.display(description=_("user"))
+    def user_link(self, obj: Transaction) -> str:
+        return change_link(obj.user)
+
+    @admin.display(description=_("customer"))
+    def customer_link(self, obj: Transaction) -> str:
+        customer = Customer.objects.filter(user_id=obj.user_id).first() if obj.user_id else None
+        return change_link(customer)
+
+    @admin.display(description=_("subscription"))
+    def subscription_link(self, obj: Transaction) -> str:
+        if not obj.subscription_id:
+            return "—"
+        sub = Subscription.objects.filter(recur_id=obj.subscription_id).first()
+        return change_link(sub) if sub else obj.subscription_id
+
+    @admin.display(description=_("webhook events"))
+    def webhook_events(self, obj: Transaction) -> str:
+        return events_link(obj.checkout_session_id or obj.public_id)

@@ -8,26 +8,79 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from recur_django.admin.transaction import ReadOnlyAdmin
-from recur_django.models import WebhookEvent
+from recur_django.admin.read_only import ReadOnlyAdmin, change_link, changelist_link
+from recur_django.models import Customer, Subscription, Transaction, WebhookEvent
 from recur_django.webhooks import processing
 from recur_django.webhooks.signature import SignatureError
 
 REPLAY_PERMISSION = "recur_django.replay_webhookevent"
+ID_PREFIXES = ("cus_", "sub_", "txn_", "cs_")
 
 
 def _pretty(value: Any) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
 
+class MentionsFilter(admin.SimpleListFilter):
+    """``?mentions=cus_…``: events whose payload names that id (links from other pages)."""
+
+    title = _("mentions")
+    parameter_name = "mentions"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        value = self.value()
+        return [(value, value)] if value else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> Any:
+        value = (self.value() or "").strip()
+        if not value or "\x00" in value:
+            return queryset
+        return queryset.filter(payload__icontains=value[:128])
+
+
+def _ids_in(value: Any, found: set[str], depth: int = 0) -> None:
+    """Every string in a payload that looks like a Recur or local id (bounded depth)."""
+    if depth > 6:
+        return
+    if isinstance(value, str):
+        if value.startswith(ID_PREFIXES) and len(value) <= 128:
+            found.add(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _ids_in(item, found, depth + 1)
+    elif isinstance(value, list):
+        for item in value[:50]:
+            _ids_in(item, found, depth + 1)
+
+
+def related_objects(event: WebhookEvent) -> list[Any]:
+    """The customers, subscriptions and transactions an event's payload names."""
+    found: set[str] = set()
+    _ids_in(event.payload, found)
+    if not found:
+        return []
+    return [
+        *Customer.objects.filter(recur_id__in=found),
+        *Subscription.objects.filter(recur_id__in=found),
+        *Transaction.objects.filter(Q(public_id__in=found) | Q(checkout_session_id__in=found)),
+    ]
+
+
+def events_link(recur_id: str | None) -> str:
+    """A link to the webhook events that mention ``recur_id`` ("—" without an id)."""
+    if not recur_id:
+        return "—"
+    return changelist_link(WebhookEvent, _("Webhook events mentioning it"), mentions=recur_id)
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
-    list_display = ("event_id", "type", "status", "attempts", "received_at", "processed_at")
-    list_filter = ("status", "type", "received_at")
+    list_display = ("event_id", "type", "status", "attempts", "received_at")
+    list_filter = (MentionsFilter, "status", "type", "received_at")
     search_fields = ("=event_id", "type")
     date_hierarchy = "received_at"
     show_full_result_count = False
@@ -41,12 +94,20 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "processed_at",
         "error",
         "traceback",
+        "related",
         "pretty_payload",
         "pretty_headers",
         "body_size",
     )
     readonly_fields = fields
     change_list_template = "admin/recur_django/webhookevent/change_list.html"
+
+    @admin.display(description=_("related objects"))
+    def related(self, obj: WebhookEvent) -> str:
+        links = [
+            change_link(item, f"{item._meta.verbose_name}: {item}") for item in related_objects(obj)
+        ]
+        return format_html_join(", ", "{}", ((link,) for link in links)) or "—"
 
     @admin.display(description=_("payload"))
     def pretty_payload(self, obj: WebhookEvent) -> str:
@@ -61,7 +122,8 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("raw body size"))
     def body_size(self, obj: WebhookEvent) -> str:
-        return _("%(n)d bytes") % {"n": len(obj.body or b"")}
+        size = len(obj.body or b"")
+        return ngettext("%(n)d byte", "%(n)d bytes", size) % {"n": size}
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(REPLAY_PERMISSION)

@@ -3,15 +3,12 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from recur_django.money import format_twd
+
 
 def format_price(amount: int | None, currency: str | None) -> str:
     """A price as people read it: ``NT$590`` for TWD (whole dollars), else ``12 USD``."""
-    if amount is None:
-        return ""
-    code = (currency or "TWD").upper()
-    if code == "TWD":
-        return f"NT${amount:,}"
-    return f"{amount:,} {code}"
+    return format_twd(amount, currency)
 
 
 class PaymentLink(models.Model):

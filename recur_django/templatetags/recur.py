@@ -5,6 +5,8 @@
 
 ``<a href="{{ url|safe_href }}">`` keeps an ``http(s)`` URL or a path on this site and
 turns anything else (``javascript:``, ``data:``…) into ``""``.
+``{% current_plan user "pro-monthly" as sub %}`` gives the subscription that grants it, and
+``{{ amount|twd }}`` shows money as ``NT$2,990``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 from django import template
 
 from recur_django.entitlements import has_entitlement as _has_entitlement
+from recur_django.entitlements import user_subscription
+from recur_django.money import format_twd
 from recur_django.safe_urls import linkable_url
 
 register = template.Library()
@@ -38,3 +42,15 @@ def entitled(user: Any, product: str | None = None) -> bool:
 def safe_href(value: Any) -> str:
     """``value`` if it may be an ``href`` (``http(s)`` URL or site path), else ``""``."""
     return linkable_url(value) or ""
+
+
+@register.simple_tag(name="current_plan")
+def current_plan(user: Any, product: Any) -> Any:
+    """The user's subscription to ``product`` that grants access now, or ``None``."""
+    return user_subscription(user, product)
+
+
+@register.filter(name="twd")
+def twd(amount: Any, currency: str | None = "TWD") -> str:
+    """``{{ amount|twd }}`` → ``NT$2,990``; ``{{ amount|twd:txn.currency }}`` for others."""
+    return format_twd(amount, currency or "TWD")

@@ -13,7 +13,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
@@ -31,23 +33,49 @@ logger = logging.getLogger("recur_django.checkout")
 
 UNAVAILABLE = _("The payment service is unavailable right now. Please try again in a moment.")
 REJECTED = _("This product cannot be purchased right now.")
+RESUME_SESSION_KEY = "recur_resume_checkout"
 
 
 def _error(
-    request: HttpRequest, status: int, code: str, message: Any, *, as_json: bool
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: Any,
+    *,
+    as_json: bool,
+    template: str = "recur_django/checkout_error.html",
 ) -> HttpResponse:
     if as_json:
         return json_error(code, message, status)
     back_url = same_site_url(request, request.headers.get("Referer")) or "/"
     return render(
         request,
-        "recur_django/checkout_error.html",
+        template,
         {"code": code, "message": message, "back_url": back_url},
         status=status,
     )
 
 
+def _resume_url(request: HttpRequest) -> str | None:
+    """``recur:checkout?product=…`` (a GET page that resumes this POST), or ``None``."""
+    product = request.POST.get("product") or request.POST.get("product_id") or ""
+    if not product.strip() or len(product) > 128 or "\x00" in product:
+        return None
+    query = {"product": product.strip()}
+    mode = request.POST.get("mode") or ""
+    if mode and len(mode) <= 32 and "\x00" not in mode:
+        query["mode"] = mode
+    return f"{reverse('recur:checkout')}?{urlencode(query)}"
+
+
 def _login_redirect(request: HttpRequest) -> HttpResponse:
+    """Send the buyer to log in, then back to a page that continues the checkout."""
+    resume = _resume_url(request)
+    if resume is not None:
+        # The resume page submits itself only for the checkout this browser started.
+        if hasattr(request, "session"):
+            request.session[RESUME_SESSION_KEY] = resume
+        return redirect_to_login(resume)
     back = same_site_url(request, request.headers.get("Referer"))
     return redirect_to_login(back or request.get_full_path())
 
@@ -64,7 +92,32 @@ class CheckoutView(View):
     Recur is called, so its webhook always finds it.
     """
 
-    http_method_names = ["post", "options"]
+    http_method_names = ["get", "head", "post", "options"]
+    resume_template_name = "recur_django/checkout_resume.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """``?product=…[&mode=…]``: where the login page sends the buyer back to. Renders a
+        form that POSTs the same fields (submitted by itself), so the checkout continues.
+        """
+        product = (request.GET.get("product") or "").strip()
+        if not product:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if len(product) > 128 or "\x00" in product:
+            return _error(
+                request, 400, "invalid_request", _("Choose a product to buy."), as_json=False
+            )
+        mode = request.GET.get("mode") or ""
+        session = getattr(request, "session", None)
+        started_here = (
+            session is not None and session.pop(RESUME_SESSION_KEY, None) == request.get_full_path()
+        )
+        return render(
+            request,
+            self.resume_template_name,
+            {"product": product, "mode": mode if len(mode) <= 32 else "", "auto": started_here},
+        )
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         as_json = wants_json(request)
@@ -127,6 +180,7 @@ class CheckoutReturnView(View):
 
     http_method_names = ["get", "head", "options"]
     template_name = "recur_django/checkout_return.html"
+    error_template_name = "recur_django/checkout_return_error.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         as_json = wants_json(request)
@@ -144,11 +198,17 @@ class CheckoutReturnView(View):
                 "invalid_request",
                 _("The checkout link is incomplete."),
                 as_json=as_json,
+                template=self.error_template_name,
             )
         result = confirm_return(request.user, session_id)
         if result is None:
             return _error(
-                request, 404, "not_found", _("We could not find this checkout."), as_json=as_json
+                request,
+                404,
+                "not_found",
+                _("We could not find this checkout."),
+                as_json=as_json,
+                template=self.error_template_name,
             )
         txn = result.transaction
         if as_json:

@@ -1,0 +1,37 @@
+"""The test examples in docs/ are the files in this directory, so they run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+HERE = Path(__file__).parent
+DOCS = HERE.parent.parent / "docs"
+
+
+def python_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", markdown, flags=re.S)
+
+
+def test_webhook_testing_example_is_the_tested_file():
+    example = (HERE / "test_webhook_example.py").read_text()
+    assert example in python_blocks((DOCS / "webhooks.md").read_text())
+
+
+def test_signals_testing_example_uses_the_webhook_example_fixtures():
+    text = (DOCS / "signals.md").read_text()
+    block = next(b for b in python_blocks(text) if "def test_points_credited" in b)
+    assert "post_event(client, settings," in block and "pending_txn" in block
+    assert "post_signed_event" not in block
+
+
+def test_readme_links_are_absolute_and_lead_to_existing_pages():
+    """PyPI renders the README, where relative links break."""
+    readme = (HERE.parent.parent / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)]+)\)", readme)
+    assert targets and all(t.startswith("https://") for t in targets), targets
+    site = "https://recur-django.readthedocs.io/en/latest/"
+    for target in targets:
+        if target.startswith(site):
+            page = target.removeprefix(site).rstrip("/")
+            assert (DOCS / f"{page}.md").is_file(), target
