@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
 from django.contrib.auth import get_user_model
 from django.test import TestCase, override_settings
 from django.urls import reverse
@@ -9,6 +15,8 @@ from django.urls import reverse
 from example_project.shop.models import CreditEntry
 from recur_django.models import Transaction
 from recur_django.signals import transaction_completed
+
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "settings.py"
 
 UNREACHABLE = {
     "SECRET_KEY": "sk_test_demo",
@@ -58,6 +66,10 @@ class PageTests(TestCase):
         response = self.client.get(reverse("shop:pricing"))
         self.assertContains(response, "Recur cannot be reached")
 
+    def test_the_unreachable_notice_names_the_url_it_tried(self) -> None:
+        response = self.client.get(reverse("shop:pricing"))
+        self.assertContains(response, "<code>http://127.0.0.1:1/_recur</code>", html=False)
+
     def test_account_page_lists_payments_and_links_to_the_portal(self) -> None:
         Transaction.objects.create(
             user=self.user, product_id="prod_ebook", product_name="E-book", amount=590
@@ -74,3 +86,29 @@ class PageTests(TestCase):
             self.assertRedirects(
                 response, f"{reverse('login')}?next={reverse(name)}", fetch_redirect_response=False
             )
+
+
+class DemoPortTests(TestCase):
+    """`make demo PORT=…` sets RECUR_DEMO_PORT; the API base and webhook URL follow it."""
+
+    def load_settings(self, port: str | None) -> Any:
+        with mock.patch.dict(os.environ, {}, clear=False):
+            os.environ.pop("RECUR_DEMO_PORT", None)
+            if port is not None:
+                os.environ["RECUR_DEMO_PORT"] = port
+            spec = importlib.util.spec_from_file_location("_demo_settings", SETTINGS_FILE)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        return module
+
+    def test_one_variable_moves_api_base_and_webhook_url(self) -> None:
+        demo = self.load_settings("8123")
+        self.assertEqual(demo.RECUR["API_BASE"], "http://127.0.0.1:8123/_recur")
+        self.assertEqual(
+            demo.RECUR_EMULATOR["WEBHOOK_URL"], "http://127.0.0.1:8123/billing/webhook/"
+        )
+
+    def test_port_8000_by_default(self) -> None:
+        demo = self.load_settings(None)
+        self.assertEqual(demo.RECUR["API_BASE"], "http://127.0.0.1:8000/_recur")
