@@ -99,6 +99,9 @@ RECUR = {
     "CHECKOUT_CANCEL_URL": "/",
     "PORTAL_RETURN_URL": "/account/",
     "PRICING_URL": "/",
+    # Billing decisions (checkout expiry, period ends) follow the emulator's clock, so
+    # `recur_emulator advance --days 31` moves the shop's "now" too. Drop it in production.
+    "CLOCK": "recur_django.emulator.clock.now",
 }
 
 # --- the Recur emulator (development only) ----------------------------------------------

@@ -10,7 +10,8 @@
 The fixture needs ``live_server`` and a transactional database. It points
 ``RECUR["API_BASE"]`` at the emulator and webhook delivery at ``recur:webhook`` on
 the live server, and makes delivery manual: webhooks are sent by ``.deliver()`` from
-the test thread, one after the other.
+the test thread, one after the other. Unless the test settings name another
+``RECUR["CLOCK"]``, the site's billing "now" follows the emulator's clock.
 """
 
 from __future__ import annotations
@@ -139,6 +140,8 @@ def recur_emulator(
         SECRET_KEY=secret_key, WEBHOOK_SECRET=recur.get("WEBHOOK_SECRET") or webhook_secret
     )
     recur["API_BASE"] = live_server.url + "/_recur"
+    # The site follows the emulator's clock: advance() moves billing "now" too.
+    recur.setdefault("CLOCK", "recur_django.emulator.clock.now")
     settings.RECUR_EMULATOR = emulator
     settings.RECUR = recur
     handle = RecurEmulator(live_server.url, secret_key, webhook_url)

@@ -128,6 +128,17 @@ def test_recur_down_is_a_friendly_502(logged_in, recur_emulator, settings):
     assert list(Transaction.objects.values_list("status", flat=True)) == ["failed", "failed"]
 
 
+def test_a_refused_secret_key_is_logged_as_such(logged_in, recur_emulator, settings, caplog):
+    get_product("prod_ebook")  # cached with the right key
+    settings.RECUR = {**settings.RECUR, "SECRET_KEY": "sk_test_not_the_emulators"}
+    with caplog.at_level("WARNING", logger="recur_django"):
+        response = checkout(logged_in, product="prod_ebook")
+    assert response.status_code == 502
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Recur refused the secret key" in m for m in messages), messages
+    assert not any("could not reach Recur" in m for m in messages), messages
+
+
 # ----------------------------------------------------------------- recur:checkout-return
 
 
