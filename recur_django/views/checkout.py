@@ -115,7 +115,11 @@ class CheckoutView(View):
             )
             return _error(request, 502, "service_unavailable", UNAVAILABLE, as_json=as_json)
         except RecurError as exc:  # unreachable, rate-limited or failing: try later
-            logger.error("Checkout could not reach Recur: %s", type(exc).__name__)
+            logger.error(
+                "Checkout could not reach Recur at %s: %s",
+                recur_settings.get("API_BASE"),
+                type(exc).__name__,
+            )
             return _error(request, 502, "service_unavailable", UNAVAILABLE, as_json=as_json)
 
         if as_json:
