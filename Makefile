@@ -6,13 +6,14 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 DJANGO52    := django>=5.2,<5.3
 DEV_GROUPS  := test,lint,docs
-DEMO        := PYTHONPATH=. $(PY) example_project/manage.py
+PORT        ?= 8000
+DEMO        := PYTHONPATH=. RECUR_DEMO_PORT=$(PORT) $(PY) example_project/manage.py
 TESTADMIN   := PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/django-admin
 
 .PHONY: help venv demo test bench lint docs migrations messages clean
 
 help:
-	@echo "make demo        serve the example shop on http://127.0.0.1:8000 (admin/admin, demo/demo)"
+	@echo "make demo        serve the example shop on http://127.0.0.1:$(PORT) (admin/admin, demo/demo; PORT=8123 for another port)"
 	@echo "make test        whole suite: Django 5.2 and 6 x SQLite and PostgreSQL, lint, types, docs"
 	@echo "make bench       run tests/benchmarks/bench_*.py"
 	@echo "make lint        ruff check, ruff format --check, mypy"
@@ -27,7 +28,7 @@ venv:
 demo: venv
 	$(DEMO) migrate --noinput
 	$(DEMO) seed_demo
-	$(DEMO) runserver 127.0.0.1:8000
+	$(DEMO) runserver 127.0.0.1:$(PORT)
 
 test:
 	@bash scripts/test.sh

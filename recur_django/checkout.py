@@ -24,8 +24,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from recur_django import clock as billing_clock
 from recur_django import payment_proof, signals
-from recur_django.client.errors import APIError, RecurError
+from recur_django.client.errors import APIError, AuthenticationError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_for, external_id_is_users, external_id_to_send
@@ -193,17 +194,18 @@ def start_checkout(
         reason = f"{exc.code or type(exc).__name__}: {exc.message or exc}"
         _fail_on_start(txn, reason)
         logger.warning(
-            "Checkout %s failed to start: %s (HTTP %s)",
+            "Checkout %s failed to start: %s (HTTP %s)%s",
             txn.public_id,
             type(exc).__name__,
             exc.status,
+            "; Recur refused the secret key" if isinstance(exc, AuthenticationError) else "",
         )
         raise
 
     txn.checkout_session_id = str(session.id)
     txn.checkout_url = str(session.url)
     ttl = timedelta(seconds=int(recur_settings.CHECKOUT_SESSION_TTL))
-    txn.expires_at = getattr(session, "expires_at", None) or timezone.now() + ttl
+    txn.expires_at = getattr(session, "expires_at", None) or billing_clock.now() + ttl
     fields = ["checkout_session_id", "checkout_url", "expires_at", "updated_at"]
     session_amount = getattr(session, "amount", None)
     if txn.amount is None and isinstance(session_amount, int) and txn.mode != "SETUP":

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils.module_loading import import_string
 
 from recur_django.conf import recur_settings
 
 DASHBOARD = "Keys are in the Recur dashboard: Settings → Developers."
+
+# Names other SDKs use, mapped to ours (difflib alone would suggest PRICING_URL for API_URL).
+KNOWN_MISNAMES = {
+    "API_URL": "API_BASE",
+    "BASE_URL": "API_BASE",
+    "API_BASE_URL": "API_BASE",
+    "API_ENDPOINT": "API_BASE",
+    "API_KEY": "SECRET_KEY",
+    "SECRET": "SECRET_KEY",
+    "WEBHOOK_SIGNING_SECRET": "WEBHOOK_SECRET",
+}
 
 
 @register(Tags.security, "recur")
@@ -96,3 +110,146 @@ def _is_secret_list(value: Any) -> bool:
     if isinstance(value, str):
         return True
     return isinstance(value, list | tuple) and all(isinstance(s, str) and s for s in value)
+
+
+# ----------------------------------------------------------------- mistakes a newcomer makes
+
+
+@register(Tags.security, "recur")
+def check_recur_setting_values(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Unknown keys (with the closest valid one), odd secrets, timeouts, clock and test keys."""
+    from recur_django.conf import DEFAULTS
+
+    raw = getattr(settings, "RECUR", None)
+    if not isinstance(raw, dict):
+        return []  # recur.E000 (or nothing set) is reported by check_recur_settings
+    messages = _unknown_keys("RECUR", raw, DEFAULTS, "recur.W004")
+    emulator_raw = getattr(settings, "RECUR_EMULATOR", None)
+    if isinstance(emulator_raw, dict):
+        from recur_django.emulator.conf import DEFAULTS as EMULATOR_DEFAULTS
+
+        messages += _unknown_keys("RECUR_EMULATOR", emulator_raw, EMULATOR_DEFAULTS, "recur.W005")
+
+    webhook_secret = raw.get("WEBHOOK_SECRET")
+    if webhook_secret and _is_secret_list(webhook_secret):
+        secrets = [webhook_secret] if isinstance(webhook_secret, str) else list(webhook_secret)
+        for value in secrets:
+            if not value.startswith("whsec_"):
+                messages.append(
+                    Warning(
+                        f"RECUR['WEBHOOK_SECRET'] {_shown(value)} does not start with 'whsec_'.",
+                        hint=(
+                            "Copy the endpoint's signing secret (whsec_…) from Recur: Settings → "
+                            "Webhooks. It is not an API key; signatures will not verify."
+                        ),
+                        id="recur.W006",
+                    )
+                )
+    if "TIMEOUT" in raw and not _is_timeout(raw["TIMEOUT"]):
+        messages.append(
+            Warning(
+                f"RECUR['TIMEOUT'] is {raw['TIMEOUT']!r}, not a number of seconds.",
+                hint="Use a positive number (10) or a (connect, read) pair (5.0, 30.0).",
+                id="recur.W007",
+            )
+        )
+    secret = raw.get("SECRET_KEY")
+    if isinstance(secret, str) and secret.startswith("sk_test_") and not settings.DEBUG:
+        messages.append(
+            Warning(
+                "A test secret key (sk_test_…) is used with DEBUG=False.",
+                hint=(
+                    "Production charges need your sk_live_… key; silence recur.W008 on a "
+                    "staging or test deployment."
+                ),
+                id="recur.W008",
+            )
+        )
+    clock = raw.get("CLOCK")
+    if clock is not None and not callable(clock):
+        try:
+            import_string(str(clock))
+        except ImportError as exc:
+            messages.append(
+                Error(
+                    f"RECUR['CLOCK'] = {clock!r} cannot be imported: {exc}",
+                    hint="Name a zero-argument callable, e.g. 'django.utils.timezone.now'.",
+                    id="recur.E006",
+                )
+            )
+    return messages
+
+
+@register("recur")
+def check_emulator_agreement(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """With the emulator installed, RECUR and RECUR_EMULATOR must share key and secret."""
+    if not apps.is_installed("recur_django.emulator"):
+        return []
+    raw = getattr(settings, "RECUR", None)
+    if not isinstance(raw, dict) or "recur.tw" in str(raw.get("API_BASE") or "recur.tw"):
+        return []  # talking to the real Recur: the emulator's keys do not matter
+    from recur_django.emulator.conf import emulator_settings
+
+    messages: list[CheckMessage] = []
+    secret = raw.get("SECRET_KEY")
+    accepted = emulator_settings.secret_keys
+    if isinstance(secret, str) and secret and secret not in accepted:
+        messages.append(
+            Error(
+                "RECUR['SECRET_KEY'] is not one of RECUR_EMULATOR['SECRET_KEYS']: the emulator "
+                "refuses every API call with 401.",
+                hint=f"Add {_shown(secret)} to RECUR_EMULATOR['SECRET_KEYS'] (now "
+                f"{', '.join(_shown(k) for k in accepted) or 'empty'}).",
+                id="recur.E007",
+            )
+        )
+    ours = raw.get("WEBHOOK_SECRET")
+    site_secrets = [ours] if isinstance(ours, str) else list(ours or [])
+    signing = str(emulator_settings.WEBHOOK_SECRET or "")
+    if site_secrets and signing and signing not in site_secrets:
+        messages.append(
+            Error(
+                "RECUR_EMULATOR['WEBHOOK_SECRET'] differs from RECUR['WEBHOOK_SECRET']: the "
+                "webhook endpoint refuses every delivery, so payments never unlock anything.",
+                hint="Set both to the same whsec_… value.",
+                id="recur.E008",
+            )
+        )
+    return messages
+
+
+def _unknown_keys(
+    name: str, raw: dict[str, Any], valid: dict[str, Any], check_id: str
+) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for key in raw:
+        if key in valid:
+            continue
+        close = [KNOWN_MISNAMES[str(key).upper()]] if str(key).upper() in KNOWN_MISNAMES else []
+        close = [c for c in close if c in valid] or difflib.get_close_matches(
+            str(key).upper(), list(valid), n=1, cutoff=0.5
+        )
+        hint = (
+            f"Did you mean {close[0]!r}?" if close else f"Valid keys: {', '.join(sorted(valid))}."
+        )
+        messages.append(
+            Warning(
+                f"{name}[{key!r}] is not a known setting; it is ignored.", hint=hint, id=check_id
+            )
+        )
+    return messages
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _is_timeout(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return len(value) == 2 and all(_is_number(v) for v in value)
+    return _is_number(value)
+
+
+def _shown(secret: str) -> str:
+    """A secret shortened for a message: its prefix only, never the whole value."""
+    return repr(secret[:8] + "…") if len(secret) > 8 else repr(secret[:3] + "…")

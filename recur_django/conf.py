@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_RETURN_URL": None,
     "PRICING_URL": "/",
     "PAST_DUE_GRACE_DAYS": 3,  # days PAST_DUE still grants access after the period end
+    # "Now" for billing decisions: dotted path to (or a) zero-argument callable returning an
+    # aware datetime. "recur_django.emulator.clock.now" follows the emulator's clock.
+    "CLOCK": "django.utils.timezone.now",
     # REST API (recur_django.api)
     "API_AUTHENTICATION_CLASSES": None,  # dotted paths; None: session (+ token if installed)
     "API_THROTTLE_CLASSES": None,  # dotted paths; None: the recur user/anon throttles

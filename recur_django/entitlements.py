@@ -34,9 +34,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from recur_django import clock as billing_clock
 from recur_django.conf import recur_settings
 from recur_django.models import Subscription, Transaction
 from recur_django.negotiation import json_error, wants_json
@@ -61,7 +61,7 @@ def grace_period() -> timedelta:
 
 def access_q(now: datetime | None = None, grace: timedelta | None = None, prefix: str = "") -> Q:
     """A ``Q`` on Subscription selecting the rows that grant access at ``now``."""
-    now = now or timezone.now()
+    now = now or billing_clock.now()
     grace = grace_period() if grace is None else grace
     p = prefix
 
@@ -86,7 +86,7 @@ def subscription_grants_access(
     subscription: Subscription, now: datetime | None = None, grace_days: float | None = None
 ) -> bool:
     """Python twin of :func:`access_q` for one loaded subscription."""
-    now = now or timezone.now()
+    now = now or billing_clock.now()
     grace = grace_period() if grace_days is None else timedelta(days=grace_days)
     status = subscription.status
     end = subscription.current_period_end
@@ -161,7 +161,7 @@ def entitlements_for(user: Any, *, now: datetime | None = None) -> list[Entitlem
     """Every entitlement of ``user``, subscriptions first (two queries)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    now = now or timezone.now()
+    now = now or billing_clock.now()
     result: list[Entitlement] = []
     subscriptions = Subscription.objects.filter(access_q(now), customer__user_id=user.pk)
     for sub in subscriptions.order_by("product_slug", "recur_id"):

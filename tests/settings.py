@@ -107,7 +107,7 @@ LOGGING = {
     "root": {"handlers": ["null"], "level": "WARNING"},
 }
 
-SILENCED_SYSTEM_CHECKS = ["recur.W003", "recur_emulator.W001"]
+SILENCED_SYSTEM_CHECKS = ["recur.W003", "recur.W008", "recur_emulator.W001"]
 
 # Products the emulator serves in tests (whole TWD).
 RECUR_EMULATOR["PRODUCTS"] = [

@@ -1,4 +1,4 @@
-"""System checks recur.E001-E005 and recur.W001-W003."""
+"""System checks recur.E000-E008 and recur.W001-W008."""
 
 from __future__ import annotations
 
@@ -103,3 +103,123 @@ def test_every_message_has_a_hint() -> None:
     bad = run(SECRET_KEY="pk_x", PUBLISHABLE_KEY="sk_x", WEBHOOK_SECRET=5, API_BASE="x")
     assert set(bad) == {"recur.E002", "recur.E003", "recur.E004", "recur.E005"}
     assert all(m.hint for m in bad.values())
+
+
+# ----------------------------------------------------------------- newcomer mistakes
+
+
+def run_values(debug: bool = True, emulator: Any = None, **recur: Any) -> list[checks.CheckMessage]:
+    from recur_django.checks import check_recur_setting_values
+
+    value = {k: v for k, v in {**GOOD, **recur}.items() if v is not ...}
+    extra = {} if emulator is None else {"RECUR_EMULATOR": emulator}
+    with override_settings(RECUR=value, DEBUG=debug, **extra):
+        return check_recur_setting_values()
+
+
+def by_id(messages: list[checks.CheckMessage]) -> dict[str, list[checks.CheckMessage]]:
+    found: dict[str, list[checks.CheckMessage]] = {}
+    for message in messages:
+        found.setdefault(str(message.id), []).append(message)
+    return found
+
+
+def test_good_values_pass() -> None:
+    assert run_values() == []
+    assert run_values(TIMEOUT=10, CLOCK="django.utils.timezone.now") == []
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("WEBHOOK_SECRETS", "WEBHOOK_SECRET"),
+        ("API_URL", "API_BASE"),
+        ("TIMEOUTS", "TIMEOUT"),
+        ("secret_key", "SECRET_KEY"),
+    ],
+)
+def test_unknown_recur_key_names_the_closest_valid_one(key: str, suggestion: str) -> None:
+    (message,) = by_id(run_values(**{key: "x"}))["recur.W004"]
+    assert key in message.msg and repr(suggestion) in str(message.hint)
+
+
+def test_unknown_emulator_key_names_the_closest_valid_one() -> None:
+    found = by_id(run_values(emulator={"WEBHOOK_URLS": "http://x/", "SECRET_KEYS": ["sk_test_x"]}))
+    (message,) = found["recur.W005"]
+    assert "RECUR_EMULATOR['WEBHOOK_URLS']" in message.msg
+    assert "'WEBHOOK_URL'" in str(message.hint)
+
+
+@pytest.mark.parametrize("secret", ["sk_test_x", ["whsec_new", "old-secret"]])
+def test_a_webhook_secret_without_whsec_warns(secret: Any) -> None:
+    (message,) = by_id(run_values(WEBHOOK_SECRET=secret))["recur.W006"]
+    assert "whsec_" in message.msg and "Settings → Webhooks" in str(message.hint)
+    assert "old-secret" not in message.msg and "sk_test_x" not in message.msg  # never the whole
+
+
+@pytest.mark.parametrize("timeout", ["10", (5, "30"), (1, 2, 3), 0, None, True])
+def test_a_non_numeric_timeout_warns(timeout: Any) -> None:
+    (message,) = by_id(run_values(TIMEOUT=timeout))["recur.W007"]
+    assert "(connect, read)" in str(message.hint)
+
+
+def test_a_test_key_without_debug_warns() -> None:
+    assert "recur.W008" in by_id(run_values(debug=False, SECRET_KEY="sk_test_x"))
+    assert "recur.W008" not in by_id(run_values(debug=True, SECRET_KEY="sk_test_x"))
+    assert "recur.W008" not in by_id(run_values(debug=False, SECRET_KEY="sk_live_x"))
+
+
+def test_an_unimportable_clock_is_an_error() -> None:
+    (message,) = by_id(run_values(CLOCK="myproject.clocks.nope"))["recur.E006"]
+    assert "CLOCK" in message.msg
+
+
+def test_new_checks_are_registered() -> None:
+    with override_settings(RECUR={**GOOD, "API_URL": "x"}):
+        ids = {m.id for m in checks.run_checks(tags=["recur"])}
+    assert "recur.W004" in ids
+
+
+# ----------------------------------------------------------------- RECUR vs RECUR_EMULATOR
+
+EMULATED = {**GOOD, "API_BASE": "http://127.0.0.1:8000/_recur"}
+
+
+def agreement(recur: dict[str, Any], emulator: dict[str, Any]) -> dict[str, checks.CheckMessage]:
+    from recur_django.checks import check_emulator_agreement
+
+    with override_settings(RECUR=recur, RECUR_EMULATOR=emulator):
+        return {str(m.id): m for m in check_emulator_agreement()}
+
+
+def test_agreeing_keys_pass() -> None:
+    emulator = {"SECRET_KEYS": ["sk_test_x"], "WEBHOOK_SECRET": "whsec_x"}
+    assert agreement(EMULATED, emulator) == {}
+    rotating = {**EMULATED, "WEBHOOK_SECRET": ["whsec_new", "whsec_x"]}
+    assert agreement(rotating, emulator) == {}
+
+
+def test_a_secret_key_the_emulator_refuses_is_e007() -> None:
+    found = agreement(EMULATED, {"SECRET_KEYS": ["sk_test_demo"], "WEBHOOK_SECRET": "whsec_x"})
+    assert set(found) == {"recur.E007"}
+    message = found["recur.E007"]
+    assert message.level == checks.ERROR
+    assert "RECUR['SECRET_KEY']" in message.msg and "RECUR_EMULATOR['SECRET_KEYS']" in message.msg
+
+
+def test_differing_webhook_secrets_are_e008() -> None:
+    found = agreement(EMULATED, {"SECRET_KEYS": ["sk_test_x"], "WEBHOOK_SECRET": "whsec_demo"})
+    assert set(found) == {"recur.E008"}
+    assert "RECUR_EMULATOR['WEBHOOK_SECRET']" in found["recur.E008"].msg
+    assert "RECUR['WEBHOOK_SECRET']" in found["recur.E008"].msg
+
+
+def test_no_agreement_needed_against_the_real_recur() -> None:
+    emulator = {"SECRET_KEYS": ["sk_test_demo"], "WEBHOOK_SECRET": "whsec_demo"}
+    assert agreement(GOOD, emulator) == {}
+
+
+def test_no_agreement_needed_without_the_emulator_app(settings: Any) -> None:
+    settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "recur_django.emulator"]
+    emulator = {"SECRET_KEYS": ["sk_test_demo"], "WEBHOOK_SECRET": "whsec_demo"}
+    assert agreement(EMULATED, emulator) == {}

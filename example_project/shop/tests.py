@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
+from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 from django.contrib.auth import get_user_model
@@ -16,6 +21,8 @@ from django.utils.formats import date_format
 from example_project.shop.models import CreditEntry
 from recur_django.models import Customer, Subscription, Transaction
 from recur_django.signals import transaction_completed
+
+SETTINGS_FILE = Path(__file__).resolve().parent.parent / "settings.py"
 
 UNREACHABLE = {
     "SECRET_KEY": "sk_test_demo",
@@ -61,9 +68,21 @@ class PageTests(TestCase):
     def setUp(self) -> None:
         self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
 
+    def pricing_page(self) -> Any:
+        # The expected warning (with its traceback) is captured here, not printed.
+        with self.assertLogs("example_project.shop.views", "WARNING") as logs:
+            response = self.client.get(reverse("shop:pricing"))
+        self.assertIn(
+            "Could not list Recur products from http://127.0.0.1:1/_recur", logs.output[0]
+        )
+        return response
+
     def test_pricing_page_renders_when_recur_is_unreachable(self) -> None:
-        response = self.client.get(reverse("shop:pricing"))
-        self.assertContains(response, "Recur cannot be reached")
+        self.assertContains(self.pricing_page(), "Recur cannot be reached")
+
+    def test_the_unreachable_notice_names_the_url_it_tried(self) -> None:
+        response = self.pricing_page()
+        self.assertContains(response, "<code>http://127.0.0.1:1/_recur</code>", html=False)
 
     def test_account_page_lists_payments_and_links_to_the_portal(self) -> None:
         Transaction.objects.create(
@@ -191,3 +210,29 @@ class AccountStateTests(TestCase):
 
 def parse_next(url: str) -> str:
     return parse_qs(urlsplit(url).query)["next"][0]
+
+
+class DemoPortTests(TestCase):
+    """`make demo PORT=…` sets RECUR_DEMO_PORT; the API base and webhook URL follow it."""
+
+    def load_settings(self, port: str | None) -> Any:
+        with mock.patch.dict(os.environ, {}, clear=False):
+            os.environ.pop("RECUR_DEMO_PORT", None)
+            if port is not None:
+                os.environ["RECUR_DEMO_PORT"] = port
+            spec = importlib.util.spec_from_file_location("_demo_settings", SETTINGS_FILE)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        return module
+
+    def test_one_variable_moves_api_base_and_webhook_url(self) -> None:
+        demo = self.load_settings("8123")
+        self.assertEqual(demo.RECUR["API_BASE"], "http://127.0.0.1:8123/_recur")
+        self.assertEqual(
+            demo.RECUR_EMULATOR["WEBHOOK_URL"], "http://127.0.0.1:8123/billing/webhook/"
+        )
+
+    def test_port_8000_by_default(self) -> None:
+        demo = self.load_settings(None)
+        self.assertEqual(demo.RECUR["API_BASE"], "http://127.0.0.1:8000/_recur")

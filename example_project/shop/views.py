@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from example_project.shop.models import CreditEntry
 from recur_django.client_factory import get_client
+from recur_django.conf import recur_settings
 from recur_django.models import Subscription, Transaction
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,11 @@ def recur_products() -> list[Any] | None:
         try:
             products = get_client().products.list()
         except Exception:  # any failure only hides the catalogue; the page still renders
-            logger.warning("Could not list Recur products", exc_info=True)
+            logger.warning(
+                "Could not list Recur products from %s",
+                recur_settings.get("API_BASE"),
+                exc_info=True,
+            )
             return None
         cache.set("shop:products", products, 60)
     return products
@@ -40,6 +45,7 @@ def pricing(request: HttpRequest) -> HttpResponse:
         "shop/pricing.html",
         {
             "unavailable": products is None,
+            "api_base": recur_settings.get("API_BASE"),
             "subscriptions": [p for p in products or [] if p.type == "SUBSCRIPTION"],
             "one_time": [p for p in products or [] if p.type == "ONE_TIME"],
         },
@@ -54,6 +60,7 @@ def credits(request: HttpRequest) -> HttpResponse:
         "shop/credits.html",
         {
             "unavailable": products is None,
+            "api_base": recur_settings.get("API_BASE"),
             "packs": [p for p in products or [] if p.type == "CREDITS"],
             "balance": CreditEntry.balance(request.user),
             "entries": CreditEntry.objects.filter(user=request.user)[:20],

@@ -18,7 +18,8 @@ The fixture reads the mount path from the URLconf, points ``RECUR["API_BASE"]`` 
 emulator and webhook delivery at ``recur:webhook`` on the live server, enables the
 emulator (``RECUR_EMULATOR["ENABLED"] = True``: pytest-django runs with ``DEBUG=False``),
 and makes delivery manual: webhooks are sent by ``.deliver()`` from the test thread,
-one after the other.
+one after the other. Unless the test settings name another
+``RECUR["CLOCK"]``, the site's billing "now" follows the emulator's clock.
 """
 
 from __future__ import annotations
@@ -186,6 +187,8 @@ def recur_emulator(
         SECRET_KEY=secret_key, WEBHOOK_SECRET=recur.get("WEBHOOK_SECRET") or webhook_secret
     )
     recur["API_BASE"] = live_server.url + mount
+    # The site follows the emulator's clock: advance() moves billing "now" too.
+    recur.setdefault("CLOCK", "recur_django.emulator.clock.now")
     settings.RECUR_EMULATOR = emulator
     settings.RECUR = recur
     handle = RecurEmulator(live_server.url, secret_key, webhook_url, mount)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import requests
@@ -30,6 +32,7 @@ SNIPPET_CHARS = 500
 _wake = threading.Event()
 _thread: threading.Thread | None = None
 _thread_lock = threading.Lock()
+_held = 0  # >0 while a caller delivers synchronously (see held())
 
 
 def headers_for(delivery: WebhookDelivery) -> dict[str, str]:
@@ -135,10 +138,34 @@ def deliver_pending(due_only: bool = False) -> list[WebhookDelivery]:
     return sent
 
 
+@contextmanager
+def held() -> Iterator[None]:
+    """Keep the background sender asleep: the caller drains the outbox itself afterwards.
+
+    Used by the ``recur_emulator`` command, whose process would exit (and kill the daemon
+    thread) before a background delivery finished.
+    """
+    global _held
+    with _thread_lock:
+        _held += 1
+    try:
+        yield
+    finally:
+        with _thread_lock:
+            _held -= 1
+
+
+def last_attempt(delivery: WebhookDelivery) -> DeliveryAttempt | None:
+    """The latest recorded attempt of ``delivery``."""
+    return delivery.attempts.order_by("-number").first()
+
+
 def wake() -> None:
     """Ask the background sender to look for due deliveries (starts it on first use)."""
     global _thread
     with _thread_lock:
+        if _held:
+            return
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_run, name="recur-emulator-sender", daemon=True)
             _thread.start()

@@ -22,10 +22,12 @@ from django.views.decorators.csrf import csrf_protect
 
 from recur_django.checkout import confirm_return, start_checkout
 from recur_django.client.errors import (
+    AuthenticationError,
     InvalidRequestError,
     NotFoundError,
     RecurError,
 )
+from recur_django.conf import recur_settings
 from recur_django.negotiation import json_error, wants_json
 from recur_django.safe_urls import same_site_url
 
@@ -159,8 +161,20 @@ class CheckoutView(View):
         except (InvalidRequestError, NotFoundError) as exc:
             logger.warning("Recur refused a checkout: %s", type(exc).__name__)
             return _error(request, 400, "checkout_rejected", REJECTED, as_json=as_json)
+        except AuthenticationError as exc:  # a configuration problem, not an outage
+            logger.error(
+                "Checkout failed: Recur refused the secret key (HTTP %s); check "
+                "RECUR['SECRET_KEY'] against the keys of %s",
+                exc.status,
+                recur_settings.get("API_BASE"),
+            )
+            return _error(request, 502, "service_unavailable", UNAVAILABLE, as_json=as_json)
         except RecurError as exc:  # unreachable, rate-limited or failing: try later
-            logger.error("Checkout could not reach Recur: %s", type(exc).__name__)
+            logger.error(
+                "Checkout could not reach Recur at %s: %s",
+                recur_settings.get("API_BASE"),
+                type(exc).__name__,
+            )
             return _error(request, 502, "service_unavailable", UNAVAILABLE, as_json=as_json)
 
         if as_json:

@@ -115,7 +115,7 @@ def test_unknown_product_is_a_friendly_400(logged_in):
     assert set(Transaction.objects.values_list("status", flat=True)) == {"failed"}
 
 
-def test_recur_down_is_a_friendly_502(logged_in, recur_emulator, settings):
+def test_recur_down_is_a_friendly_502(logged_in, recur_emulator, settings, caplog):
     get_product("prod_ebook")
     recur_emulator.fault("500", count=10)
     response = checkout(logged_in, product="prod_ebook")
@@ -126,6 +126,18 @@ def test_recur_down_is_a_friendly_502(logged_in, recur_emulator, settings):
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "service_unavailable"
     assert list(Transaction.objects.values_list("status", flat=True)) == ["failed", "failed"]
+    assert "could not reach Recur at http://127.0.0.1:1/_recur" in caplog.text  # the URL tried
+
+
+def test_a_refused_secret_key_is_logged_as_such(logged_in, recur_emulator, settings, caplog):
+    get_product("prod_ebook")  # cached with the right key
+    settings.RECUR = {**settings.RECUR, "SECRET_KEY": "sk_test_not_the_emulators"}
+    with caplog.at_level("WARNING", logger="recur_django"):
+        response = checkout(logged_in, product="prod_ebook")
+    assert response.status_code == 502
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Recur refused the secret key" in m for m in messages), messages
+    assert not any("could not reach Recur" in m for m in messages), messages
 
 
 # ----------------------------------------------------------------- recur:checkout-return

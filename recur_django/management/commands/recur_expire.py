@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from recur_django import clock as billing_clock
 from recur_django import signals
 from recur_django.models import Transaction
 from recur_django.notify import send_after_commit
@@ -31,7 +32,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
-        due = Transaction.objects.filter(status=Transaction.Status.PENDING, expires_at__lt=now)
+        # Expiry is a billing decision: it follows RECUR["CLOCK"] (the emulator's clock in
+        # the demo); updated_at stays real time.
+        due = Transaction.objects.filter(
+            status=Transaction.Status.PENDING, expires_at__lt=billing_clock.now()
+        )
         if options["dry_run"]:
             self.stdout.write(f"{due.count()} transaction(s) would be expired.")
             return

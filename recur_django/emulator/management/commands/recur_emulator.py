@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -11,6 +12,8 @@ from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.services import catalog, clock
 
 MAX_ADVANCE_DAYS = 3650
+
+T = TypeVar("T")
 
 
 class Command(BaseCommand):
@@ -39,10 +42,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Products: {created} created, {updated} updated.")
         elif action == "deliver":
             sent = sender.deliver_pending()
-            for delivery in sent:
-                self.stdout.write(
-                    f"{delivery.event.type} {delivery.event.event_id}: {delivery.status}"
-                )
+            self._report(sent)
             self.stdout.write(f"{len(sent)} deliveries sent.")
         elif action == "advance":
             days, hours = options["days"], options["hours"]
@@ -50,11 +50,14 @@ class Command(BaseCommand):
                 raise CommandError("Give a positive --days or --hours.")
             if days + hours / 24 > MAX_ADVANCE_DAYS:
                 raise CommandError(f"Advance at most {MAX_ADVANCE_DAYS} days at a time.")
-            result = clock.advance(days=days, seconds=hours * 3600)
+            result, delivered = self._delivering(
+                lambda: clock.advance(days=days, seconds=hours * 3600)
+            )
             self.stdout.write(
                 f"Clock is now {result.now}; {result.transitions} subscription changes, "
                 f"{result.expired_sessions} checkout sessions expired."
             )
+            self._report_sent(delivered)
             if emulator_settings.WEBHOOK_DELIVERY == "manual":
                 self.stdout.write("Run 'recur_emulator deliver' to send the webhooks.")
         elif action == "fail-card":
@@ -62,7 +65,38 @@ class Command(BaseCommand):
             from recur_django.emulator.api.errors import ApiError
 
             try:
-                card = set_card(options["customer"], not options["fix"])
+                card, delivered = self._delivering(
+                    lambda: set_card(options["customer"], not options["fix"])
+                )
             except ApiError as exc:
                 raise CommandError(exc.message) from exc
             self.stdout.write(f"{card['customer']}: card_fails={card['card_fails']}")
+            self._report_sent(delivered)
+
+    def _delivering(self, work: Callable[[], T]) -> tuple[T, list[Any] | None]:
+        """Run ``work``; in "background" mode send its webhooks before the command returns.
+
+        The background sender is a daemon thread of this process, which exits with the
+        command: without this, the deliveries would stay pending. Returns ``work``'s result
+        and the deliveries sent (None when delivery is not this command's job).
+        """
+        if emulator_settings.WEBHOOK_DELIVERY != "background" or not emulator_settings.WEBHOOK_URL:
+            return work(), None
+        with sender.held():
+            result = work()
+        return result, sender.deliver_pending()
+
+    def _report_sent(self, sent: list[Any] | None) -> None:
+        if sent is not None:
+            self._report(sent)
+            self.stdout.write(f"{len(sent)} webhook deliveries sent.")
+
+    def _report(self, sent: list[Any]) -> None:
+        for delivery in sent:
+            attempt = sender.last_attempt(delivery)
+            outcome = "no attempt"
+            if attempt is not None:
+                outcome = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
+            self.stdout.write(
+                f"{delivery.event.type} {delivery.event.event_id}: {outcome} ({delivery.status})"
+            )
