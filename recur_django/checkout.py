@@ -30,9 +30,9 @@ from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_for
 from recur_django.models import Customer, Transaction, WebhookEvent
-from recur_django.notify import send_after_commit
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.products import ProductInfo, get_product
+from recur_django.signals import send_after_commit
 from recur_django.webhooks.registry import EventRejected
 
 logger = logging.getLogger("recur_django.checkout")
