@@ -33,6 +33,7 @@ from recur_django.models import Customer, Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.products import ProductInfo, get_product
 from recur_django.signals import send_after_commit
+from recur_django.transaction_state import warn_if_in_transaction
 from recur_django.webhooks.registry import EventRejected
 
 logger = logging.getLogger("recur_django.checkout")
@@ -174,6 +175,8 @@ def start_checkout(
     # One session per transaction even if the client retries the POST.
     params["idempotency_key"] = f"checkout-{txn.public_id}"
 
+    # The pending row must be committed (visible to the webhook) before Recur is called.
+    warn_if_in_transaction("start_checkout")
     try:
         session = get_client().checkout_sessions.create(**params)
         if not getattr(session, "id", None) or not getattr(session, "url", None):

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from recur_django.client.errors import NotFoundError, RecurError
 from recur_django.models import PaymentLink
+from recur_django.transaction_state import warn_if_in_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ ProgressCallback = Callable[[int, int], None]
 
 
 def _client(client: Any) -> Any:
+    warn_if_in_transaction("A payment-link write or sync")
     if client is not None:
         return client
     from recur_django.client_factory import get_client

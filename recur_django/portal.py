@@ -27,6 +27,7 @@ from recur_django.client.errors import (
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.models import Customer
+from recur_django.transaction_state import warn_if_in_transaction
 
 logger = logging.getLogger("recur_django.portal")
 
@@ -126,6 +127,7 @@ def start_portal_session(
     customer = customer_for(user)
     if return_url and request is not None and return_url.startswith("/"):
         return_url = request.build_absolute_uri(return_url)
+    warn_if_in_transaction("start_portal_session")
     try:
         session = get_client().portal_sessions.create(
             customer=customer.recur_id,

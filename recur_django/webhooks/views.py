@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -29,8 +30,13 @@ logger = logging.getLogger("recur_django.webhooks")
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class WebhookView(View):
-    """Receive signed Recur events."""
+    """Receive signed Recur events.
+
+    Not wrapped in ``ATOMIC_REQUESTS``: the pipeline commits the stored event in its own
+    transactions, and a signal receiver runs after that commit.
+    """
 
     http_method_names = ["get", "head", "post", "options"]
 
