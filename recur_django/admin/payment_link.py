@@ -12,7 +12,6 @@ run without the admin's ``atomic()`` block, and every URL of this admin is exemp
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -24,10 +23,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from recur_django import payment_links as service
+from recur_django.admin.payment_link_actions import PaymentLinkActions
 from recur_django.admin.payment_link_forms import (
     MetadataField,
     PaymentLinkAddForm,
@@ -36,7 +35,7 @@ from recur_django.admin.payment_link_forms import (
     repair_unstored,
 )
 from recur_django.admin.product_choices import ProductsUnavailable, product_choices
-from recur_django.client.errors import NotFoundError, RecurError
+from recur_django.client.errors import RecurError
 from recur_django.models import PaymentLink
 
 logger = logging.getLogger(__name__)
@@ -87,7 +86,7 @@ class ProductFilter(admin.SimpleListFilter):
 
 
 @admin.register(PaymentLink)
-class PaymentLinkAdmin(admin.ModelAdmin):
+class PaymentLinkAdmin(PaymentLinkActions):
     """Manage Recur payment links; every write goes through the Recur API."""
 
     form = PaymentLinkChangeForm
@@ -319,126 +318,6 @@ class PaymentLinkAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
         """Deactivate each link on Recur instead of deleting rows."""
         self._apply(request, queryset.filter(active=True), service.deactivate_payment_link)
-
-    # -- actions ------------------------------------------------------------------
-
-    def _apply(self, request: HttpRequest, queryset: Iterable[PaymentLink], func: Any) -> int:
-        done = 0
-        for link in queryset:
-            try:
-                func(link)
-            except NotFoundError as exc:
-                self.message_user(
-                    request,
-                    _("%(link)s: Recur does not know this link (%(message)s).")
-                    % {"link": link, "message": exc.message or exc},
-                    messages.ERROR,
-                )
-            except service.PaymentLinkNotStored as exc:
-                repaired, note = repair_unstored(exc)
-                level = messages.WARNING if repaired else messages.ERROR
-                self.message_user(request, format_html("{}: {}", link, note), level)
-                done += repaired is not None
-            except RecurError as exc:
-                self.message_user(
-                    request,
-                    format_html("{}: {}", link, recur_error_message(exc)),
-                    messages.ERROR,
-                )
-            else:
-                done += 1
-        return done
-
-    @admin.action(description=_("Activate selected payment links"), permissions=["change"])
-    def activate_links(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
-        todo = list(queryset.filter(active=False))
-        done = self._apply(request, todo, service.activate_payment_link)
-        if done:
-            message = ngettext(
-                "Activated %(count)d payment link on Recur.",
-                "Activated %(count)d payment links on Recur.",
-                done,
-            )
-            self.message_user(request, message % {"count": done}, messages.SUCCESS)
-        elif not todo:
-            count = queryset.count()
-            message = ngettext(
-                "Nothing to activate: the %(count)d selected payment link is already active.",
-                "Nothing to activate: the %(count)d selected payment links are already active.",
-                count,
-            )
-            self.message_user(request, message % {"count": count}, messages.WARNING)
-
-    @admin.action(description=_("Deactivate selected payment links"), permissions=["change"])
-    def deactivate_links(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
-        todo = list(queryset.filter(active=True))
-        done = self._apply(request, todo, service.deactivate_payment_link)
-        if done:
-            message = ngettext(
-                "Deactivated %(count)d payment link on Recur.",
-                "Deactivated %(count)d payment links on Recur.",
-                done,
-            )
-            self.message_user(request, message % {"count": done}, messages.SUCCESS)
-        elif not todo:
-            count = queryset.count()
-            message = ngettext(
-                "Nothing to deactivate: the %(count)d selected payment link is already inactive.",
-                "Nothing to deactivate: the %(count)d selected payment links are already inactive.",
-                count,
-            )
-            self.message_user(request, message % {"count": count}, messages.WARNING)
-
-    @admin.action(description=_("Sync all payment links from Recur"), permissions=["change"])
-    def sync_from_recur(self, request: HttpRequest, queryset: Any = None) -> None:
-        try:
-            result = service.sync_payment_links()
-        except RecurError as exc:
-            self.message_user(request, recur_error_message(exc), messages.ERROR)
-            return
-        self.message_user(
-            request,
-            ngettext(
-                "Synced %(seen)d payment link from Recur: %(created)d new, %(updated)d "
-                "updated, %(missing)d no longer on Recur.",
-                "Synced %(seen)d payment links from Recur: %(created)d new, %(updated)d "
-                "updated, %(missing)d no longer on Recur.",
-                result.seen,
-            )
-            % {
-                "seen": result.seen,
-                "created": result.created,
-                "updated": result.updated,
-                "missing": result.missing,
-            },
-            messages.SUCCESS,
-        )
-
-    @admin.action(
-        description=_("Forget selected links that Recur no longer returns (local only)"),
-        permissions=["delete"],
-    )
-    def forget_missing_links(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
-        count, _details = queryset.filter(missing_from_recur=True).delete()
-        if not count:
-            self.message_user(
-                request,
-                _(
-                    "Nothing removed: Recur still returns every selected link. Only links "
-                    "marked “missing from Recur” by a sync can be forgotten."
-                ),
-                messages.WARNING,
-            )
-            return
-        self.message_user(
-            request,
-            ngettext(
-                "Removed the local record of %(count)d link missing from Recur.",
-                "Removed the local records of %(count)d links missing from Recur.",
-                count,
-            )
-            % {"count": count},
-        )
 
     # -- "Sync from Recur" button (works with an empty list) ----------------------
 
