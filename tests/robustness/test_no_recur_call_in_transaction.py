@@ -15,6 +15,7 @@ runs against the emulator over real HTTP with ``ATOMIC_REQUESTS=True``:
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -24,13 +25,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
 from recur_django.client_factory import get_client
 from recur_django.emulator.models import Subscription as EmulatedSubscription
 from recur_django.models import Customer, PaymentLink, Transaction
+from recur_django.portal import start_portal_session
+from recur_django.transaction_state import in_open_transaction
 
 ROOT = Path(__file__).resolve().parents[2]
 IMMEDIATE = os.environ.get("RECUR_TEST_SQLITE_MODE", "").upper() == "IMMEDIATE"
@@ -195,3 +198,24 @@ def test_on_file_sqlite_in_immediate_mode(tmp_path: Path) -> None:
     print("\n".join(figures))
     assert child.returncode == 0, child.stdout[-6000:] + child.stderr[-3000:]
     assert len(figures) >= 8, child.stdout[-3000:]
+
+
+@pytest.mark.django_db
+def test_the_test_case_transaction_does_not_count() -> None:
+    assert connection.in_atomic_block  # pytest-django's per-test transaction
+    assert not in_open_transaction()
+    with transaction.atomic():
+        assert in_open_transaction()
+
+
+def test_a_caller_inside_a_transaction_is_warned(
+    recur_emulator: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = _subscribed_user(recur_emulator)
+    warning = "start_portal_session was called inside an open database transaction"
+    with caplog.at_level(logging.WARNING, logger="recur_django"):
+        start_portal_session(user, return_url="https://shop.example/")
+        assert not any(warning in r.getMessage() for r in caplog.records)
+        with transaction.atomic():
+            start_portal_session(user, return_url="https://shop.example/")
+    assert any(warning in r.getMessage() for r in caplog.records)
