@@ -82,7 +82,7 @@ else:
     if os.environ.get("RECUR_TEST_SQLITE_MODE"):
         DATABASES["default"]["OPTIONS"] = {
             "transaction_mode": os.environ["RECUR_TEST_SQLITE_MODE"],
-            "timeout": 5,
+            "timeout": 2,
         }
 
 RECUR = {

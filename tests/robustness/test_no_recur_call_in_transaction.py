@@ -10,13 +10,16 @@ runs against the emulator over real HTTP with ``ATOMIC_REQUESTS=True``:
 - on SQLite, the same flows run again in a child pytest on a *file* database in
   ``IMMEDIATE`` mode, where a call inside a transaction holds the write lock the
   emulator (same database, own connection) needs: the call would fail with "database is
-  locked". They must all succeed; the elapsed times are printed, not asserted.
+  locked". They must all succeed; the elapsed times are printed, not asserted. There, a
+  lock held by another process shows that the admin's error carries what the emulator
+  said ("database is locked").
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -173,6 +176,29 @@ def test_flows_finish_on_file_sqlite_in_immediate_mode(
         print(f"IMMEDIATE-SQLITE {name}: {seconds:.3f} s")
 
 
+@pytest.mark.skipif(not IMMEDIATE, reason="runs in the child pytest started below")
+def test_the_admin_says_what_the_emulator_said_when_it_fails(
+    recur_emulator: Any, admin_client: Client
+) -> None:
+    """Another process holds the write lock: the emulator cannot store the link, and the
+    admin's error names the cause the emulator gave, not a bare "failed unexpectedly"."""
+    add = reverse("admin:recur_django_paymentlink_add")
+    admin_client.get(add)  # the product list, cached
+    form = {"product_id": "prod_ebook", "collect_payment_method": "always", "metadata": ""}
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        response = admin_client.post(add, form)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.non_field_errors())
+    assert "Recur failed (HTTP 500, internal_error)" in errors, errors
+    assert "OperationalError: database is locked" in errors, errors
+    assert not PaymentLink.objects.exists()
+
+
 def test_on_file_sqlite_in_immediate_mode(tmp_path: Path) -> None:
     """Run the flows in a child pytest on a file SQLite database in IMMEDIATE mode."""
     if connection.vendor != "sqlite":
@@ -185,9 +211,13 @@ def test_on_file_sqlite_in_immediate_mode(tmp_path: Path) -> None:
         "RECUR_TEST_SQLITE_MODE": "IMMEDIATE",
     }
     env.pop("RECUR_TEST_DB", None)
-    node = f"{Path(__file__).relative_to(ROOT)}::test_flows_finish_on_file_sqlite_in_immediate_mode"
+    module = Path(__file__).relative_to(ROOT)
+    nodes = [
+        f"{module}::test_flows_finish_on_file_sqlite_in_immediate_mode",
+        f"{module}::test_the_admin_says_what_the_emulator_said_when_it_fails",
+    ]
     child = subprocess.run(
-        [sys.executable, "-m", "pytest", node, "-q", "-s", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", *nodes, "-q", "-s", "-p", "no:cacheprovider"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -198,6 +228,7 @@ def test_on_file_sqlite_in_immediate_mode(tmp_path: Path) -> None:
     print("\n".join(figures))
     assert child.returncode == 0, child.stdout[-6000:] + child.stderr[-3000:]
     assert len(figures) >= 8, child.stdout[-3000:]
+    assert f"{len(nodes)} passed" in child.stdout, child.stdout[-3000:]
 
 
 @pytest.mark.django_db
