@@ -31,11 +31,12 @@ from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_for, external_id_is_users, external_id_to_send
 from recur_django.models import Customer, Transaction, WebhookEvent
-from recur_django.notify import send_after_commit
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.payment_proof import PaymentUnconfirmed, parse_amount, proven
 from recur_django.products import ProductInfo, get_product
 from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
+from recur_django.signals import send_after_commit
+from recur_django.transaction_state import warn_if_in_transaction
 from recur_django.webhooks.confirmation import ConfirmationUnavailable
 from recur_django.webhooks.registry import EventRejected
 
@@ -183,6 +184,8 @@ def start_checkout(
     # One session per transaction even if the client retries the POST.
     params["idempotency_key"] = f"checkout-{txn.public_id}"
 
+    # The pending row must be committed (visible to the webhook) before Recur is called.
+    warn_if_in_transaction("start_checkout")
     try:
         session = get_client().checkout_sessions.create(**params)
         if not getattr(session, "id", None) or not getattr(session, "url", None):

@@ -1,8 +1,10 @@
 """Payment links: written through the Recur API, mirrored locally.
 
-Every write goes to Recur first; the local :class:`~recur_django.models.PaymentLink`
-row is then upserted from Recur's response, so the database never holds a link
-Recur does not have. :func:`sync_payment_links` pages through every link Recur
+Every write goes to Recur first, outside any database transaction; the local
+:class:`~recur_django.models.PaymentLink` row is then upserted from Recur's response, so
+the database never holds a link Recur does not have. When that local write fails after
+Recur accepted, :class:`PaymentLinkNotStored` says so (:func:`refresh_payment_link` or the
+next sync repairs it). :func:`sync_payment_links` pages through every link Recur
 returns and upserts them in batches.
 """
 
@@ -14,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from recur_django.client.errors import NotFoundError, RecurError
 from recur_django.models import PaymentLink
 from recur_django.safe_urls import flag_unsafe_url, is_http_url
+from recur_django.transaction_state import warn_if_in_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,30 @@ UPDATABLE_FIELDS: frozenset[str] = frozenset(
         "metadata",
     }
 )
+
+
+class PaymentLinkNotStored(Exception):
+    """Recur accepted a write, but storing its answer locally failed.
+
+    ``recur_id`` names the link on Recur and ``error`` is the database error. Nothing is
+    lost on Recur's side: :func:`refresh_payment_link` (or the next sync) stores the link.
+    """
+
+    def __init__(self, recur_id: str, error: Exception) -> None:
+        self.recur_id = recur_id
+        self.error = error
+        super().__init__(
+            f"Recur accepted payment link {recur_id}, but storing it failed: "
+            f"{type(error).__name__}: {error}"
+        )
+
+
+def _store(remote: RemotePaymentLink, action: str) -> PaymentLink:
+    try:
+        return upsert_payment_link(remote)
+    except DatabaseError as exc:
+        logger.error("Recur %s payment link %s, but storing it failed: %s", action, remote.id, exc)
+        raise PaymentLinkNotStored(remote.id, exc) from exc
 
 
 class RemotePaymentLink(Protocol):
@@ -108,6 +135,7 @@ ProgressCallback = Callable[[int, int], None]
 
 
 def _client(client: Any) -> Any:
+    warn_if_in_transaction("A payment-link write or sync")
     if client is not None:
         return client
     from recur_django.client_factory import get_client
@@ -173,7 +201,8 @@ def create_payment_link(
     """Create a link on Recur, then store Recur's response locally.
 
     Raises :class:`~recur_django.client.errors.RecurError` (nothing is stored) when
-    Recur refuses or cannot be reached.
+    Recur refuses or cannot be reached, and :class:`PaymentLinkNotStored` when Recur
+    created the link but storing it failed.
     """
     remote = _client(client).payment_links.create(
         product_id=product_id or None,
@@ -185,7 +214,7 @@ def create_payment_link(
         metadata=dict(metadata) if metadata else None,
     )
     logger.info("Created payment link %s on Recur", remote.id)
-    return upsert_payment_link(remote)
+    return _store(remote, "created")
 
 
 def update_payment_link(
@@ -206,7 +235,7 @@ def update_payment_link(
         return link if isinstance(link, PaymentLink) else PaymentLink.objects.get(recur_id=link)
     remote = _client(client).payment_links.update(recur_id, **payload)
     logger.info("Updated payment link %s on Recur (%s)", recur_id, ", ".join(sorted(payload)))
-    return upsert_payment_link(remote)
+    return _store(remote, "updated")
 
 
 def activate_payment_link(link: PaymentLink, *, client: Any = None) -> PaymentLink:
@@ -229,14 +258,21 @@ def deactivate_payment_link(link: PaymentLink, *, client: Any = None) -> Payment
         raise
     link.active = False
     link.synced_at = timezone.now()
-    link.save(update_fields=["active", "synced_at"])
+    try:
+        link.save(update_fields=["active", "synced_at"])
+    except DatabaseError as exc:
+        logger.error(
+            "Recur deactivated payment link %s, but storing it failed: %s", link.recur_id, exc
+        )
+        raise PaymentLinkNotStored(link.recur_id, exc) from exc
     logger.info("Deactivated payment link %s on Recur", link.recur_id)
     return link
 
 
-def refresh_payment_link(link: PaymentLink, *, client: Any = None) -> PaymentLink:
-    """Re-read one link from Recur and store it."""
-    return upsert_payment_link(_client(client).payment_links.retrieve(link.recur_id))
+def refresh_payment_link(link: PaymentLink | str, *, client: Any = None) -> PaymentLink:
+    """Re-read one link (a row or its Recur id) from Recur and store it."""
+    recur_id = link.recur_id if isinstance(link, PaymentLink) else link
+    return upsert_payment_link(_client(client).payment_links.retrieve(recur_id))
 
 
 def _store_page(remotes: list[Any], synced_at: datetime) -> tuple[int, int, int]:
@@ -342,6 +378,7 @@ def sync_payment_links(
 __all__ = [
     "MIRRORED_FIELDS",
     "UPDATABLE_FIELDS",
+    "PaymentLinkNotStored",
     "RecurError",
     "SyncResult",
     "activate_payment_link",

@@ -28,6 +28,7 @@ from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.models import Customer
 from recur_django.safe_urls import flag_unsafe_url, is_http_url
+from recur_django.transaction_state import warn_if_in_transaction
 
 logger = logging.getLogger("recur_django.portal")
 
@@ -131,6 +132,7 @@ def start_portal_session(
     if return_url is not None and not is_http_url(return_url):
         flag_unsafe_url(return_url, "portal return URL")
         raise MissingReturnURLError()
+    warn_if_in_transaction("start_portal_session")
     try:
         session = get_client().portal_sessions.create(
             customer=customer.recur_id,

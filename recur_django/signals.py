@@ -1,4 +1,4 @@
-"""Signals sent by recur_django. Every receiver runs after the database commit.
+"""Signals sent by recur_django, and the one sender every one of them goes through.
 
 - ``webhook_received(sender, event)``: a verified delivery was stored (``event`` is a
   :class:`~recur_django.models.WebhookEvent`).
@@ -12,13 +12,43 @@
   the buyer retries on the same hosted page.
 - ``subscription_changed(sender, subscription, previous_status, event)``: the local
   mirror of a subscription changed.
+
+Every signal is sent by :func:`send_after_commit`: receivers run only once the change
+they describe is committed, and a receiver that raises is logged and skipped, so it can
+never roll back (un-fulfil) a payment or turn a committed webhook delivery into a 500.
 """
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from django.db import transaction
 from django.dispatch import Signal
+
+logger = logging.getLogger("recur_django.signals")
 
 webhook_received = Signal()
 transaction_completed = Signal()
 transaction_failed = Signal()
 subscription_changed = Signal()
+
+
+def send_after_commit(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal`` once the current transaction commits (right away outside one).
+
+    Every receiver runs (``send_robust``); one that raises is logged on the
+    ``recur_django.signals`` logger with its traceback and the next receiver still runs.
+    """
+
+    def send() -> None:
+        for receiver, result in signal.send_robust(sender=sender, **kwargs):
+            if isinstance(result, Exception):
+                logger.error(
+                    "Signal receiver %s raised %s; the change it was told about stands.",
+                    getattr(receiver, "__qualname__", repr(receiver)),
+                    type(result).__name__,
+                    exc_info=(type(result), result, result.__traceback__),
+                )
+
+    transaction.on_commit(send)

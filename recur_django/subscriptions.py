@@ -26,7 +26,7 @@ from django.utils import timezone
 from recur_django.client.types import parse_datetime
 from recur_django.customers import upsert_customer
 from recur_django.models import Customer, Subscription
-from recur_django.signals import subscription_changed
+from recur_django.signals import send_after_commit, subscription_changed
 
 if TYPE_CHECKING:
     from recur_django.models import WebhookEvent
@@ -370,22 +370,14 @@ def apply_subscription_data(
                 ", ".join(changed) or "nothing",
             )
         if created or changed:
-            _send_changed_on_commit(subscription, previous_status, event)
+            send_after_commit(
+                subscription_changed,
+                sender=Subscription,
+                subscription=subscription,
+                previous_status=previous_status,
+                event=event,
+            )
     return ApplyResult(subscription, created, changed, stale, previous_status)
-
-
-def _send_changed_on_commit(
-    subscription: Subscription, previous_status: str | None, event: WebhookEvent | None
-) -> None:
-    def send() -> None:
-        subscription_changed.send(
-            sender=Subscription,
-            subscription=subscription,
-            previous_status=previous_status,
-            event=event,
-        )
-
-    transaction.on_commit(send)
 
 
 def event_time(event: WebhookEvent, data: Mapping[str, Any]) -> datetime:

@@ -77,6 +77,13 @@ else:
             "TEST": {"NAME": os.environ.get("RECUR_TEST_SQLITE", "")},
         }
     }
+    # RECUR_TEST_SQLITE_MODE=IMMEDIATE (with a file in RECUR_TEST_SQLITE): the documented
+    # production mode, used by tests/robustness/test_no_recur_call_in_transaction.py.
+    if os.environ.get("RECUR_TEST_SQLITE_MODE"):
+        DATABASES["default"]["OPTIONS"] = {
+            "transaction_mode": os.environ["RECUR_TEST_SQLITE_MODE"],
+            "timeout": 2,
+        }
 
 RECUR = {
     "SECRET_KEY": "sk_test_tests",

@@ -3,6 +3,10 @@
 Saving creates or PATCHes the link on Recur first and stores Recur's response;
 "delete" deactivates the link on Recur (Recur's ``DELETE`` is a soft delete) and
 keeps the local record. Recur errors become form errors or admin messages.
+
+No Recur call happens inside a database transaction: the add, change and delete views
+run without the admin's ``atomic()`` block, and every URL of this admin is exempt from
+``ATOMIC_REQUESTS``. Each local write is then its own short transaction.
 """
 
 from __future__ import annotations
@@ -10,10 +14,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import MinValueValidator, URLValidator
+from django.contrib.admin.options import csrf_protect_m
+from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
@@ -22,12 +26,28 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from recur_django import payment_links as service
+from recur_django.admin.payment_link_actions import PaymentLinkActions
+from recur_django.admin.payment_link_forms import (
+    MetadataField,
+    PaymentLinkAddForm,
+    PaymentLinkChangeForm,
+    recur_error_message,
+    repair_unstored,
+)
 from recur_django.admin.product_choices import ProductsUnavailable, product_choices
-from recur_django.client.errors import NotFoundError, RecurError
+from recur_django.client.errors import RecurError
 from recur_django.models import PaymentLink
 from recur_django.safe_urls import is_http_url, unsafe_url_html
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "MetadataField",
+    "PaymentLinkAddForm",
+    "PaymentLinkAdmin",
+    "PaymentLinkChangeForm",
+    "recur_error_message",
+]
 
 #: Fields only Recur sets: shown read-only on the change page.
 RECUR_SET_FIELDS = (
@@ -44,189 +64,6 @@ RECUR_SET_FIELDS = (
     "synced_at",
     "missing_from_recur",
 )
-
-#: Words in a Recur error message that point at one form field.
-_ERROR_FIELDS = (
-    ("success", "success_url"),
-    ("promotion", "promotion_code"),
-    ("max", "max_completions"),
-    ("metadata", "metadata"),
-    ("collect", "collect_payment_method"),
-    ("product", "product_id"),
-)
-
-
-def recur_error_message(exc: RecurError) -> str:
-    """A one-line message for people, carrying Recur's own words."""
-    detail = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-    status = getattr(exc, "status", None)
-    if status:
-        return str(_("Recur refused the request (HTTP %(status)s): %(message)s")) % {
-            "status": status,
-            "message": detail,
-        }
-    return str(_("Could not reach Recur: %(message)s")) % {"message": detail}
-
-
-class MetadataField(forms.JSONField):
-    """A JSON object (``{"key": "value"}``); empty means no metadata."""
-
-    default_error_messages = {
-        "not_object": _('Metadata must be a JSON object, like {"campaign": "spring"}.'),
-    }
-
-    def prepare_value(self, value: Any) -> Any:
-        if value is None or value == {}:
-            return ""
-        return super().prepare_value(value)
-
-    def bound_data(self, data: Any, initial: Any) -> Any:
-        try:
-            return super().bound_data(data, initial)
-        except RecursionError:  # redisplay what was typed, as Django does for bad JSON
-            return forms.fields.InvalidJSONInput(data)
-
-    def to_python(self, value: Any) -> Any:
-        try:
-            value = super().to_python(value)
-        except RecursionError:  # json.loads on very deeply nested input
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if value in (None, ""):
-            return {}
-        if not isinstance(value, dict):
-            raise ValidationError(self.error_messages["not_object"], code="not_object")
-        return value
-
-
-class _PaymentLinkForm(forms.ModelForm):
-    """Shared fields and the write-through to Recur after local validation."""
-
-    success_url = forms.URLField(
-        label=_("Success URL"),
-        required=False,
-        max_length=2000,
-        assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
-        help_text=_("Where Recur sends the buyer after paying. Leave empty for Recur's page."),
-    )
-    max_completions = forms.IntegerField(
-        label=_("Max completions"),
-        required=False,
-        validators=[MinValueValidator(1)],
-        help_text=_("Stop accepting payments after this many. Empty means unlimited."),
-    )
-    metadata = MetadataField(
-        label=_("Metadata"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text=_('A JSON object of your own keys, e.g. {"campaign": "spring"}.'),
-    )
-
-    #: The row stored from Recur's response once the write succeeded.
-    saved_link: PaymentLink | None = None
-
-    def clean_promotion_code(self) -> str:
-        return (self.cleaned_data.get("promotion_code") or "").strip()
-
-    def _post_clean(self) -> None:
-        super()._post_clean()  # type: ignore[misc]
-        if self.errors:
-            return
-        try:
-            self.saved_link = self.write_to_recur()
-        except RecurError as exc:
-            logger.warning("Recur refused a payment link write: %s", exc.__class__.__name__)
-            self._add_recur_error(exc)
-
-    def _add_recur_error(self, exc: RecurError) -> None:
-        message = recur_error_message(exc)
-        text = (getattr(exc, "message", None) or "").lower()
-        if getattr(exc, "status", None) in (400, 404, 422):
-            for word, field in _ERROR_FIELDS:
-                if word in text and field in self.fields:
-                    self.add_error(field, message)
-                    return
-        self.add_error(None, message)
-
-    def write_to_recur(self) -> PaymentLink:
-        raise NotImplementedError
-
-
-class PaymentLinkAddForm(_PaymentLinkForm):
-    """Create a link: the product comes from Recur's live product list."""
-
-    product_id = forms.ChoiceField(
-        label=_("Product"), help_text=_("Products as listed by Recur right now.")
-    )
-
-    #: Set per request by :meth:`PaymentLinkAdmin.get_form`.
-    product_choice_list: list[tuple[str, str]] = []
-    products_error: str | None = None
-
-    class Meta:
-        model = PaymentLink
-        fields = (
-            "product_id",
-            "promotion_code",
-            "collect_payment_method",
-            "success_url",
-            "max_completions",
-            "metadata",
-        )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["product_id"]
-        assert isinstance(field, forms.ChoiceField)
-        if self.products_error:
-            field.choices = [("", _("— product list unavailable —"))]
-            field.help_text = self.products_error
-            # Whatever was submitted, say why no product can be picked right now.
-            field.error_messages["invalid_choice"] = self.products_error
-            field.error_messages["required"] = self.products_error
-        else:
-            field.choices = [("", "---------"), *self.product_choice_list]
-
-    def clean_product_id(self) -> str:
-        if self.products_error:  # pragma: no cover - the choice field refuses first
-            raise ValidationError(self.products_error, code="products_unavailable")
-        return str(self.cleaned_data["product_id"])
-
-    def write_to_recur(self) -> PaymentLink:
-        data = self.cleaned_data
-        return service.create_payment_link(
-            product_id=data["product_id"],
-            promotion_code=data.get("promotion_code") or None,
-            collect_payment_method=data.get("collect_payment_method") or None,
-            success_url=data.get("success_url") or None,
-            max_completions=data.get("max_completions"),
-            metadata=data.get("metadata") or None,
-        )
-
-
-class PaymentLinkChangeForm(_PaymentLinkForm):
-    """Edit a link: only the changed fields are sent (PATCH); cleared ones as null."""
-
-    class Meta:
-        model = PaymentLink
-        fields = (
-            "active",
-            "promotion_code",
-            "collect_payment_method",
-            "success_url",
-            "max_completions",
-            "metadata",
-        )
-
-    def write_to_recur(self) -> PaymentLink:
-        changes = {
-            name: self.cleaned_data.get(name)
-            for name in self.changed_data
-            if name in service.UPDATABLE_FIELDS
-        }
-        if not changes:
-            return self.instance
-        return service.update_payment_link(self.instance.recur_id, **changes)
 
 
 class ProductFilter(admin.SimpleListFilter):
@@ -250,7 +87,7 @@ class ProductFilter(admin.SimpleListFilter):
 
 
 @admin.register(PaymentLink)
-class PaymentLinkAdmin(admin.ModelAdmin):
+class PaymentLinkAdmin(PaymentLinkActions):
     """Manage Recur payment links; every write goes through the Recur API."""
 
     form = PaymentLinkChangeForm
@@ -396,10 +233,30 @@ class PaymentLinkAdmin(admin.ModelAdmin):
             )
         return super().get_form(request, obj, change=change, **kwargs)
 
+    @csrf_protect_m
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The admin's add/change view without its ``atomic()`` block.
+
+        The form calls Recur while it validates; holding a transaction open across that
+        call would keep SQLite's write lock (or PostgreSQL's row locks) for its whole
+        length. The only local writes are the row stored from Recur's answer and the
+        admin log entry, each committed on its own.
+        """
+        view = self._changeform_view  # type: ignore[attr-defined]
+        return view(request, object_id, form_url, extra_context)
+
     def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
         # The form already wrote to Recur and stored the response during validation.
         if form.saved_link is None:  # pragma: no cover - guarded by form validation
             raise PermissionDenied("Payment link was not saved on Recur.")
+        if form.repair_note:
+            self.message_user(request, form.repair_note, messages.WARNING)
         return form.saved_link
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -439,6 +296,11 @@ class PaymentLinkAdmin(admin.ModelAdmin):
             change_url = reverse("admin:recur_django_paymentlink_change", args=[obj.pk])
             try:
                 self.delete_model(request, obj)
+            except service.PaymentLinkNotStored as exc:
+                repaired, note = repair_unstored(exc)
+                self.message_user(request, note, messages.WARNING if repaired else messages.ERROR)
+                if repaired is None:
+                    return HttpResponseRedirect(change_url)
             except RecurError as exc:
                 self.message_user(request, recur_error_message(exc), messages.ERROR)
                 return HttpResponseRedirect(change_url)
@@ -460,77 +322,6 @@ class PaymentLinkAdmin(admin.ModelAdmin):
         """Deactivate each link on Recur instead of deleting rows."""
         self._apply(request, queryset.filter(active=True), service.deactivate_payment_link)
 
-    # -- actions ------------------------------------------------------------------
-
-    def _apply(self, request: HttpRequest, queryset: QuerySet[PaymentLink], func: Any) -> int:
-        done = 0
-        for link in queryset:
-            try:
-                func(link)
-            except NotFoundError as exc:
-                self.message_user(
-                    request,
-                    _("%(link)s: Recur does not know this link (%(message)s).")
-                    % {"link": link, "message": exc.message or exc},
-                    messages.ERROR,
-                )
-            except RecurError as exc:
-                self.message_user(
-                    request,
-                    format_html("{}: {}", link, recur_error_message(exc)),
-                    messages.ERROR,
-                )
-            else:
-                done += 1
-        return done
-
-    @admin.action(description=_("Activate selected payment links"), permissions=["change"])
-    def activate_links(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
-        count = self._apply(request, queryset.filter(active=False), service.activate_payment_link)
-        self.message_user(
-            request, _("Activated %(count)d payment link(s) on Recur.") % {"count": count}
-        )
-
-    @admin.action(description=_("Deactivate selected payment links"), permissions=["change"])
-    def deactivate_links(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
-        count = self._apply(request, queryset.filter(active=True), service.deactivate_payment_link)
-        self.message_user(
-            request, _("Deactivated %(count)d payment link(s) on Recur.") % {"count": count}
-        )
-
-    @admin.action(description=_("Sync all payment links from Recur"), permissions=["change"])
-    def sync_from_recur(self, request: HttpRequest, queryset: Any = None) -> None:
-        try:
-            result = service.sync_payment_links()
-        except RecurError as exc:
-            self.message_user(request, recur_error_message(exc), messages.ERROR)
-            return
-        self.message_user(
-            request,
-            _(
-                "Synced %(seen)d payment links from Recur: %(created)d new, %(updated)d "
-                "updated, %(missing)d no longer on Recur."
-            )
-            % {
-                "seen": result.seen,
-                "created": result.created,
-                "updated": result.updated,
-                "missing": result.missing,
-            },
-            messages.SUCCESS,
-        )
-
-    @admin.action(
-        description=_("Forget selected links that Recur no longer returns (local only)"),
-        permissions=["delete"],
-    )
-    def forget_missing_links(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
-        count, _details = queryset.filter(missing_from_recur=True).delete()
-        self.message_user(
-            request,
-            _("Removed %(count)d local record(s) of links missing from Recur.") % {"count": count},
-        )
-
     # -- "Sync from Recur" button (works with an empty list) ----------------------
 
     def get_urls(self) -> list[URLPattern]:
@@ -541,7 +332,13 @@ class PaymentLinkAdmin(admin.ModelAdmin):
                 name="recur_django_paymentlink_sync",
             )
         ]
-        return urls + super().get_urls()
+        # Every view here may call Recur: never inside ATOMIC_REQUESTS' transaction.
+        aliases = {DEFAULT_DB_ALIAS, router.db_for_write(PaymentLink)}
+        patterns = urls + super().get_urls()
+        for pattern in patterns:
+            for alias in aliases:
+                transaction.non_atomic_requests(using=alias)(pattern.callback)
+        return patterns
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

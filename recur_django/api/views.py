@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
+from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.decorators import method_decorator
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, permissions, status
@@ -120,8 +122,13 @@ def recur_error_response(exc: RecurError) -> Response:
     return Response({"error": {"code": code, "message": str(message)}}, status=http_status)
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class CheckoutSessionCreateView(RecurAPIView):
-    """Start a checkout for the signed-in user; redirect the browser to ``url``."""
+    """Start a checkout for the signed-in user; redirect the browser to ``url``.
+
+    Not wrapped in ``ATOMIC_REQUESTS``: the pending transaction is committed before
+    Recur is called.
+    """
 
     creates_sessions = True
 
@@ -154,8 +161,12 @@ class CheckoutSessionCreateView(RecurAPIView):
         return Response(s.CheckoutSessionSerializer(txn).data, status=status.HTTP_201_CREATED)
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class PortalSessionCreateView(RecurAPIView):
-    """Open the customer portal of the signed-in user; redirect to ``url`` right away."""
+    """Open the customer portal of the signed-in user; redirect to ``url`` right away.
+
+    Not wrapped in ``ATOMIC_REQUESTS``: Recur is never called inside a transaction.
+    """
 
     creates_sessions = True
 

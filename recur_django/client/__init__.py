@@ -160,6 +160,11 @@ class RecurClient:
         self.entitlements = Entitlements(self._transport)
 
     @property
+    def session(self) -> requests.Session:
+        """The pooled ``requests.Session`` every call goes through (add ``hooks`` here)."""
+        return self._transport.session
+
+    @property
     def base_url(self) -> str:
         return self._transport.base_url
 

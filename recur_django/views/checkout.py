@@ -184,8 +184,12 @@ class CheckoutView(View):
         return response
 
 
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 class CheckoutReturnView(View):
     """Where Recur sends the buyer back (``?session_id=cs_…``).
+
+    Not wrapped in ``ATOMIC_REQUESTS``: it retrieves the session from Recur, and
+    fulfilment takes its own short transaction.
 
     Shows success, "payment processing" or failed. When Recur says the session is complete
     the transaction is fulfilled here with the same idempotent function the webhook uses,

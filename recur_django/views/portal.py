@@ -6,6 +6,7 @@ import json
 import logging
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -38,9 +39,12 @@ def _requested_return_url(request: HttpRequest) -> str | None:
     return same_site_url(request, data.get("return_url") or data.get("next"))
 
 
-@method_decorator([never_cache, csrf_protect], name="dispatch")
+@method_decorator([never_cache, csrf_protect, transaction.non_atomic_requests], name="dispatch")
 class PortalView(View):
-    """POST (login required, CSRF): 303 to a fresh portal session, or ``{"url"}`` for JSON."""
+    """POST (login required, CSRF): 303 to a fresh portal session, or ``{"url"}`` for JSON.
+
+    Not wrapped in ``ATOMIC_REQUESTS``: Recur is never called inside a transaction.
+    """
 
     http_method_names = ["post", "options"]
     no_customer_template = "recur_django/portal/no_customer.html"

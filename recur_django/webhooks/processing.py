@@ -30,7 +30,7 @@ from recur_django import signals
 from recur_django.client.types import parse_datetime
 from recur_django.conf import recur_settings
 from recur_django.models import WebhookEvent
-from recur_django.notify import send_after_commit
+from recur_django.signals import send_after_commit
 from recur_django.webhooks.confirmation import ConfirmationNeeded, confirmation, confirming
 from recur_django.webhooks.registry import EventRejected, Handler, get_handler
 from recur_django.webhooks.signature import verify_signature

@@ -30,11 +30,13 @@ logger = logging.getLogger("recur_django.webhooks")
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")
-# The pipeline opens its own transactions, and a confirmation with Recur must happen
-# outside any (see recur_django.webhooks.confirmation): never run under ATOMIC_REQUESTS.
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class WebhookView(View):
-    """Receive signed Recur events."""
+    """Receive signed Recur events.
+
+    Not wrapped in ``ATOMIC_REQUESTS``: the pipeline commits the stored event in its own
+    transactions, and a signal receiver runs after that commit.
+    """
 
     http_method_names = ["get", "head", "post", "options"]
 

@@ -287,13 +287,13 @@ def _action(staff: Any, action: str, links: list[PaymentLink]) -> Any:
 def test_bulk_deactivate_and_activate(staff: Any, recur_emulator: Any) -> None:
     links = [service.create_payment_link(product_id="prod_ebook") for _ in range(2)]
     page = _action(staff, "deactivate_links", links)
-    assert "Deactivated 2 payment link(s)" in page.content.decode()
+    assert "Deactivated 2 payment links on Recur." in page.content.decode()
     assert all(
         not recur_emulator.client.payment_links.retrieve(link.recur_id).active for link in links
     )
     assert not PaymentLink.objects.filter(active=True).exists()
     page = _action(staff, "activate_links", links)
-    assert "Activated 2 payment link(s)" in page.content.decode()
+    assert "Activated 2 payment links on Recur." in page.content.decode()
     assert all(recur_emulator.client.payment_links.retrieve(link.recur_id).active for link in links)
     assert PaymentLink.objects.filter(active=True).count() == 2
 

@@ -60,9 +60,14 @@ class ApiView(View):
             return self._dispatch(request, *args, **kwargs)
         except ApiError as exc:
             return exc.response()
-        except Exception:
+        except Exception as exc:
             logger.exception("Emulator API error on %s %s", request.method, request.path)
-            return error_response(500, "internal_error", "The emulator failed unexpectedly.")
+            # A test double: say what broke (e.g. "database is locked"), so the caller's
+            # error message points at the cause instead of a bare 500.
+            cause = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+            return error_response(
+                500, "internal_error", f"The emulator failed unexpectedly ({cause})."
+            )
 
     def _dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         method = (request.method or "GET").upper()

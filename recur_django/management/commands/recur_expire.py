@@ -16,7 +16,7 @@ from django.utils import timezone
 from recur_django import clock as billing_clock
 from recur_django import signals
 from recur_django.models import Transaction
-from recur_django.notify import send_after_commit
+from recur_django.signals import send_after_commit
 
 REASON = "checkout session expired"
 BATCH = 500

@@ -1,0 +1,270 @@
+"""The payment-link admin's forms: validate locally, then write through the Recur API.
+
+Recur is called during validation (``_post_clean``), outside any database transaction
+(the admin opens none around it, see :class:`~recur_django.admin.payment_link.PaymentLinkAdmin`).
+Only Recur's answer is stored. A refused write re-renders the form with Recur's own words
+and leaves the stored link untouched; a write Recur accepted but we failed to store is
+repaired by reading the link back from Recur at once, and the admin says so.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, URLValidator
+from django.db import DatabaseError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from recur_django import payment_links as service
+from recur_django.client.errors import RecurError
+from recur_django.models import PaymentLink
+
+logger = logging.getLogger("recur_django.admin.payment_link")
+
+#: Words in a Recur error message that point at one form field.
+_ERROR_FIELDS = (
+    ("success", "success_url"),
+    ("promotion", "promotion_code"),
+    ("max", "max_completions"),
+    ("metadata", "metadata"),
+    ("collect", "collect_payment_method"),
+    ("product", "product_id"),
+)
+
+
+def recur_error_message(exc: RecurError) -> str:
+    """A one-line message for people, carrying what Recur (or the emulator) said."""
+    detail = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
+    status = getattr(exc, "status", None)
+    code = getattr(exc, "code", None) or exc.__class__.__name__
+    if not status:
+        return gettext("Could not reach Recur: %(message)s") % {"message": detail}
+    values = {"status": status, "code": code, "message": detail}
+    if status >= 500:
+        return gettext("Recur failed (HTTP %(status)s, %(code)s): %(message)s") % values
+    return gettext("Recur refused the request (HTTP %(status)s, %(code)s): %(message)s") % values
+
+
+def _db_error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+def repair_unstored(exc: service.PaymentLinkNotStored) -> tuple[PaymentLink | None, str]:
+    """Read back from Recur a link it accepted but we failed to store.
+
+    Returns the stored link (or None when that failed too) and a message saying what
+    happened, for the admin to show.
+    """
+    values = {"link": exc.recur_id, "error": _db_error_text(exc.error)}
+    try:
+        link = service.refresh_payment_link(exc.recur_id)
+    except (RecurError, DatabaseError) as again:
+        logger.error("Payment link %s could not be read back and stored: %s", exc.recur_id, again)
+        values["again"] = _db_error_text(again)
+        return None, gettext(
+            "Recur accepted the change to payment link %(link)s, but storing it here failed "
+            "(%(error)s) and so did reading it back (%(again)s). Do not repeat the change: "
+            "“Sync from Recur” stores the link as Recur has it."
+        ) % values
+    logger.warning("Payment link %s stored after reading it back from Recur.", exc.recur_id)
+    return link, gettext(
+        "Recur accepted the change to payment link %(link)s. Storing it here failed at first "
+        "(%(error)s), so the link was read back from Recur and stored."
+    ) % values
+
+
+class MetadataField(forms.JSONField):
+    """A JSON object (``{"key": "value"}``); empty means no metadata."""
+
+    default_error_messages = {
+        "not_object": _('Metadata must be a JSON object, like {"campaign": "spring"}.'),
+    }
+
+    def prepare_value(self, value: Any) -> Any:
+        if value is None or value == {}:
+            return ""
+        return super().prepare_value(value)
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:  # redisplay what was typed, as Django does for bad JSON
+            return forms.fields.InvalidJSONInput(data)
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            value = super().to_python(value)
+        except RecursionError:  # json.loads on very deeply nested input
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise ValidationError(self.error_messages["not_object"], code="not_object")
+        return value
+
+
+class _PaymentLinkForm(forms.ModelForm):
+    """Shared fields and the write-through to Recur after local validation."""
+
+    success_url = forms.URLField(
+        label=_("Success URL"),
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        # Wide enough to read a whole address (the admin's default is 20em).
+        widget=forms.URLInput(attrs={"class": "recur-wide-url", "size": 80}),
+        help_text=_("Where Recur sends the buyer after paying. Leave empty for Recur's page."),
+    )
+    max_completions = forms.IntegerField(
+        label=_("Max completions"),
+        required=False,
+        validators=[MinValueValidator(1)],
+        help_text=_("Stop accepting payments after this many. Empty means unlimited."),
+    )
+    metadata = MetadataField(
+        label=_("Metadata"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_('A JSON object of your own keys, e.g. {"campaign": "spring"}.'),
+    )
+
+    #: The row stored from Recur's response once the write succeeded.
+    saved_link: PaymentLink | None = None
+    #: Set when the write needed a repair (Recur accepted, the first local write failed).
+    repair_note: str | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What is stored now, to put back on the instance if Recur refuses the edit.
+        self._stored = {
+            name: copy.deepcopy(getattr(self.instance, name))
+            for name in self._meta.fields or ()
+            if hasattr(self.instance, name)
+        }
+
+    def clean_promotion_code(self) -> str:
+        return (self.cleaned_data.get("promotion_code") or "").strip()
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        if self.errors:
+            self._restore_instance()
+            return
+        try:
+            self.saved_link = self.write_to_recur()
+        except service.PaymentLinkNotStored as exc:
+            self.saved_link, note = repair_unstored(exc)
+            if self.saved_link is None:
+                self._restore_instance()
+                self.add_error(None, note)
+            else:
+                self.repair_note = note
+        except RecurError as exc:
+            logger.warning("Recur refused a payment link write: %s", exc)
+            self._restore_instance()
+            self._add_recur_error(exc)
+
+    def _restore_instance(self) -> None:
+        """Undo ``construct_instance``: the page must not show typed values as Recur's."""
+        for name, value in self._stored.items():
+            setattr(self.instance, name, value)
+
+    def _add_recur_error(self, exc: RecurError) -> None:
+        message = recur_error_message(exc)
+        text = (getattr(exc, "message", None) or "").lower()
+        if getattr(exc, "status", None) in (400, 404, 422):
+            for word, field in _ERROR_FIELDS:
+                if word in text and field in self.fields:
+                    self.add_error(field, message)
+                    break
+            else:
+                self.add_error(None, message)
+        else:
+            self.add_error(None, message)
+        self.add_error(None, gettext("Nothing was saved: Recur keeps the link as it was."))
+
+    def write_to_recur(self) -> PaymentLink:
+        raise NotImplementedError
+
+
+class PaymentLinkAddForm(_PaymentLinkForm):
+    """Create a link: the product comes from Recur's live product list."""
+
+    product_id = forms.ChoiceField(
+        label=_("Product"), help_text=_("Products as listed by Recur right now.")
+    )
+
+    #: Set per request by :meth:`PaymentLinkAdmin.get_form`.
+    product_choice_list: list[tuple[str, str]] = []
+    products_error: str | None = None
+
+    class Meta:
+        model = PaymentLink
+        fields = (
+            "product_id",
+            "promotion_code",
+            "collect_payment_method",
+            "success_url",
+            "max_completions",
+            "metadata",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["product_id"]
+        assert isinstance(field, forms.ChoiceField)
+        if self.products_error:
+            field.choices = [("", _("— product list unavailable —"))]
+            field.help_text = self.products_error
+            # Whatever was submitted, say why no product can be picked right now.
+            field.error_messages["invalid_choice"] = self.products_error
+            field.error_messages["required"] = self.products_error
+        else:
+            field.choices = [("", "---------"), *self.product_choice_list]
+
+    def clean_product_id(self) -> str:
+        if self.products_error:  # pragma: no cover - the choice field refuses first
+            raise ValidationError(self.products_error, code="products_unavailable")
+        return str(self.cleaned_data["product_id"])
+
+    def write_to_recur(self) -> PaymentLink:
+        data = self.cleaned_data
+        return service.create_payment_link(
+            product_id=data["product_id"],
+            promotion_code=data.get("promotion_code") or None,
+            collect_payment_method=data.get("collect_payment_method") or None,
+            success_url=data.get("success_url") or None,
+            max_completions=data.get("max_completions"),
+            metadata=data.get("metadata") or None,
+        )
+
+
+class PaymentLinkChangeForm(_PaymentLinkForm):
+    """Edit a link: only the changed fields are sent (PATCH); cleared ones as null."""
+
+    class Meta:
+        model = PaymentLink
+        fields = (
+            "active",
+            "promotion_code",
+            "collect_payment_method",
+            "success_url",
+            "max_completions",
+            "metadata",
+        )
+
+    def write_to_recur(self) -> PaymentLink:
+        changes = {
+            name: self.cleaned_data.get(name)
+            for name in self.changed_data
+            if name in service.UPDATABLE_FIELDS
+        }
+        if not changes:
+            return self.instance
+        return service.update_payment_link(self.instance.recur_id, **changes)
