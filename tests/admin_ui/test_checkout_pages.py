@@ -53,7 +53,7 @@ def test_return_page_not_found_speaks_of_the_return(client, user):
 
 
 def test_failure_reason_is_the_latest_decline(recur_emulator, user):
-    browser = Client()
+    browser = Client(SERVER_NAME="localhost")  # loopback: http:// URLs are accepted
     browser.force_login(user)
     assert browser.post(reverse("recur:checkout"), {"product": "ebook"}).status_code == 303
     txn = Transaction.objects.get()

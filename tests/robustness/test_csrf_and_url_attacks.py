@@ -111,7 +111,8 @@ def no_csrf_middleware(settings: Any) -> None:
 
 def cross_site_browser(user: Any) -> Client:
     """The victim's logged-in browser, submitting a form an attacker's page built."""
-    browser = Client(enforce_csrf_checks=True)
+    # SERVER_NAME: the emulator accepts success/cancel/return URLs on its own (loopback) host.
+    browser = Client(enforce_csrf_checks=True, SERVER_NAME="localhost")
     browser.force_login(user)
     return browser
 

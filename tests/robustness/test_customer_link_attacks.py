@@ -103,7 +103,8 @@ def test_a_browser_checkout_with_the_victims_external_id_links_nobody(
         headers={"X-Recur-Publishable-Key": PUBLISHABLE_KEY},
         json={
             "productId": "prod_pro_monthly",
-            "successUrl": "https://evil.example/ok",
+            "successUrl": "https://shop.example/ok",  # an allowed redirect host
+            "cancelUrl": "https://shop.example/",
             "customerEmail": "mallory@example.com",
             "externalCustomerId": str(victim.pk),
         },
@@ -128,11 +129,15 @@ def test_a_browser_checkout_carrying_the_victims_transaction_id_never_completes_
     names the attacker's session, a checkout id of another kind, or none."""
     victim = user
     txn = start_checkout(
-        victim, "credits-100", success_url="https://shop.example/ok", cancel_url="https://x.example"
+        victim,
+        "credits-100",
+        success_url="https://shop.example/ok",
+        cancel_url="https://shop.example/",
     )
     browser_checkout = {
         "productSlug": "credits-100",
-        "successUrl": "https://evil.example/ok",
+        "successUrl": "https://shop.example/ok",  # an allowed redirect host
+        "cancelUrl": "https://shop.example/",
         "customerEmail": "mallory@example.com",
         "externalCustomerId": str(victim.pk),
     }

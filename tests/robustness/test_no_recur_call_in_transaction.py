@@ -114,7 +114,7 @@ def run_flows(emulator: Any, admin_client: Client) -> dict[str, float]:
     link.refresh_from_db()
     assert link.active is False
 
-    buyer = Client()
+    buyer = Client(SERVER_NAME="localhost")  # the emulator's host: return URLs are accepted
     buyer.force_login(_subscribed_user(emulator))
     response = _timed(times, "portal", lambda: buyer.post(reverse("recur:portal")))
     assert response.status_code == 303, response.content.decode()[:2000]

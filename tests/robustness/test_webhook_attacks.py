@@ -328,7 +328,10 @@ def test_a_malformed_amount_is_rejected_like_abc(client, user, amount):
 def paid_on_the_emulator(recur_emulator, user) -> tuple[Transaction, dict]:
     """A transaction paid on the emulator, and the checkout.completed data it emitted."""
     txn = start_checkout(
-        user, "credits-100", success_url="https://shop.example/ok", cancel_url="https://x.example"
+        user,
+        "credits-100",
+        success_url="https://shop.example/ok",
+        cancel_url="https://shop.example/",
     )
     assert recur_emulator.pay(txn.checkout_session_id).status_code == 303
     data = recur_emulator.events("checkout.completed")[-1]["data"]
