@@ -30,6 +30,7 @@ from recur_django.client.errors import APIError, AuthenticationError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_for, external_id_is_users, external_id_to_send
+from recur_django.exceptions import ConfirmationUnavailable, FulfilmentRejected
 from recur_django.models import Customer, Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.payment_proof import PaymentUnconfirmed, parse_amount, proven
@@ -37,8 +38,6 @@ from recur_django.products import ProductInfo, get_product
 from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
 from recur_django.signals import send_after_commit
 from recur_django.transaction_state import warn_if_in_transaction
-from recur_django.webhooks.confirmation import ConfirmationUnavailable
-from recur_django.webhooks.registry import EventRejected
 
 logger = logging.getLogger("recur_django.checkout")
 
@@ -50,10 +49,6 @@ SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 FULFILLABLE = frozenset(
     {Transaction.Status.PENDING, Transaction.Status.FAILED, Transaction.Status.EXPIRED}
 )
-
-
-class FulfilmentRejected(EventRejected):
-    """The payment data contradicts the transaction (amount, product, session, customer)."""
 
 
 @dataclass(frozen=True)

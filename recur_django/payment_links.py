@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from recur_django.client.errors import NotFoundError, RecurError
+from recur_django.exceptions import PaymentLinkNotStored
 from recur_django.models import PaymentLink
 from recur_django.safe_urls import flag_unsafe_url, is_http_url
 from recur_django.transaction_state import warn_if_in_transaction
@@ -64,22 +65,6 @@ UPDATABLE_FIELDS: frozenset[str] = frozenset(
         "metadata",
     }
 )
-
-
-class PaymentLinkNotStored(Exception):
-    """Recur accepted a write, but storing its answer locally failed.
-
-    ``recur_id`` names the link on Recur and ``error`` is the database error. Nothing is
-    lost on Recur's side: :func:`refresh_payment_link` (or the next sync) stores the link.
-    """
-
-    def __init__(self, recur_id: str, error: Exception) -> None:
-        self.recur_id = recur_id
-        self.error = error
-        super().__init__(
-            f"Recur accepted payment link {recur_id}, but storing it failed: "
-            f"{type(error).__name__}: {error}"
-        )
 
 
 def _store(remote: RemotePaymentLink, action: str) -> PaymentLink:

@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from recur_django.client_factory import get_client
+from recur_django.exceptions import ConfirmationNeeded
 from recur_django.payloads import CheckoutData
-from recur_django.webhooks.confirmation import ConfirmationNeeded
 
 if TYPE_CHECKING:
     from recur_django.models import Transaction

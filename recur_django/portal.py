@@ -13,7 +13,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from recur_django.client import PortalSession
@@ -26,6 +25,12 @@ from recur_django.client.errors import (
 )
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
+from recur_django.exceptions import (
+    CustomerNotFoundError,
+    MissingReturnURLError,
+    NoCustomerError,
+    PortalError,
+)
 from recur_django.models import Customer
 from recur_django.safe_urls import flag_unsafe_url, is_http_url
 from recur_django.transaction_state import warn_if_in_transaction
@@ -33,53 +38,6 @@ from recur_django.transaction_state import warn_if_in_transaction
 logger = logging.getLogger("recur_django.portal")
 
 ZH_TW_LANGUAGES = frozenset({"zh-hant", "zh-tw", "zh-hk", "zh-mo"})
-
-
-class PortalError(Exception):
-    """The portal could not be opened; ``message`` is safe to show to the user."""
-
-    code = "portal_unavailable"
-    status = 503
-    default_message: str | Promise = _(
-        "The billing portal is not available right now. Please try again in a moment."
-    )
-
-    def __init__(self, message: str | Promise | None = None, *, code: str | None = None) -> None:
-        self.message = message if message is not None else self.default_message
-        if code:
-            self.code = code
-        super().__init__(str(self.message))
-
-
-class NoCustomerError(PortalError):
-    """The user has no Recur customer yet (nothing bought, nothing to manage)."""
-
-    code = "no_customer"
-    status = 404
-    default_message = _(
-        "You do not have a subscription yet, so there is no billing portal to open."
-    )
-
-
-class CustomerNotFoundError(PortalError):
-    """Recur does not know the customer our mapping points at."""
-
-    code = "customer_not_found"
-    status = 404
-    default_message = _(
-        "Recur could not find your billing account. Please contact support so we can fix it."
-    )
-
-
-class MissingReturnURLError(PortalError):
-    """Neither we nor the Recur portal configuration gave a return URL."""
-
-    code = "missing_return_url"
-    status = 503
-    default_message = _(
-        "The billing portal is not set up completely yet (it has no return address). "
-        "Please contact support."
-    )
 
 
 def portal_locale(language: str | None = None) -> str:

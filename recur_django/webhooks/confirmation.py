@@ -20,21 +20,11 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 
+from recur_django.exceptions import ConfirmationNeeded, ConfirmationUnavailable
+
 T = TypeVar("T")
 
 _answer: ContextVar[Any] = ContextVar("recur_confirmation", default=None)
-
-
-class ConfirmationNeeded(Exception):
-    """Raised by a handler that needs Recur to confirm a fact before it can decide."""
-
-    def confirm(self) -> Any:
-        """Ask Recur (called with no transaction open); return what the handler needs."""
-        raise NotImplementedError
-
-
-class ConfirmationUnavailable(Exception):
-    """Recur could not confirm (unreachable, error, or a transaction was open): retry later."""
 
 
 def confirmation() -> Any:

@@ -29,10 +29,11 @@ from django.utils import timezone
 from recur_django import signals
 from recur_django.client.types import parse_datetime
 from recur_django.conf import recur_settings
+from recur_django.exceptions import EnvelopeError, EventRejected
 from recur_django.models import WebhookEvent
 from recur_django.signals import send_after_commit
 from recur_django.webhooks.confirmation import ConfirmationNeeded, confirmation, confirming
-from recur_django.webhooks.registry import EventRejected, Handler, get_handler
+from recur_django.webhooks.registry import Handler, get_handler
 from recur_django.webhooks.signature import verify_signature
 
 logger = logging.getLogger("recur_django.webhooks")
@@ -49,10 +50,6 @@ RECORDED_HEADERS = (
     "X-Recur-Timestamp",
     "X-Recur-Signature",
 )
-
-
-class EnvelopeError(ValueError):
-    """The body is not a valid Recur event envelope."""
 
 
 @dataclass(frozen=True)

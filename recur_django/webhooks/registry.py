@@ -13,16 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from recur_django.exceptions import EventIgnored, EventRejected  # noqa: F401 - re-exported
+
 if TYPE_CHECKING:
     from recur_django.models import WebhookEvent
 
 Handler = Callable[["WebhookEvent", Mapping[str, Any]], None]
 
 _handlers: dict[str, Handler] = {}
-
-
-class EventRejected(Exception):
-    """A permanent refusal of one event (wrong amount, unknown transaction, …)."""
 
 
 def handles(*event_types: str) -> Callable[[Handler], Handler]:

@@ -15,14 +15,12 @@ import hmac
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+from recur_django.exceptions import SignatureError
+
 SIGNATURE_HEADER = "X-Recur-Signature"
 MAX_SIGNATURE_LENGTH = 512
 
 Encoding = Literal["base64", "hex"]
-
-
-class SignatureError(Exception):
-    """The delivery's signature is missing, malformed or does not match."""
 
 
 def compute_signature(body: bytes, secret: str, encoding: Encoding = "base64") -> str:

@@ -1,0 +1,123 @@
+"""Every Django-side error recur_django raises, in one module with no project imports.
+
+The client's errors (``RecurError`` and its subclasses) live in
+:mod:`recur_django.client.errors`, which knows nothing of Django; these are the errors of
+the webhook pipeline, fulfilment, the portal and the payment-link service. The modules
+that raise them re-export them under their old names.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# --- webhooks --------------------------------------------------------------------------
+
+
+class SignatureError(Exception):
+    """The delivery's signature is missing, malformed or does not match."""
+
+
+class EnvelopeError(ValueError):
+    """The body is not a valid Recur event envelope."""
+
+
+class EventRejected(Exception):
+    """A permanent refusal of one event (wrong amount, unknown transaction, …).
+
+    The event is kept as failed and not retryable; Recur gets a 2xx so it stops retrying.
+    """
+
+
+class EventIgnored(Exception):
+    """A handler has nothing to do for this event; ``reason`` is stored on the event."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class FulfilmentRejected(EventRejected):
+    """The payment data contradicts the transaction (amount, product, session, customer)."""
+
+
+class ConfirmationNeeded(Exception):
+    """Raised by a handler that needs Recur to confirm a fact before it can decide."""
+
+    def confirm(self) -> object:
+        """Ask Recur (called with no transaction open); return what the handler needs."""
+        raise NotImplementedError
+
+
+class ConfirmationUnavailable(Exception):
+    """Recur could not confirm (unreachable, error, or a transaction was open): retry later."""
+
+
+# --- portal ----------------------------------------------------------------------------
+
+
+class PortalError(Exception):
+    """The portal could not be opened; ``message`` is safe to show to the user."""
+
+    code = "portal_unavailable"
+    status = 503
+    default_message: str | Promise = _(
+        "The billing portal is not available right now. Please try again in a moment."
+    )
+
+    def __init__(self, message: str | Promise | None = None, *, code: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        if code:
+            self.code = code
+        super().__init__(str(self.message))
+
+
+class NoCustomerError(PortalError):
+    """The user has no Recur customer yet (nothing bought, nothing to manage)."""
+
+    code = "no_customer"
+    status = 404
+    default_message = _(
+        "You do not have a subscription yet, so there is no billing portal to open."
+    )
+
+
+class CustomerNotFoundError(PortalError):
+    """Recur does not know the customer our mapping points at."""
+
+    code = "customer_not_found"
+    status = 404
+    default_message = _(
+        "Recur could not find your billing account. Please contact support so we can fix it."
+    )
+
+
+class MissingReturnURLError(PortalError):
+    """Neither we nor the Recur portal configuration gave a return URL."""
+
+    code = "missing_return_url"
+    status = 503
+    default_message = _(
+        "The billing portal is not set up completely yet (it has no return address). "
+        "Please contact support."
+    )
+
+
+# --- payment links ---------------------------------------------------------------------
+
+
+class PaymentLinkNotStored(Exception):
+    """Recur accepted a write, but storing its answer locally failed.
+
+    ``recur_id`` names the link on Recur and ``error`` is the database error. Nothing is
+    lost on Recur's side: :func:`~recur_django.payment_links.refresh_payment_link` (or the
+    next sync) stores the link.
+    """
+
+    def __init__(self, recur_id: str, error: Exception) -> None:
+        self.recur_id = recur_id
+        self.error = error
+        super().__init__(
+            f"Recur accepted payment link {recur_id}, but storing it failed: "
+            f"{type(error).__name__}: {error}"
+        )
