@@ -89,6 +89,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "event_id",
         "type",
         "status",
+        "retryable",
         "attempts",
         "received_at",
         "processed_at",

@@ -87,6 +87,7 @@ def store(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) 
     event = _new_row(body, headers, envelope)
     if not _insert_once(event):
         return Outcome("duplicate", WebhookEvent.objects.get(event_id=event.event_id))
+    send_after_commit(signals.webhook_received, sender=WebhookEvent, event=event)
     logger.info("Webhook %s (%s) stored for later processing.", event.event_id, event.type)
     return Outcome(str(event.status), event)
 

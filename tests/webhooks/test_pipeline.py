@@ -11,12 +11,20 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from recur_django import signals
 from recur_django.exceptions import EnvelopeError, EventIgnored, EventRejected, SignatureError
 from recur_django.models import Transaction, WebhookEvent
 from recur_django.webhooks import Delivery, RecurEvent, deliver, replay
 from recur_django.webhooks.registry import handles
 from recur_django.webhooks.signature import compute_signature
-from tests.recur_helpers import SECRET, body_of, completed_data, envelope, make_transaction
+from tests.recur_helpers import (
+    SECRET,
+    SignalRecorder,
+    body_of,
+    completed_data,
+    envelope,
+    make_transaction,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,11 +90,18 @@ def test_store_and_dispatch_then_duplicate(user):
         out.status = "x"  # type: ignore[misc]  # frozen
 
 
-def test_stored_but_not_dispatched_is_received_and_never_a_duplicate(user):
+def test_stored_but_not_dispatched_is_received_and_never_a_duplicate(
+    user, django_capture_on_commit_callbacks
+):
     txn = make_transaction(user)
     event = envelope("checkout.completed", completed_data(txn))
-    out = deliver(*signed(event), dispatch_now=False)
+    with (
+        SignalRecorder(signals.webhook_received) as sent,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        out = deliver(*signed(event), dispatch_now=False)
     assert (out.status, out.http_status) == ("received", 200)
+    assert [call["event"].event_id for call in sent.calls] == [event["id"]]
     stored = WebhookEvent.objects.get(event_id=event["id"])
     assert stored.status == WebhookEvent.Status.RECEIVED and stored.pending
     assert Transaction.objects.get(pk=txn.pk).status == Transaction.Status.PENDING
