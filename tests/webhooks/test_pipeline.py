@@ -231,3 +231,15 @@ def test_migration_marks_failed_rows_with_a_traceback_retryable():
     crashed.refresh_from_db()
     rejected.refresh_from_db()
     assert crashed.retryable and not rejected.retryable
+
+
+def test_deprecated_two_argument_handler_is_still_called():
+    @handles("test.legacy")
+    def legacy(stored, data):
+        assert data == {"a": 1}
+        stored.status = WebhookEvent.Status.IGNORED
+        stored.error = "old style"
+
+    out = deliver(*signed(envelope("test.legacy", {"a": 1})))
+    assert out.status == "ignored"
+    assert out.event is not None and out.event.error == "old style"
