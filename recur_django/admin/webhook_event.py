@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from recur_django.admin.read_only import ReadOnlyAdmin, change_link, changelist_link
+from recur_django.exceptions import EnvelopeError, SignatureError
 from recur_django.models import Customer, Subscription, Transaction, WebhookEvent
-from recur_django.webhooks import processing
-from recur_django.webhooks.signature import SignatureError
+from recur_django.webhooks.pipeline import replay
 
 REPLAY_PERMISSION = "recur_django.replay_webhookevent"
 ID_PREFIXES = ("cus_", "sub_", "txn_", "cs_")
@@ -89,6 +89,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         "event_id",
         "type",
         "status",
+        "retryable",
         "attempts",
         "received_at",
         "processed_at",
@@ -133,8 +134,8 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         done, problems = 0, []
         for event_id in queryset.values_list("event_id", flat=True):
             try:
-                outcome = processing.replay(event_id)
-            except (SignatureError, processing.EnvelopeError) as exc:
+                outcome = replay(event_id)
+            except (SignatureError, EnvelopeError) as exc:
                 problems.append(f"{event_id}: {exc}")
                 continue
             if outcome.status == WebhookEvent.Status.FAILED:

@@ -5,7 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WebhookEvent(models.Model):
-    """One webhook delivery, stored as received before it is acted on."""
+    """One webhook delivery, stored as received before it is acted on.
+
+    ``status`` is RECEIVED while a stored event waits to be processed (never a duplicate:
+    a redelivery or replay processes it), then PROCESSED, IGNORED or FAILED. ``retryable``
+    is set by the pipeline: True for a failure from an unexpected error (Recur's
+    redelivery applies it again), False for a permanent rejection.
+    """
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -23,6 +29,11 @@ class WebhookEvent(models.Model):
     )
     error = models.TextField(_("error"), blank=True)
     traceback = models.TextField(_("traceback"), blank=True)
+    retryable = models.BooleanField(
+        _("retryable"),
+        default=False,
+        help_text=_("A failure from an unexpected error: a redelivery applies it again."),
+    )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
@@ -40,6 +51,8 @@ class WebhookEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
     @property
-    def retryable(self) -> bool:
-        """A failure from an unexpected error (not a permanent rejection): Recur may retry it."""
-        return self.status == self.Status.FAILED and bool(self.traceback)
+    def pending(self) -> bool:
+        """Stored but not applied yet (RECEIVED), or failed in a way worth retrying."""
+        return self.status == self.Status.RECEIVED or (
+            self.status == self.Status.FAILED and self.retryable
+        )

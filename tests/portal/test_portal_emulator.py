@@ -18,6 +18,7 @@ from recur_django.emulator.models import PortalSession as EmulatedPortalSession
 from recur_django.emulator.models import Subscription as EmulatedSubscription
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Customer, Subscription, WebhookEvent
+from recur_django.webhooks.event import RecurEvent
 from recur_django.webhooks.registry import get_handler
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,7 +53,7 @@ def mirror_events(emulator: Any, shuffle: bool = False) -> None:
         )
         handler = get_handler(envelope["type"])
         if handler is not None and envelope["type"].startswith(("subscription.", "invoice.")):
-            handler(event, envelope["data"])
+            handler(RecurEvent.from_stored(event))
 
 
 @pytest.fixture

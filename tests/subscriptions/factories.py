@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from recur_django.models import WebhookEvent
+from recur_django.webhooks.event import RecurEvent
 from recur_django.webhooks.registry import get_handler
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -67,4 +68,4 @@ def dispatch(event: WebhookEvent) -> None:
     handler = get_handler(event.type)
     assert handler is not None, f"no handler for {event.type}"
     assert event.payload is not None
-    handler(event, event.payload["data"])
+    handler(RecurEvent.from_stored(event))

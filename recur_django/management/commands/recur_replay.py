@@ -11,9 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from recur_django.exceptions import EnvelopeError, SignatureError
 from recur_django.models import WebhookEvent
-from recur_django.webhooks import processing
-from recur_django.webhooks.signature import SignatureError
+from recur_django.webhooks.pipeline import replay
 
 
 class Command(BaseCommand):
@@ -50,10 +50,10 @@ class Command(BaseCommand):
         counts: dict[str, int] = {}
         for event_id in ids:
             try:
-                outcome = processing.replay(event_id)
+                outcome = replay(event_id)
             except SignatureError as exc:
                 status, detail = "unverified", str(exc)
-            except processing.EnvelopeError as exc:
+            except EnvelopeError as exc:
                 status, detail = "invalid", str(exc)
             else:
                 status, detail = outcome.status, outcome.event.error

@@ -8,6 +8,8 @@ local-development way to exercise a webhook endpoint without a tunnel::
 
 With ``--transaction`` the payload describes that transaction (its session id, amount,
 product and metadata), so the endpoint fulfils it exactly as a real payment would.
+With ``--local`` instead of ``--url`` the signed event goes straight through the webhook
+pipeline in this process (:func:`recur_django.webhooks.pipeline.deliver`), no server needed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.utils import timezone
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_for
 from recur_django.models import Transaction
+from recur_django.webhooks.pipeline import deliver
 from recur_django.webhooks.signature import compute_signature
 
 
@@ -75,7 +78,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("event_type", metavar="EVENT_TYPE", help="e.g. checkout.completed")
-        parser.add_argument("--url", required=True, help="The webhook endpoint to POST to.")
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument("--url", help="The webhook endpoint to POST to.")
+        target.add_argument(
+            "--local",
+            action="store_true",
+            help="Deliver through the webhook pipeline in this process instead of over HTTP.",
+        )
         parser.add_argument("--transaction", metavar="TXN", help="Describe this txn_… id.")
         parser.add_argument(
             "--secret", help="Signing secret (default: the first RECUR['WEBHOOK_SECRET'])."
@@ -87,7 +96,9 @@ class Command(BaseCommand):
         event_type: str = options["event_type"].strip()
         if "." not in event_type or len(event_type) > 128 or " " in event_type:
             raise CommandError(f"{event_type!r} is not an event type like checkout.completed.")
-        url: str = options["url"]
+        url: str = options["url"] or ""
+        if options["local"]:
+            url = "http://local.invalid/"
         try:
             parts = urlsplit(url)
         except ValueError:
@@ -130,6 +141,9 @@ class Command(BaseCommand):
             "X-Recur-Event-Type": event_type,
             "X-Recur-Timestamp": str(int(timezone.now().timestamp() * 1000)),
         }
+        if options["local"]:
+            self._deliver_locally(event_type, event["id"], body, headers)
+            return
         try:
             response = requests.post(url, data=body, headers=headers, timeout=timeout)
         except (requests.RequestException, ValueError) as exc:
@@ -138,3 +152,15 @@ class Command(BaseCommand):
         self.stdout.write(response.text[:2000])
         if response.status_code >= 300:
             raise CommandError(f"The endpoint answered HTTP {response.status_code}.")
+
+    def _deliver_locally(
+        self, event_type: str, event_id: str, body: bytes, headers: dict[str, str]
+    ) -> None:
+        delivery = deliver(body, headers)
+        detail = delivery.error_message or (delivery.event.error if delivery.event else "")
+        self.stdout.write(
+            f"Delivered {event_type} {event_id} locally -> {delivery.status} "
+            f"(HTTP {delivery.http_status})" + (f": {detail}" if detail else "")
+        )
+        if delivery.http_status >= 300:
+            raise CommandError(f"The pipeline answered HTTP {delivery.http_status}.")

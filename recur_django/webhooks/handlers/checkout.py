@@ -9,25 +9,19 @@ first (:mod:`recur_django.webhooks.confirmation`); its answer is passed as ``con
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from recur_django.checkout import fulfil, mark_failed
-from recur_django.models import Transaction, WebhookEvent
+from recur_django.exceptions import EventIgnored, EventRejected
+from recur_django.models import Transaction
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.webhooks.confirmation import confirmation
-from recur_django.webhooks.registry import EventRejected, handles
-
-
-def _ignore(event: WebhookEvent, reason: str) -> None:
-    event.status = WebhookEvent.Status.IGNORED
-    event.error = reason
+from recur_django.webhooks.event import RecurEvent
+from recur_django.webhooks.registry import handles
 
 
 @handles("checkout.completed")
-def checkout_completed(event: WebhookEvent, data: Mapping[str, Any]) -> None:
+def checkout_completed(recur_event: RecurEvent) -> None:
     """Fulfil (or fail, for a failed/canceled/expired status) the checkout's transaction."""
-    info = CheckoutData.from_checkout(data)
+    event, info = recur_event.stored, CheckoutData.from_checkout(recur_event.data)
     if not info.transaction_id and not info.session_id:
         raise EventRejected("checkout.completed carries neither metadata.transaction_id nor an id.")
     outcome = info.outcome
@@ -43,14 +37,13 @@ def checkout_completed(event: WebhookEvent, data: Mapping[str, Any]) -> None:
         if info.transaction_id:
             raise EventRejected(f"unknown transaction {info.transaction_id}.") from None
         # Not started by this site (a payment link, another integration): nothing to do.
-        _ignore(event, f"no transaction for checkout session {info.session_id}")
+        raise EventIgnored(f"no transaction for checkout session {info.session_id}") from None
 
 
-def _order(event: WebhookEvent, data: Mapping[str, Any], *, paid: bool) -> None:
-    info = CheckoutData.from_order(data)
+def _order(recur_event: RecurEvent, *, paid: bool) -> None:
+    event, info = recur_event.stored, CheckoutData.from_order(recur_event.data)
     if not info.transaction_id and not info.session_id:
-        _ignore(event, "order does not reference a checkout")
-        return
+        raise EventIgnored("order does not reference a checkout")
     try:
         if paid:
             fulfil(session_data=info, event=event, source="webhook", confirmed=confirmation())
@@ -59,16 +52,16 @@ def _order(event: WebhookEvent, data: Mapping[str, Any], *, paid: bool) -> None:
             mark_failed(reason=reason, outcome=Outcome.FAILED, session_data=info, event=event)
     except Transaction.DoesNotExist:
         # Renewals and payment-link orders have no local transaction.
-        _ignore(event, "no matching transaction")
+        raise EventIgnored("no matching transaction") from None
 
 
 @handles("order.paid")
-def order_paid(event: WebhookEvent, data: Mapping[str, Any]) -> None:
+def order_paid(event: RecurEvent) -> None:
     """Fulfil the transaction the order belongs to, when it can be matched."""
-    _order(event, data, paid=True)
+    _order(event, paid=True)
 
 
 @handles("order.payment_failed")
-def order_payment_failed(event: WebhookEvent, data: Mapping[str, Any]) -> None:
+def order_payment_failed(event: RecurEvent) -> None:
     """Fail the pending transaction the order belongs to, when it can be matched."""
-    _order(event, data, paid=False)
+    _order(event, paid=False)

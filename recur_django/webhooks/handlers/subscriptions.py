@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
 
-from recur_django.models import WebhookEvent
+from recur_django.exceptions import EventRejected
 from recur_django.subscriptions import apply_event
-from recur_django.webhooks.registry import EventRejected, handles
+from recur_django.webhooks.event import RecurEvent
+from recur_django.webhooks.registry import handles
 
 logger = logging.getLogger("recur_django.webhooks")
 
@@ -39,20 +39,18 @@ INVOICE_EVENTS = ("invoice.paid", "invoice.payment_failed")
 
 
 @handles(*SUBSCRIPTION_EVENTS)
-def handle_subscription_event(event: WebhookEvent, data: Mapping[str, Any]) -> None:
+def handle_subscription_event(event: RecurEvent) -> None:
     """Merge the subscription in ``data`` into the mirror (order-independent)."""
-    if not isinstance(data, Mapping):
+    if not isinstance(event.data, Mapping):
         raise EventRejected(f"{event.type} data is not an object")
-    if apply_event(event, data) is None:
+    if apply_event(event.stored, event.data) is None:
         raise EventRejected(f"{event.type} without a usable subscription id")
 
 
 @handles(*INVOICE_EVENTS)
-def handle_invoice_event(event: WebhookEvent, data: Mapping[str, Any]) -> None:
+def handle_invoice_event(event: RecurEvent) -> None:
     """Mark the invoice's subscription ACTIVE (paid) or PAST_DUE (payment failed)."""
-    if not isinstance(data, Mapping):
+    if not isinstance(event.data, Mapping):
         raise EventRejected(f"{event.type} data is not an object")
-    if apply_event(event, data) is None:
-        logger.info(
-            "%s %s is not for a subscription; nothing to mirror.", event.type, event.event_id
-        )
+    if apply_event(event.stored, event.data) is None:
+        logger.info("%s %s is not for a subscription; nothing to mirror.", event.type, event.id)
