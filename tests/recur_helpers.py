@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 import threading
 from typing import Any
@@ -12,10 +11,14 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from recur_django import testing
 from recur_django.models import Transaction
-from recur_django.webhooks.signature import compute_signature
+from recur_django.testing import body_of as body_of  # re-exported for the suite
+from recur_django.webhooks.signature import Encoding
 
 SECRET = "whsec_test_secret"
+TIMESTAMP = "2026-01-15T10:30:00.000Z"
+TIMESTAMP_MS = "1768473000000"
 _counter = itertools.count(1)
 
 
@@ -24,18 +27,7 @@ def event_id() -> str:
 
 
 def envelope(event_type: str, data: dict[str, Any], *, id: str | None = None) -> dict[str, Any]:
-    return {
-        "id": id or event_id(),
-        "type": event_type,
-        "timestamp": "2026-01-15T10:30:00.000Z",
-        "data": data,
-    }
-
-
-def body_of(event: dict[str, Any] | bytes) -> bytes:
-    if isinstance(event, bytes):
-        return event
-    return json.dumps(event, separators=(",", ":")).encode()
+    return testing.make_event(event_type, data, id=id or event_id(), timestamp=TIMESTAMP)
 
 
 def post_event(
@@ -43,22 +35,19 @@ def post_event(
     event: dict[str, Any] | bytes,
     *,
     secret: str = SECRET,
-    encoding: str = "base64",
+    encoding: Encoding = "base64",
     signature: str | None = None,
     **extra: Any,
 ):
-    body = body_of(event)
-    headers: dict[str, Any] = {}
-    sig = signature if signature is not None else compute_signature(body, secret, encoding)  # type: ignore[arg-type]
-    if sig:
-        headers["HTTP_X_RECUR_SIGNATURE"] = sig
-    if isinstance(event, dict):
-        headers["HTTP_X_RECUR_EVENT_ID"] = event.get("id", "")
-        headers["HTTP_X_RECUR_EVENT_TYPE"] = event.get("type", "")
-    headers["HTTP_X_RECUR_TIMESTAMP"] = "1768473000000"
-    headers.update(extra)
-    return client.post(
-        reverse("recur:webhook"), data=body, content_type="application/json", **headers
+    """``recur_django.testing.post_event`` with this suite's secret and fixed timestamp."""
+    return testing.post_event(
+        client,
+        event,
+        secret=secret,
+        encoding=encoding,
+        signature=signature,
+        headers={"X-Recur-Timestamp": TIMESTAMP_MS},
+        **extra,
     )
 
 
@@ -90,19 +79,7 @@ def make_transaction(
 
 def completed_data(txn: Transaction, **overrides: Any) -> dict[str, Any]:
     """checkout.completed data as the emulator sends it for ``txn``."""
-    data: dict[str, Any] = {
-        "id": txn.checkout_session_id,
-        "status": "COMPLETED",
-        "metadata": {"transaction_id": txn.public_id},
-        "amount": txn.amount,
-        "currency": txn.currency,
-        "product_id": txn.product_id,
-        "customer_id": f"cus_{txn.user_id}",
-        "customer_email": getattr(txn.user, "email", ""),
-        "order_id": f"ord_{secrets.token_hex(4)}",
-    }
-    if txn.mode == Transaction.Mode.SUBSCRIPTION:
-        data["subscription_id"] = f"sub_{secrets.token_hex(4)}"
+    data: dict[str, Any] = testing.checkout_completed(transaction=txn)["data"]
     data.update(overrides)
     return data
 

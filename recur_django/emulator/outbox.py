@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from recur_django.emulator import clock, faults
 from recur_django.emulator.conf import emulator_settings
@@ -47,7 +46,8 @@ def _queue_deliveries(event: Event, url: str) -> None:
         sort_key += 15  # after the next event's delivery
     not_before = None
     if "delay" in active:
-        not_before = timezone.now() + timedelta(seconds=active["delay"].number("seconds", 5))
+        # On the emulator's clock, so a test moves past the delay with advance().
+        not_before = clock.now() + timedelta(seconds=active["delay"].number("seconds", 5))
     copies = 2 if "duplicate" in active else 1
     for _ in range(copies):
         WebhookDelivery.objects.create(

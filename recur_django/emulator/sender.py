@@ -21,6 +21,7 @@ from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
 
+from recur_django.emulator import clock
 from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.models import DeliveryAttempt, WebhookDelivery
 from recur_django.webhooks.signature import Encoding, compute_signature
@@ -118,7 +119,7 @@ def send(delivery: WebhookDelivery) -> DeliveryAttempt:
 def _pending(due_only: bool) -> list[WebhookDelivery]:
     now = timezone.now()
     query = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(
-        Q(not_before__isnull=True) | Q(not_before__lte=now)
+        Q(not_before__isnull=True) | Q(not_before__lte=clock.now())  # delays: emulator clock
     )
     if due_only:
         query = query.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
@@ -174,17 +175,17 @@ def wake() -> None:
 
 def _next_wait() -> float | None:
     """Seconds until the next scheduled retry or delayed delivery; None if none is pending."""
-    now = timezone.now()
+    now, emulator_now = timezone.now(), clock.now()
     pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
-    times = [
-        moment
-        for row in pending.values_list("next_attempt_at", "not_before")
-        for moment in row
+    waits = [
+        (moment - start).total_seconds()
+        for retry_at, not_before in pending.values_list("next_attempt_at", "not_before")
+        for moment, start in ((retry_at, now), (not_before, emulator_now))
         if moment is not None
     ]
-    if not times and not pending.exists():
+    if not waits and not pending.exists():
         return None
-    return max(0.05, min(((t - now).total_seconds() for t in times), default=0.05))
+    return max(0.05, min(waits, default=0.05))
 
 
 def _run() -> None:

@@ -7,10 +7,6 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-# Runs once the checkout service and webhook view are merged (feat/checkout).
-pytest.importorskip("recur_django.checkout")
-pytest.importorskip("recur_django.webhooks.processing")
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 

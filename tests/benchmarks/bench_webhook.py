@@ -20,7 +20,6 @@ Not collected by pytest (no ``test_`` prefix).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import statistics
@@ -207,27 +206,21 @@ def add_background(n: int) -> None:
 
 
 def signed_event(txn) -> tuple[bytes, dict[str, str]]:
-    from recur_django.webhooks.signature import compute_signature
+    """A signed ``checkout.completed`` built ahead, so signing is not part of the timing."""
+    from recur_django.testing import body_of, checkout_completed, sign
 
-    event = {
-        "id": f"evt_{secrets.token_hex(12)}",
-        "type": "checkout.completed",
-        "timestamp": "2026-01-15T10:30:00.000Z",
-        "data": {
-            "id": txn.checkout_session_id,
-            "status": "COMPLETE",
-            "metadata": {"transaction_id": txn.public_id},
-            "amount": 100,
-            "currency": "TWD",
-            "product_id": "prod_credits_100",
-            "customer_id": f"cus_{secrets.token_hex(8)}",
-            "customer_email": txn.user.email,
-            "order_id": f"ord_{secrets.token_hex(8)}",
-        },
-    }
-    body = json.dumps(event, separators=(",", ":")).encode()
+    event = checkout_completed(
+        transaction=txn,
+        event_id=f"evt_{secrets.token_hex(12)}",
+        timestamp="2026-01-15T10:30:00.000Z",
+        status="COMPLETE",
+        amount=100,
+        customer_id=f"cus_{secrets.token_hex(8)}",
+        order_id=f"ord_{secrets.token_hex(8)}",
+    )
+    body = body_of(event)
     headers = {
-        "HTTP_X_RECUR_SIGNATURE": compute_signature(body, SECRET),
+        "HTTP_X_RECUR_SIGNATURE": sign(body, SECRET),
         "HTTP_X_RECUR_EVENT_ID": event["id"],
         "HTTP_X_RECUR_EVENT_TYPE": event["type"],
     }

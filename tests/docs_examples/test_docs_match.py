@@ -21,7 +21,8 @@ def test_webhook_testing_example_is_the_tested_file():
 def test_signals_testing_example_uses_the_webhook_example_fixtures():
     text = (DOCS / "signals.md").read_text()
     block = next(b for b in python_blocks(text) if "def test_points_credited" in b)
-    assert "post_event(client, settings," in block and "pending_txn" in block
+    assert "post_event(client," in block and "pending_txn" in block
+    assert "from recur_django.testing import" in block
     assert "post_signed_event" not in block
 
 

@@ -180,4 +180,6 @@ def test_client_times_out_on_a_hang(recur_emulator, settings):
     with pytest.raises(APIConnectionError):
         hurried.products.list()
     hurried.close()
-    time.sleep(1.1)  # the hung request finishes before the test database is flushed
+    # A real server thread is still sleeping in the hang (real time, not the emulator
+    # clock): let it finish before the test database is flushed.
+    time.sleep(1.1)

@@ -125,7 +125,9 @@ def test_api_fault_hang_outlasts_a_read_timeout(recur_emulator, api):
             headers={"Authorization": "Bearer sk_test_tests"},
             timeout=(2, 0.5),
         )
-    time.sleep(1.2)  # let the hung request finish before the database is flushed
+    # A real server thread is still sleeping in the hang (not emulator time, so the test
+    # clock cannot shorten it): let it finish before the database is flushed.
+    time.sleep(1.2)
     assert time.monotonic() - started >= 1.5
     assert api.get("products").status_code == 200
 
@@ -161,10 +163,13 @@ def test_webhook_out_of_order(recur_emulator, api, capture):
 
 
 def test_webhook_delay(recur_emulator, api, capture):
-    recur_emulator.fault("delay", seconds=0.5)
+    """The delay is measured on the emulator's clock: advancing it releases the event."""
+    recur_emulator.fault("delay", seconds=60)
     api.checkout("prod_ebook")
     assert recur_emulator.deliver() == []
-    time.sleep(0.6)
+    recur_emulator.advance(seconds=59)
+    assert recur_emulator.deliver() == []
+    recur_emulator.advance(seconds=2)
     assert len(recur_emulator.deliver()) == 1
 
 

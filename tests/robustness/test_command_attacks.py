@@ -60,10 +60,10 @@ def test_replay_of_a_corrupt_stored_event_reports_it(body, headers, capsys):
 
 
 def test_replay_of_a_signed_but_invalid_body_reports_invalid(capsys):
-    from recur_django.webhooks.signature import compute_signature
+    from recur_django.testing import sign
 
     body = b'{"id": "evt_bad", "type": "x", "data": "not an object"}'
-    stored("evt_bad", body, {"X-Recur-Signature": compute_signature(body, "whsec_test_secret")})
+    stored("evt_bad", body, {"X-Recur-Signature": sign(body, "whsec_test_secret")})
     call_command("recur_replay", "evt_bad")
     assert "evt_bad: invalid" in capsys.readouterr().out
 

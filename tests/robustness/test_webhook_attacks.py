@@ -11,9 +11,10 @@ from django.db import transaction as db_transaction
 from django.test import Client
 from django.urls import reverse
 
+from recur_django import testing
 from recur_django.checkout import start_checkout
 from recur_django.models import Subscription, Transaction, WebhookEvent
-from recur_django.webhooks.signature import compute_signature
+from recur_django.testing import sign
 from tests.recur_helpers import (
     SECRET,
     assert_kept_unreadable,
@@ -30,12 +31,9 @@ pytestmark = pytest.mark.django_db
 
 
 def signed_post(client, body: bytes, **extra):
-    return client.post(
-        reverse("recur:webhook"),
-        data=body,
-        content_type="application/json",
-        HTTP_X_RECUR_SIGNATURE=compute_signature(body, SECRET),
-        **extra,
+    """Only a valid signature: no other X-Recur header."""
+    return testing.post_event(
+        client, body, secret=SECRET, headers={"X-Recur-Timestamp": None}, **extra
     )
 
 
@@ -188,7 +186,7 @@ def test_missing_content_length_is_read_up_to_the_cap(client, settings):
         reverse("recur:webhook"),
         data=body,
         content_type="application/json",
-        HTTP_X_RECUR_SIGNATURE=compute_signature(body, SECRET),
+        HTTP_X_RECUR_SIGNATURE=sign(body, SECRET),
         CONTENT_LENGTH="",
     )
     # Django reads nothing without a Content-Length: an empty body, refused as such.
@@ -215,7 +213,7 @@ def test_garbage_content_length(client):
         reverse("recur:webhook"),
         data=body,
         content_type="application/json",
-        HTTP_X_RECUR_SIGNATURE=compute_signature(body, SECRET),
+        HTTP_X_RECUR_SIGNATURE=sign(body, SECRET),
         CONTENT_LENGTH="-5",
     )
     assert response.status_code < 500
@@ -252,7 +250,7 @@ def test_bad_signatures_answer_400(client, signature):
 def test_bad_signature_logs_nothing_secret(client, caplog):
     event = envelope("checkout.completed", {"id": "cs_secret_body_marker", "amount": 100})
     body = json.dumps(event).encode()
-    forged = compute_signature(body, "whsec_wrong_secret")
+    forged = sign(body, "whsec_wrong_secret")
     with caplog.at_level(logging.DEBUG):
         response = client.post(
             reverse("recur:webhook"),
@@ -280,7 +278,7 @@ def test_handler_failure_logs_nothing_secret(client, caplog, user):
     }
     event = envelope("checkout.completed", data)
     body = json.dumps(event, separators=(",", ":")).encode()
-    signature = compute_signature(body, SECRET)
+    signature = sign(body, SECRET)
     with caplog.at_level(logging.DEBUG):
         response = post_event(client, event)
     assert response.status_code == 200

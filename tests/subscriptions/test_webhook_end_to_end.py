@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.urls import reverse
 
+from recur_django import testing
 from recur_django.customers import external_id_for
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Customer, Subscription, WebhookEvent
-from recur_django.webhooks.signature import compute_signature
-from tests.subscriptions.factories import T0, iso, sub_data
-
-# Runs once the webhook view is merged (feat/checkout).
-pytest.importorskip("recur_django.webhooks.processing")
+from recur_django.testing import make_event
+from tests.subscriptions.factories import T0, sub_data
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +22,8 @@ SECRET = "whsec_test_secret"
 
 
 def post_event(client: Client, event_id: str, event_type: str, data: dict, at) -> int:
-    body = json.dumps(
-        {"id": event_id, "type": event_type, "timestamp": iso(at), "data": data}
-    ).encode()
-    response = client.post(
-        reverse("recur:webhook"),
-        data=body,
-        content_type="application/json",
-        HTTP_X_RECUR_SIGNATURE=compute_signature(body, SECRET),
-        HTTP_X_RECUR_EVENT_ID=event_id,
-        HTTP_X_RECUR_EVENT_TYPE=event_type,
-        HTTP_X_RECUR_TIMESTAMP=str(int(at.timestamp() * 1000)),
-    )
-    return response.status_code
+    event = make_event(event_type, data, id=event_id, timestamp=at)
+    return testing.post_event(client, event, secret=SECRET).status_code
 
 
 def lifecycle(external_id: str) -> list[tuple[str, str, dict, object]]:

@@ -15,7 +15,8 @@ from django.utils import timezone
 from recur_django import signals
 from recur_django.customers import external_id_for
 from recur_django.models import Transaction, WebhookEvent
-from recur_django.webhooks.signature import SignatureError, compute_signature, verify_signature
+from recur_django.testing import sign
+from recur_django.webhooks.signature import SignatureError, verify_signature
 from tests.recur_helpers import (
     SECRET,
     SignalRecorder,
@@ -111,7 +112,7 @@ def test_trigger_builds_a_signed_realistic_event(user):
     request = responses.calls[0].request
     body = request.body if isinstance(request.body, bytes) else request.body.encode()
     verify_signature(body, request.headers, [SECRET])
-    assert request.headers["X-Recur-Signature"] == compute_signature(body, SECRET)
+    assert request.headers["X-Recur-Signature"] == sign(body, SECRET)
     event = json.loads(body)
     assert event["type"] == "checkout.completed"
     assert request.headers["X-Recur-Event-Id"] == event["id"]
@@ -138,7 +139,7 @@ def test_trigger_hex_and_explicit_secret():
         "hex",
     )
     request = responses.calls[0].request
-    assert request.headers["X-Recur-Signature"] == compute_signature(request.body, "whsec_x", "hex")
+    assert request.headers["X-Recur-Signature"] == sign(request.body, "whsec_x", "hex")
     with pytest.raises(SignatureError):
         verify_signature(request.body, request.headers, [SECRET])
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from recur_django.models import Transaction, WebhookEvent
+from recur_django.testing import sign
 from recur_django.webhooks import processing
-from recur_django.webhooks.signature import compute_signature
 from tests.recur_helpers import (
     SECRET,
     body_of,
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def keep(body: bytes) -> WebhookEvent:
     """Store ``body`` as a kept delivery, as an older release that refused it would have."""
-    headers = {"X-Recur-Signature": compute_signature(body, SECRET)}
+    headers = {"X-Recur-Signature": sign(body, SECRET)}
     return processing.keep_unreadable(body, headers, "refused by an older release")
 
 

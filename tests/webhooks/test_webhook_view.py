@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from recur_django import signals
 from recur_django.models import Transaction, WebhookEvent
+from recur_django.testing import sign
 from recur_django.webhooks.registry import handles
-from recur_django.webhooks.signature import compute_signature
 from tests.recur_helpers import (
     SECRET,
     SignalRecorder,
@@ -59,7 +59,7 @@ def test_base64_and_hex_signatures_are_accepted(client, encoding):
 
 def test_sha256_prefix_is_accepted(client):
     event = envelope("x.y", {})
-    sig = "sha256=" + compute_signature(body_of(event), SECRET, "hex")
+    sig = "sha256=" + sign(body_of(event), SECRET, "hex")
     assert post_event(client, event, signature=sig).status_code == 200
 
 
@@ -120,7 +120,7 @@ def test_body_longer_than_declared_length_is_capped(client):
             data=body,
             content_type="application/json",
             CONTENT_LENGTH="50",
-            HTTP_X_RECUR_SIGNATURE=compute_signature(body, SECRET),
+            HTTP_X_RECUR_SIGNATURE=sign(body, SECRET),
         )
     assert response.status_code == 400
     assert not WebhookEvent.objects.exists()
@@ -239,7 +239,7 @@ def test_logs_never_contain_body_signature_or_secret(client, user, caplog):
     caplog.set_level(logging.DEBUG, logger="recur_django")
     event = envelope("checkout.completed", completed_data(txn, amount=1, secret_note="TOPSECRET"))
     body = body_of(event)
-    signature = compute_signature(body, SECRET)
+    signature = sign(body, SECRET)
     post_event(client, event)
     post_event(client, event, signature="A" * 44)
     post_event(client, b"garbage TOPSECRET")
