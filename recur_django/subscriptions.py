@@ -313,12 +313,13 @@ def sync_from_recur(
         filters["product_id" if product.startswith("prod_") else "product_slug"] = product
     filters = {key: value for key, value in filters.items() if value is not None}
     warn_if_in_transaction("sync_from_recur")
-    items: Iterable[client_types.Subscription] = get_client().subscriptions.iter(
-        limit=page_size, **filters
-    )
+    client = get_client()
     started = timezone.now()
     result = SyncResult()
     try:
+        items: Iterable[client_types.Subscription] = client.subscriptions.iter(
+            limit=page_size, **filters
+        )
         for item in items:
             result.seen += 1
             applied = sync_subscription(item, at=started)
