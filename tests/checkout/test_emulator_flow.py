@@ -186,7 +186,9 @@ def test_return_page_says_processing_when_the_database_is_busy(recur_emulator, s
 
     txn = start(shopper, "credits-100")
     path, _query = return_url_of(recur_emulator.pay(txn.checkout_session_id))
-    with mock.patch("recur_django.checkout.fulfil", side_effect=OperationalError("locked")):
+    with mock.patch(
+        "recur_django.checkout.return_page.fulfil", side_effect=OperationalError("locked")
+    ):
         response = shopper.get(path, {"session_id": txn.checkout_session_id})
     assert response.status_code == 200
     assert response.context["state"] == "processing"

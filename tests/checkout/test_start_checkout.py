@@ -136,7 +136,7 @@ def test_unreachable_api_marks_failed(recur_emulator, user, request_, settings):
 @pytest.mark.django_db
 @pytest.mark.parametrize("bad", [{"product": ""}, {"product": "prod_x", "mode": "RENT"}])
 def test_bad_input_raises_value_error(user, request_, bad, monkeypatch):
-    monkeypatch.setattr("recur_django.checkout.get_product", lambda ref: None)
+    monkeypatch.setattr("recur_django.checkout.start.get_product", lambda ref: None)
     with pytest.raises(ValueError):
         start_checkout(user, bad["product"], mode=bad.get("mode"), request=request_)
     assert not Transaction.objects.exists()

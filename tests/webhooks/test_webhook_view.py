@@ -168,12 +168,12 @@ def test_event_age_limit(client):
 
 def test_handler_error_rolls_back_keeps_event_and_asks_for_retry(client, user, monkeypatch):
     txn = make_transaction(user)
-    from recur_django import checkout
+    from recur_django.checkout import checks
 
     def explode(*args, **kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(checkout, "_map_customer", explode)
+    monkeypatch.setattr(checks, "map_customer", explode)
     event = envelope("checkout.completed", completed_data(txn))
     response = post_event(client, event)
     assert response.status_code == 500

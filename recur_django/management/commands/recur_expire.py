@@ -2,7 +2,8 @@
 
 Run it from cron (every few minutes is plenty). Each expired transaction sends
 ``transaction_failed`` with ``reason="checkout session expired"``. A payment that still
-arrives later completes the transaction anyway.
+arrives later completes the transaction anyway. The work is
+:func:`recur_django.checkout.expire_due`.
 """
 
 from __future__ import annotations
@@ -10,16 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
-from django.utils import timezone
 
-from recur_django import clock as billing_clock
-from recur_django import signals
-from recur_django.models import Transaction
-from recur_django.signals import send_after_commit
+from recur_django.checkout import EXPIRED_REASON, due_for_expiry, expire_due
 
-REASON = "checkout session expired"
-BATCH = 500
+REASON = EXPIRED_REASON  # the former name, kept importable
 
 
 class Command(BaseCommand):
@@ -31,34 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        now = timezone.now()
-        # Expiry is a billing decision: it follows RECUR["CLOCK"] (the emulator's clock in
-        # the demo); updated_at stays real time.
-        due = Transaction.objects.filter(
-            status=Transaction.Status.PENDING, expires_at__lt=billing_clock.now()
-        )
         if options["dry_run"]:
-            self.stdout.write(f"{due.count()} transaction(s) would be expired.")
+            self.stdout.write(f"{due_for_expiry().count()} transaction(s) would be expired.")
             return
-        total = 0
-        while True:
-            with transaction.atomic():
-                # skip_locked: a row being fulfilled right now is left to its webhook.
-                batch = list(due.select_for_update(skip_locked=True).order_by("pk")[:BATCH])
-                if not batch:
-                    break
-                Transaction.objects.filter(pk__in=[t.pk for t in batch]).update(
-                    status=Transaction.Status.EXPIRED, failure_reason=REASON, updated_at=now
-                )
-                for txn in batch:
-                    txn.status, txn.failure_reason = Transaction.Status.EXPIRED, REASON
-                    send_after_commit(
-                        signals.transaction_failed,
-                        sender=Transaction,
-                        transaction=txn,
-                        reason=REASON,
-                        event=None,
-                        source="expire",
-                    )
-            total += len(batch)
-        self.stdout.write(f"Expired {total} transaction(s).")
+        self.stdout.write(f"Expired {expire_due()} transaction(s).")

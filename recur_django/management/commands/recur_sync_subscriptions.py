@@ -1,31 +1,20 @@
-"""``manage.py recur_sync_subscriptions``: refresh the Subscription mirror from the API."""
+"""``manage.py recur_sync_subscriptions``: refresh the Subscription mirror from the API.
+
+The work is :func:`recur_django.subscriptions.sync_from_recur`; this command maps its
+options onto it, prints a progress line every ``PROGRESS_EVERY`` subscriptions, and turns
+configuration and API errors into ``CommandError``.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
-from recur_django.client.errors import RecurError
-from recur_django.client_factory import get_client
-from recur_django.subscriptions import sync_subscription
+from recur_django.subscriptions import SyncInterrupted, sync_from_recur
 
 PROGRESS_EVERY = 100
-
-
-def subscription_payload(subscription: Any) -> dict[str, Any]:
-    """The API item as a mapping: the raw dict, overlaid with the client's parsed fields."""
-    data = dict(getattr(subscription, "raw", None) or {})
-    if dataclasses.is_dataclass(subscription):
-        for f in dataclasses.fields(subscription):
-            value = getattr(subscription, f.name)
-            if f.name != "raw" and value is not None:
-                data[f.name] = value.isoformat() if isinstance(value, datetime) else value
-    return data
 
 
 class Command(BaseCommand):
@@ -50,44 +39,28 @@ class Command(BaseCommand):
         page_size = options["page_size"]
         if not 1 <= page_size <= 100:
             raise CommandError("--page-size must be between 1 and 100.")
-        filters: dict[str, Any] = {
-            "customer_id": options.get("customer"),
-            "email": options.get("email"),
-            "external_id": options.get("external_id"),
-            "active": True if options.get("active") else None,
-        }
-        product = options.get("product")
-        if product:
-            filters["product_id" if product.startswith("prod_") else "product_slug"] = product
-        filters = {key: value for key, value in filters.items() if value is not None}
-
-        started = timezone.now()
-        created = updated = unchanged = skipped = 0
-        seen = 0
         try:
-            for item in get_client().subscriptions.iter(limit=page_size, **filters):
-                seen += 1
-                result = sync_subscription(subscription_payload(item), at=started)
-                if result is None:
-                    skipped += 1
-                elif result.created:
-                    created += 1
-                elif result.changed:
-                    updated += 1
-                else:
-                    unchanged += 1
-                if seen % PROGRESS_EVERY == 0:
-                    self.stdout.write(f"… {seen} subscriptions")
+            result = sync_from_recur(
+                customer_id=options.get("customer"),
+                email=options.get("email"),
+                external_id=options.get("external_id"),
+                product=options.get("product"),
+                active=bool(options.get("active")),
+                page_size=page_size,
+                progress=lambda seen: self.stdout.write(f"… {seen} subscriptions"),
+                progress_every=PROGRESS_EVERY,
+            )
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from None
-        except RecurError as exc:
+        except SyncInterrupted as exc:
             raise CommandError(
-                f"Recur API error after {seen} subscriptions: {exc}. "
+                f"Recur API error after {exc.result.seen} subscriptions: {exc.error}. "
                 "The ones already synced are kept; run the command again to resume."
-            ) from exc
+            ) from exc.error
+        skipped = f", {result.skipped} skipped (no id)" if result.skipped else ""
         self.stdout.write(
             self.style.SUCCESS(
-                f"Synced {seen} subscriptions: {created} created, {updated} updated, "
-                f"{unchanged} unchanged" + (f", {skipped} skipped (no id)" if skipped else "") + "."
+                f"Synced {result.seen} subscriptions: {result.created} created, "
+                f"{result.updated} updated, {result.unchanged} unchanged{skipped}."
             )
         )

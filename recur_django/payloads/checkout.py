@@ -2,45 +2,28 @@
 
 Recur's payloads are documented in snake_case, while its own tooling sends camelCase
 (``customerEmail``, ``subscriptionId``, and the session id under ``checkoutId``). Every
-reader here accepts both spellings and ignores fields it does not know.
+reader here accepts both spellings (through :mod:`recur_django.client.casing`) and ignores
+fields it does not know.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-_CAMEL = re.compile(r"_([a-z])")
+from recur_django.client.casing import Reader, pick
 
-
-def camel(name: str) -> str:
-    """``customer_email`` -> ``customerEmail``."""
-    return _CAMEL.sub(lambda m: m.group(1).upper(), name)
-
-
-def pick(data: Mapping[str, Any], *names: str) -> Any:
-    """The first non-empty value among ``names`` (each tried in snake_case and camelCase)."""
-    for name in names:
-        for key in (name, camel(name)):
-            value = data.get(key)
-            if value not in (None, ""):
-                return value
-    return None
+if TYPE_CHECKING:
+    from recur_django.client.types import CheckoutSession
 
 
 def pick_amount(data: Mapping[str, Any]) -> Any:
     """The amount as sent: the first of ``amount``, ``amount_total``, ``total`` present and
     not ``null``. Unlike :func:`pick`, an empty string is returned (it is malformed, not
     absent); ``None`` means no amount was sent."""
-    for name in ("amount", "amount_total", "total"):
-        for key in (name, camel(name)):
-            value = data.get(key)
-            if value is not None:
-                return value
-    return None
+    return Reader(data).get("amount", "amount_total", "total")
 
 
 def _text(value: Any) -> str:
@@ -147,23 +130,30 @@ class CheckoutData:
         )
 
     @classmethod
-    def from_session(cls, session: Any) -> CheckoutData:
-        """From a client ``CheckoutSession`` (its ``raw`` dict plus its typed attributes)."""
-        raw = getattr(session, "raw", None)
-        merged: dict[str, Any] = dict(raw) if isinstance(raw, Mapping) else {}
-        for name in (
-            "id",
-            "status",
-            "amount",
-            "currency",
-            "product_id",
-            "customer_id",
-            "customer_email",
-            "order_id",
-            "subscription_id",
-            "metadata",
-        ):
+    def from_session(cls, session: CheckoutSession) -> CheckoutData:
+        """From the client's typed ``CheckoutSession``: its typed attributes first.
+
+        What the type does not carry (customer name, external customer id, failure
+        reason) or could not read (an amount that is not a whole number, which fulfilment
+        must refuse rather than overlook) comes from the session's ``raw`` object.
+        """
+        base = cls.from_checkout(getattr(session, "raw", None) or {})
+
+        def typed(name: str, fallback: Any) -> Any:
             value = getattr(session, name, None)
-            if value not in (None, ""):
-                merged[name] = value
-        return cls.from_checkout(merged)
+            return fallback if value in (None, "") else value
+
+        metadata = typed("metadata", base.metadata)
+        return replace(
+            base,
+            session_id=_text(typed("id", base.session_id)),
+            status=_text(typed("status", base.status)),
+            amount=typed("amount", base.amount),
+            currency=_text(typed("currency", base.currency)).upper(),
+            product_id=_text(typed("product_id", base.product_id)),
+            customer_id=_text(typed("customer_id", base.customer_id)),
+            customer_email=_text(typed("customer_email", base.customer_email)),
+            order_id=_text(typed("order_id", base.order_id)),
+            subscription_id=_text(typed("subscription_id", base.subscription_id)),
+            metadata=metadata if isinstance(metadata, Mapping) else base.metadata,
+        )

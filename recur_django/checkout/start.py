@@ -1,0 +1,188 @@
+"""Starting a checkout: a pending transaction, then a Recur checkout session for it.
+
+``start_checkout`` saves a pending :class:`~recur_django.models.Transaction` *before* calling
+Recur, so a webhook can never arrive for a row that does not exist. When Recur refuses,
+the transaction is marked failed through :func:`~recur_django.checkout.fulfilment.fail_on_start`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from recur_django import clock as billing_clock
+from recur_django.checkout.fulfilment import fail_on_start
+from recur_django.client.errors import APIError, AuthenticationError, RecurError
+from recur_django.client_factory import get_client
+from recur_django.conf import recur_settings
+from recur_django.customers import external_id_to_send
+from recur_django.models import Transaction
+from recur_django.products import ProductInfo, get_product
+from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
+from recur_django.transaction_state import warn_if_in_transaction
+
+logger = logging.getLogger("recur_django.checkout")
+
+SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
+
+
+def _mode_for(mode: str | None, product: ProductInfo | None) -> str:
+    if mode:
+        value = str(mode).strip().upper()
+        if value not in Transaction.Mode.values:
+            raise ValueError(f"Unknown checkout mode {mode!r}.")
+        return value
+    if product is not None and product.type == "SUBSCRIPTION":
+        return Transaction.Mode.SUBSCRIPTION
+    return Transaction.Mode.PAYMENT
+
+
+def _absolute(url: str, request: HttpRequest | None, setting: str) -> str:
+    absolute = url
+    if not url.startswith(("http://", "https://")):
+        if request is None:
+            raise ImproperlyConfigured(
+                f"{setting} {url!r} is a path: pass request= to start_checkout or set an "
+                "absolute URL."
+            )
+        absolute = request.build_absolute_uri(url)
+    # Recur sends the buyer's browser there: never javascript:, data: or the like.
+    if not is_http_url(absolute):
+        raise ValueError(f"{setting}: not an http(s) URL or a path: {describe(url)}")
+    return absolute
+
+
+def build_success_url(success_url: str | None = None, request: HttpRequest | None = None) -> str:
+    """The absolute success URL, carrying ``{CHECKOUT_SESSION_ID}`` for Recur to fill in."""
+    url = (
+        success_url
+        or recur_settings.get("CHECKOUT_SUCCESS_URL")
+        or reverse("recur:checkout-return")
+    )
+    url = _absolute(str(url), request, "RECUR['CHECKOUT_SUCCESS_URL']")
+    if SESSION_ID_PLACEHOLDER in url:
+        return url
+    base, hash_mark, fragment = url.partition("#")
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}session_id={SESSION_ID_PLACEHOLDER}{hash_mark}{fragment}"
+
+
+def build_cancel_url(cancel_url: str | None = None, request: HttpRequest | None = None) -> str:
+    """The absolute cancel URL (default ``RECUR['CHECKOUT_CANCEL_URL']``, else ``/``)."""
+    url = cancel_url or recur_settings.get("CHECKOUT_CANCEL_URL") or "/"
+    return _absolute(str(url), request, "RECUR['CHECKOUT_CANCEL_URL']")
+
+
+def _product_ref(product: Any) -> str:
+    value = getattr(product, "id", product)
+    return str(value or "").strip()
+
+
+def start_checkout(
+    user: Any,
+    product: Any,
+    *,
+    mode: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    success_url: str | None = None,
+    cancel_url: str | None = None,
+    request: HttpRequest | None = None,
+) -> Transaction:
+    """Create a pending transaction and a Recur checkout session for ``user``.
+
+    ``product`` is a Recur product id or slug (or an object with ``.id``). ``metadata`` is
+    merged into the session metadata; ``transaction_id`` is always this transaction's public
+    id. Returns the transaction with ``checkout_url`` set. On any API error the transaction
+    is marked failed (reason stored) and the :class:`~recur_django.client.errors.RecurError`
+    is raised. Raises ``ValueError`` for a missing product, an unknown mode or an anonymous
+    user.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise ValueError("start_checkout needs an authenticated user.")
+    ref = _product_ref(product)
+    if not ref:
+        raise ValueError("A product id or slug is required.")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise ValueError("metadata must be a mapping.")
+    info = get_product(ref)
+    chosen_mode = _mode_for(mode, info)
+    success = build_success_url(success_url, request)
+    cancel = build_cancel_url(cancel_url, request)
+
+    txn = Transaction(user=user, mode=chosen_mode)
+    if info is not None:
+        txn.product_id, txn.product_slug, txn.product_name = info.id, info.slug, info.name
+        # A trial starts with a small verification charge, so its amount is not the price.
+        unknown = chosen_mode == Transaction.Mode.SETUP or info.trial_days > 0
+        txn.amount = None if unknown else info.amount
+        txn.currency = info.currency
+    elif ref.startswith("prod_"):
+        txn.product_id = ref
+    else:
+        txn.product_slug = ref
+    txn.metadata = {**dict(metadata or {}), "transaction_id": txn.public_id}
+    txn.save()
+
+    params: dict[str, Any] = {
+        "success_url": success,
+        "cancel_url": cancel,
+        "customer_email": getattr(user, "email", "") or None,
+        "external_customer_id": external_id_to_send(user),
+        "metadata": txn.metadata,
+    }
+    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    if full_name:
+        params["customer_name"] = full_name
+    if txn.product_id:
+        params["product_id"] = txn.product_id
+    else:
+        params["product_slug"] = txn.product_slug
+    if mode:
+        params["mode"] = chosen_mode
+    # One session per transaction even if the client retries the POST.
+    params["idempotency_key"] = f"checkout-{txn.public_id}"
+
+    # The pending row must be committed (visible to the webhook) before Recur is called.
+    warn_if_in_transaction("start_checkout")
+    try:
+        session = get_client().checkout_sessions.create(**params)
+        if not getattr(session, "id", None) or not getattr(session, "url", None):
+            raise APIError("Recur returned a checkout session without an id or URL.")
+        if not is_http_url(session.url):  # never send the browser to javascript: & co.
+            flag_unsafe_url(session.url, f"checkout session {session.id}")
+            raise APIError("Recur returned a checkout session whose URL is not http(s).")
+    except RecurError as exc:
+        reason = f"{exc.code or type(exc).__name__}: {exc.message or exc}"
+        fail_on_start(txn, reason)
+        logger.warning(
+            "Checkout %s failed to start: %s (HTTP %s)%s",
+            txn.public_id,
+            type(exc).__name__,
+            exc.status,
+            "; Recur refused the secret key" if isinstance(exc, AuthenticationError) else "",
+        )
+        raise
+
+    txn.checkout_session_id = str(session.id)
+    txn.checkout_url = str(session.url)
+    ttl = timedelta(seconds=int(recur_settings.CHECKOUT_SESSION_TTL))
+    txn.expires_at = getattr(session, "expires_at", None) or billing_clock.now() + ttl
+    fields = ["checkout_session_id", "checkout_url", "expires_at", "updated_at"]
+    session_amount = getattr(session, "amount", None)
+    if txn.amount is None and isinstance(session_amount, int) and txn.mode != "SETUP":
+        txn.amount = session_amount
+        txn.currency = (getattr(session, "currency", "") or txn.currency).upper()
+        fields += ["amount", "currency"]
+    # Only the pending row is updated: a webhook may already have completed it.
+    Transaction.objects.filter(pk=txn.pk, status=Transaction.Status.PENDING).update(
+        **{f: getattr(txn, f) for f in fields if f != "updated_at"}, updated_at=timezone.now()
+    )
+    logger.info("Checkout %s started: session %s", txn.public_id, session.id)
+    return txn
