@@ -29,9 +29,10 @@ from recur_django.api.throttling import (
     RecurSessionRateThrottle,
     RecurUserRateThrottle,
 )
-from recur_django.client.errors import APIConnectionError, RateLimitError, RecurError
+from recur_django.client.errors import RecurError
 from recur_django.conf import recur_settings
 from recur_django.entitlements import entitlements_for, has_entitlement
+from recur_django.http_errors import API, recur_error_answer
 from recur_django.models import Subscription, Transaction
 from recur_django.portal import PortalError, start_portal_session
 from recur_django.safe_urls import absolute_same_site_url
@@ -106,20 +107,10 @@ class RecurAPIView(APIView):
 
 def recur_error_response(exc: RecurError) -> Response:
     """A Recur API failure as our error shape (502/503), logged without secrets."""
-    code: str
-    http_status: int
-    message: Any
-    if isinstance(exc, APIConnectionError):
-        code, http_status = "recur_unavailable", status.HTTP_503_SERVICE_UNAVAILABLE
-        message = _("Recur could not be reached. Please try again in a moment.")
-    elif isinstance(exc, RateLimitError):
-        code, http_status = "recur_rate_limited", status.HTTP_503_SERVICE_UNAVAILABLE
-        message = _("Recur is busy. Please try again in a moment.")
-    else:
-        code, http_status = "recur_error", status.HTTP_502_BAD_GATEWAY
-        message = _("Recur refused the request: %(message)s") % {"message": exc.message}
+    answer = recur_error_answer(exc, API)
     logger.warning("Recur API error in REST API: %s", exc)
-    return Response({"error": {"code": code, "message": str(message)}}, status=http_status)
+    error = {"code": answer.code, "message": answer.message_for(exc)}
+    return Response({"error": error}, status=answer.status)
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
