@@ -18,6 +18,8 @@ except ImportError:  # pragma: no cover - exercised by the no-spectacular test
 else:
     HAS_SPECTACULAR = True
 
+from rest_framework.settings import api_settings
+
 import recur_django
 
 
@@ -43,8 +45,6 @@ def view_schema() -> Any:
     """The schema inspector for the API views (spectacular's, or DRF's default)."""
     if HAS_SPECTACULAR:
         return AutoSchema()
-    from rest_framework.settings import api_settings
-
     schema_class: Any = api_settings.DEFAULT_SCHEMA_CLASS
     return schema_class()
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, permissions, status
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    TokenAuthentication,
+)
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
@@ -19,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+import recur_django.checkout as checkout
 from recur_django.api import serializers as s
 from recur_django.api.exceptions import exception_handler
 from recur_django.api.pagination import RecurPagination
@@ -43,12 +49,8 @@ ERRORS = {code: s.ErrorSerializer for code in (400, 401, 403, 404, 429, 502, 503
 
 
 def _default_authentication() -> list[type[BaseAuthentication]]:
-    from django.apps import apps
-
     classes: list[type[BaseAuthentication]] = [SessionAuthentication]
     if apps.is_installed("rest_framework.authtoken"):
-        from rest_framework.authentication import TokenAuthentication
-
         # First, so a 401 names the Token scheme in WWW-Authenticate.
         classes.insert(0, TokenAuthentication)
     return classes
@@ -130,8 +132,6 @@ class CheckoutSessionCreateView(RecurAPIView):
         operation_id="create_checkout_session",
     )
     def post(self, request: Request) -> Response:
-        import recur_django.checkout as checkout
-
         payload = s.CheckoutSessionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
