@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
-from recur_django.conf import recur_settings
+from recur_django.conf import DEFAULTS, recur_settings
+from recur_django.emulator.conf import DEFAULTS as EMULATOR_DEFAULTS
+from recur_django.emulator.conf import emulator_settings
 
 DASHBOARD = "Keys are in the Recur dashboard: Settings → Developers."
 
@@ -118,16 +120,12 @@ def _is_secret_list(value: Any) -> bool:
 @register(Tags.security, "recur")
 def check_recur_setting_values(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Unknown keys (with the closest valid one), odd secrets, timeouts, clock and test keys."""
-    from recur_django.conf import DEFAULTS
-
     raw = getattr(settings, "RECUR", None)
     if not isinstance(raw, dict):
         return []  # recur.E000 (or nothing set) is reported by check_recur_settings
     messages = _unknown_keys("RECUR", raw, DEFAULTS, "recur.W004")
     emulator_raw = getattr(settings, "RECUR_EMULATOR", None)
     if isinstance(emulator_raw, dict):
-        from recur_django.emulator.conf import DEFAULTS as EMULATOR_DEFAULTS
-
         messages += _unknown_keys("RECUR_EMULATOR", emulator_raw, EMULATOR_DEFAULTS, "recur.W005")
 
     webhook_secret = raw.get("WEBHOOK_SECRET")
@@ -188,8 +186,6 @@ def check_emulator_agreement(app_configs: Any = None, **kwargs: Any) -> list[Che
     raw = getattr(settings, "RECUR", None)
     if not isinstance(raw, dict) or "recur.tw" in str(raw.get("API_BASE") or "recur.tw"):
         return []  # talking to the real Recur: the emulator's keys do not matter
-    from recur_django.emulator.conf import emulator_settings
-
     messages: list[CheckMessage] = []
     secret = raw.get("SECRET_KEY")
     accepted = emulator_settings.secret_keys

@@ -24,39 +24,48 @@ others         never (PENDING, EXPIRED, PAUSED)
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import resolve_url
-from django.utils.translation import gettext_lazy as _
 
 from recur_django import clock as billing_clock
-from recur_django.conf import recur_settings
 from recur_django.models import Subscription, Transaction
-from recur_django.negotiation import json_error, wants_json
+from recur_django.models.subscription import grace_period, subscription_grants_access
 
 if TYPE_CHECKING:
+    from recur_django.views.guards import (
+        DENIED_MESSAGE,
+        SubscriptionRequiredMixin,
+        denied_response,
+        subscription_required,
+    )
+
     ProductArg = str | Iterable[str] | None
 
+__all__ = [
+    "DENIED_MESSAGE",
+    "Entitlement",
+    "SubscriptionRequiredMixin",
+    "access_q",
+    "denied_response",
+    "entitlements_for",
+    "grace_period",
+    "has_entitlement",
+    "subscription_grants_access",
+    "subscription_required",
+    "user_subscription",
+]
+
 Status = Subscription.Status
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 
-DENIED_MESSAGE = _("This page needs an active subscription.")
-
-
-def grace_period() -> timedelta:
-    """``RECUR["PAST_DUE_GRACE_DAYS"]`` as a timedelta (0 when unset or invalid)."""
-    try:
-        days = float(recur_settings.get("PAST_DUE_GRACE_DAYS", 0) or 0)
-    except (TypeError, ValueError):
-        days = 0.0
-    return timedelta(days=max(days, 0.0))
+# The HTTP guards live in recur_django.views.guards, which imports this module.
+GUARDS = frozenset(
+    {"DENIED_MESSAGE", "SubscriptionRequiredMixin", "denied_response", "subscription_required"}
+)
 
 
 def access_q(now: datetime | None = None, grace: timedelta | None = None, prefix: str = "") -> Q:
@@ -80,24 +89,6 @@ def access_q(now: datetime | None = None, grace: timedelta | None = None, prefix
     )
     canceled = q(status=Status.CANCELED, cancel_at_period_end=True, current_period_end__gt=now)
     return active | past_due | canceled
-
-
-def subscription_grants_access(
-    subscription: Subscription, now: datetime | None = None, grace_days: float | None = None
-) -> bool:
-    """Python twin of :func:`access_q` for one loaded subscription."""
-    now = now or billing_clock.now()
-    grace = grace_period() if grace_days is None else timedelta(days=grace_days)
-    status = subscription.status
-    end = subscription.current_period_end
-    if status in (Status.ACTIVE, Status.TRIALING):
-        return not subscription.cancel_at_period_end or end is None or end > now
-    if status == Status.PAST_DUE:
-        reference = end if end is not None else subscription.last_event_at
-        return reference is not None and reference > now - grace
-    if status == Status.CANCELED:
-        return bool(subscription.cancel_at_period_end) and end is not None and end > now
-    return False
 
 
 def _products(product: ProductArg) -> list[str] | None:
@@ -200,56 +191,6 @@ def entitlements_for(user: Any, *, now: datetime | None = None) -> list[Entitlem
     return result
 
 
-def denied_response(request: HttpRequest, redirect_url: str | None = None) -> HttpResponse:
-    """403 JSON for API-style requests, else a redirect to the pricing page."""
-    if wants_json(request):
-        return json_error("subscription_required", DENIED_MESSAGE, 403)
-    target = redirect_url or recur_settings.get("PRICING_URL") or "/"
-    return HttpResponseRedirect(resolve_url(target))
-
-
-def subscription_required(
-    *products: str, redirect_url: str | None = None
-) -> Callable[[ViewFunc], ViewFunc]:
-    """View decorator: let through only users entitled to one of ``products``.
-
-    Without products, any entitlement will do. Others are redirected to ``redirect_url``
-    (default ``RECUR["PRICING_URL"]``; a path, URL or URL name) or get a 403 JSON error.
-    """
-    if len(products) == 1 and callable(products[0]) and not isinstance(products[0], str):
-        raise TypeError("Use @subscription_required(...) with parentheses.")
-
-    def decorator(view: ViewFunc) -> ViewFunc:
-        @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not has_entitlement(request.user, list(products) or None):
-                return denied_response(request, redirect_url)
-            return view(request, *args, **kwargs)
-
-        return cast(ViewFunc, wrapped)
-
-    return decorator
-
-
-class SubscriptionRequiredMixin:
-    """Class-based view mixin; put it first in the bases.
-
-    Set ``required_product`` (a slug or id, or a list: any of them; ``None`` = any
-    product) and optionally ``pricing_url``.
-    """
-
-    required_product: str | list[str] | tuple[str, ...] | None = None
-    pricing_url: str | None = None
-
-    def get_required_product(self) -> str | list[str] | tuple[str, ...] | None:
-        return self.required_product
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not has_entitlement(request.user, self.get_required_product()):
-            return denied_response(request, self.pricing_url)
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-
-
 def user_subscription(
     user: Any, product: ProductArg, *, now: datetime | None = None
 ) -> Subscription | None:
@@ -269,3 +210,13 @@ def user_subscription(
         .order_by(F("current_period_end").desc(nulls_first=True), "-created_at")
         .first()
     )
+
+
+def __getattr__(name: str) -> Any:
+    """``recur_django.entitlements.subscription_required`` & co. (documented names)."""
+    if name in GUARDS:
+        # Lazy: views.guards imports this module, so a module-level import would be a cycle.
+        from recur_django.views import guards
+
+        return getattr(guards, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -65,10 +65,18 @@ class PortalError(Exception):
         "The billing portal is not available right now. Please try again in a moment."
     )
 
-    def __init__(self, message: str | Promise | None = None, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | Promise | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+    ) -> None:
         self.message = message if message is not None else self.default_message
         if code:
             self.code = code
+        if status:
+            self.status = status
         super().__init__(str(self.message))
 
 

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from recur_django.client.errors import NotFoundError, RecurError
+from recur_django.client_factory import get_client
 from recur_django.exceptions import PaymentLinkNotStored
 from recur_django.models import PaymentLink
 from recur_django.safe_urls import flag_unsafe_url, is_http_url
@@ -123,8 +124,6 @@ def _client(client: Any) -> Any:
     warn_if_in_transaction("A payment-link write or sync")
     if client is not None:
         return client
-    from recur_django.client_factory import get_client
-
     return get_client()
 
 

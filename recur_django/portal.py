@@ -13,7 +13,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 
 from recur_django.client import PortalSession
 from recur_django.client.errors import (
@@ -31,6 +30,7 @@ from recur_django.exceptions import (
     NoCustomerError,
     PortalError,
 )
+from recur_django.http_errors import PORTAL, recur_error_answer
 from recur_django.models import Customer
 from recur_django.safe_urls import flag_unsafe_url, is_http_url
 from recur_django.transaction_state import warn_if_in_transaction
@@ -118,17 +118,15 @@ def _portal_error(exc: RecurError, customer: Customer) -> PortalError:
         return MissingReturnURLError()
     if isinstance(exc, NotFoundError):
         logger.error("Portal session for %s: not found (%s).", customer.recur_id, exc.code)
-        return CustomerNotFoundError()
-    if isinstance(exc, RateLimitError):
+    elif isinstance(exc, RateLimitError):
         logger.warning("Portal session for %s: rate limited by Recur.", customer.recur_id)
-        return PortalError(
-            _("Too many requests to the billing portal. Please wait a moment and try again."),
-            code="rate_limited",
-        )
-    if isinstance(exc, APIConnectionError):
+    elif isinstance(exc, APIConnectionError):
         logger.warning("Portal session for %s: Recur unreachable: %s", customer.recur_id, exc)
     elif isinstance(exc, InvalidRequestError):
         logger.error("Portal session for %s refused: %s", customer.recur_id, exc)
     else:
         logger.error("Portal session for %s failed: %s", customer.recur_id, exc)
-    return PortalError()
+    answer = recur_error_answer(exc, PORTAL)
+    if answer.code == CustomerNotFoundError.code:
+        return CustomerNotFoundError()
+    return PortalError(answer.message, code=answer.code, status=answer.status)

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.cache import cache
 
+from recur_django.client.errors import RecurError
+from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 
 logger = logging.getLogger("recur_django.products")
@@ -51,16 +53,12 @@ def list_products() -> list[dict[str, Any]]:
     cached = cache.get(CACHE_KEY)
     if cached is not None:
         return list(cached)
-    from recur_django.client_factory import get_client
-
     products = [_from_product(p) for p in get_client().products.list()]
     cache.set(CACHE_KEY, products, int(recur_settings.PRODUCT_CACHE_SECONDS))
     return products
 
 
 def _load() -> list[dict[str, Any]] | None:
-    from recur_django.client.errors import RecurError
-
     try:
         return list_products()
     except RecurError as exc:

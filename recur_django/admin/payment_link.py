@@ -26,14 +26,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from recur_django import payment_links as service
-from recur_django.admin.payment_link_actions import PaymentLinkActions
-from recur_django.admin.payment_link_forms import (
+from recur_django.admin.forms import (
     MetadataField,
     PaymentLinkAddForm,
     PaymentLinkChangeForm,
     recur_error_message,
     repair_unstored,
 )
+from recur_django.admin.payment_link_actions import PaymentLinkActions
 from recur_django.admin.product_choices import ProductsUnavailable, product_choices
 from recur_django.client.errors import RecurError
 from recur_django.models import PaymentLink

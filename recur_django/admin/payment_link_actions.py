@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from recur_django import payment_links as service
-from recur_django.admin.payment_link_forms import recur_error_message, repair_unstored
+from recur_django.admin.forms import recur_error_message, repair_unstored
 from recur_django.client.errors import NotFoundError, RecurError
 from recur_django.models import PaymentLink
 

@@ -1,4 +1,4 @@
-"""The base of every read-only admin in recur_django, and the links between their pages.
+"""The read-only admin bases of recur_django, and the links between their pages.
 
 Rows written from Recur's events (customers, subscriptions, transactions, webhook events)
 are viewable, never edited by hand: Recur is the source of truth.
@@ -15,18 +15,13 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from recur_django.read_only_admin import ReadOnlyModelAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(ReadOnlyModelAdmin):
     """Viewable, never added, edited or deleted through the admin."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    deletable = False
 
 
 class ReadOnlyTabularInline(admin.TabularInline):

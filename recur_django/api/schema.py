@@ -18,6 +18,8 @@ except ImportError:  # pragma: no cover - exercised by the no-spectacular test
 else:
     HAS_SPECTACULAR = True
 
+from rest_framework.settings import api_settings
+
 import recur_django
 
 
@@ -43,8 +45,6 @@ def view_schema() -> Any:
     """The schema inspector for the API views (spectacular's, or DRF's default)."""
     if HAS_SPECTACULAR:
         return AutoSchema()
-    from rest_framework.settings import api_settings
-
     schema_class: Any = api_settings.DEFAULT_SCHEMA_CLASS
     return schema_class()
 
@@ -66,16 +66,20 @@ SCHEMA_SETTINGS = {
 if HAS_SPECTACULAR:
 
     class RecurSchemaGenerator(SchemaGenerator):
-        """Only the recur-django API endpoints, at their real mounted paths."""
+        """Only the endpoints whose view subclasses ``view_base``, at their real mounted paths.
+
+        ``view_base`` is handed in by the URLconf (:func:`schema_view`), so this module
+        does not import the views that import it.
+        """
+
+        view_base: type = object
 
         def _initialise_endpoints(self) -> None:
-            from recur_django.api.views import RecurAPIView
-
             super()._initialise_endpoints()
             self.endpoints = [
                 endpoint
                 for endpoint in self.endpoints or []
-                if issubclass(getattr(cast(Any, endpoint)[3], "cls", object), RecurAPIView)
+                if issubclass(getattr(cast(Any, endpoint)[3], "cls", object), self.view_base)
             ]
 
     class SchemaView(SpectacularAPIView):
@@ -83,3 +87,11 @@ if HAS_SPECTACULAR:
 
         generator_class = RecurSchemaGenerator
         custom_settings = SCHEMA_SETTINGS
+
+
+def schema_view(view_base: type) -> Callable[..., Any]:
+    """The ``recur-api:schema`` view documenting the endpoints of ``view_base`` subclasses."""
+    if not HAS_SPECTACULAR:
+        raise RuntimeError("The OpenAPI schema needs drf-spectacular.")
+    generator = type("RecurSchemaGenerator", (RecurSchemaGenerator,), {"view_base": view_base})
+    return SchemaView.as_view(generator_class=generator)

@@ -9,7 +9,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from recur_django.api import views
-from recur_django.api.schema import spectacular_available
+from recur_django.api.schema import schema_view, spectacular_available
 
 app_name = "recur-api"
 
@@ -22,9 +22,7 @@ def schema_unavailable(request: HttpRequest) -> JsonResponse:
 
 def _schema_view() -> Any:
     if spectacular_available():
-        from recur_django.api.schema import SchemaView
-
-        return SchemaView.as_view()
+        return schema_view(views.RecurAPIView)
     return schema_unavailable
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, permissions, status
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    TokenAuthentication,
+)
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
@@ -19,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+import recur_django.checkout as checkout
 from recur_django.api import serializers as s
 from recur_django.api.exceptions import exception_handler
 from recur_django.api.pagination import RecurPagination
@@ -29,9 +35,10 @@ from recur_django.api.throttling import (
     RecurSessionRateThrottle,
     RecurUserRateThrottle,
 )
-from recur_django.client.errors import APIConnectionError, RateLimitError, RecurError
+from recur_django.client.errors import RecurError
 from recur_django.conf import recur_settings
 from recur_django.entitlements import entitlements_for, has_entitlement
+from recur_django.http_errors import API, recur_error_answer
 from recur_django.models import Subscription, Transaction
 from recur_django.portal import PortalError, start_portal_session
 from recur_django.safe_urls import absolute_same_site_url
@@ -42,12 +49,8 @@ ERRORS = {code: s.ErrorSerializer for code in (400, 401, 403, 404, 429, 502, 503
 
 
 def _default_authentication() -> list[type[BaseAuthentication]]:
-    from django.apps import apps
-
     classes: list[type[BaseAuthentication]] = [SessionAuthentication]
     if apps.is_installed("rest_framework.authtoken"):
-        from rest_framework.authentication import TokenAuthentication
-
         # First, so a 401 names the Token scheme in WWW-Authenticate.
         classes.insert(0, TokenAuthentication)
     return classes
@@ -106,20 +109,10 @@ class RecurAPIView(APIView):
 
 def recur_error_response(exc: RecurError) -> Response:
     """A Recur API failure as our error shape (502/503), logged without secrets."""
-    code: str
-    http_status: int
-    message: Any
-    if isinstance(exc, APIConnectionError):
-        code, http_status = "recur_unavailable", status.HTTP_503_SERVICE_UNAVAILABLE
-        message = _("Recur could not be reached. Please try again in a moment.")
-    elif isinstance(exc, RateLimitError):
-        code, http_status = "recur_rate_limited", status.HTTP_503_SERVICE_UNAVAILABLE
-        message = _("Recur is busy. Please try again in a moment.")
-    else:
-        code, http_status = "recur_error", status.HTTP_502_BAD_GATEWAY
-        message = _("Recur refused the request: %(message)s") % {"message": exc.message}
+    answer = recur_error_answer(exc, API)
     logger.warning("Recur API error in REST API: %s", exc)
-    return Response({"error": {"code": code, "message": str(message)}}, status=http_status)
+    error = {"code": answer.code, "message": answer.message_for(exc)}
+    return Response({"error": error}, status=answer.status)
 
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
@@ -139,8 +132,6 @@ class CheckoutSessionCreateView(RecurAPIView):
         operation_id="create_checkout_session",
     )
     def post(self, request: Request) -> Response:
-        import recur_django.checkout as checkout
-
         payload = s.CheckoutSessionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -23,16 +21,13 @@ from recur_django.emulator.models import (
     Subscription,
     WebhookDelivery,
 )
+from recur_django.read_only_admin import ReadOnlyModelAdmin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """State changes go through the API and pages, so the admin only reads."""
+class ReadOnlyAdmin(ReadOnlyModelAdmin):
+    """State changes go through the API and pages, so the admin only reads (and clears)."""
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    deletable = True
 
 
 @admin.register(Product)

@@ -13,6 +13,7 @@ class RecurEmulatorConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Lazy: the checks import models, which need the app registry ready() runs after.
         from recur_django.emulator import (
             checks,  # noqa: F401  registers system checks
             conf,  # noqa: F401  reloads on setting changes

@@ -6,19 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
+from recur_django.emulator.models import ClockState
+
 
 def now() -> datetime:
     """The emulator's current time (aware, UTC)."""
-    from recur_django.emulator.models import ClockState
-
     offset = ClockState.objects.filter(pk=1).values_list("offset_seconds", flat=True).first()
     return timezone.now() + timedelta(seconds=offset or 0)
 
 
 def shift(seconds: float) -> datetime:
     """Move the clock forward by ``seconds``; returns the new time."""
-    from recur_django.emulator.models import ClockState
-
     state, _ = ClockState.objects.get_or_create(pk=1)
     state.offset_seconds += seconds
     state.save(update_fields=["offset_seconds"])

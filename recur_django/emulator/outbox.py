@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from recur_django.emulator import clock, faults
+from recur_django.emulator import clock, faults, sender
 from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.ids import new_id
 from recur_django.emulator.models import Event, WebhookDelivery
@@ -33,8 +33,6 @@ def emit(event_type: str, data: dict[str, Any]) -> Event:
     if url and mode != "off":
         _queue_deliveries(event, str(url))
         if mode == "background":
-            from recur_django.emulator import sender
-
             transaction.on_commit(sender.wake)
     return event
 

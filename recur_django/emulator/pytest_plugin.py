@@ -57,6 +57,7 @@ class RecurEmulator:
     def client(self) -> Any:
         """A :class:`~recur_django.client.RecurClient` talking to the emulator."""
         if self._client is None:
+            # Lazy: the emulator imports the app (settings, client factory) only on demand.
             from recur_django.client_factory import get_client
 
             self._client = get_client()
@@ -69,6 +70,7 @@ class RecurEmulator:
         self, session_id: str, card: str = DEFAULT_CARD, *, email: str | None = None
     ) -> requests.Response:
         """POST the hosted checkout form; success is a 303 to the success URL."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator.models import CheckoutSession
 
         data = {"card_number": card}
@@ -86,12 +88,14 @@ class RecurEmulator:
 
     def deliver(self) -> list[WebhookDelivery]:
         """Send every pending webhook delivery now, in order; returns them."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator import sender
 
         return sender.deliver_pending()
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
         """Emitted event envelopes ``{id, type, timestamp, data}``, oldest first."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator.models import Event
 
         query = Event.objects.order_by("id")
@@ -101,6 +105,7 @@ class RecurEmulator:
 
     def advance(self, days: float = 0, *, seconds: float = 0) -> clock.AdvanceResult:
         """Move the emulator clock; renewals, dunning and expiry happen."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator.services import clock
 
         return clock.advance(days=days, seconds=seconds)
@@ -108,12 +113,14 @@ class RecurEmulator:
     def fault(self, kind: str, count: int = 1, **opts: Any) -> None:
         """Inject a fault: ``"500"``, ``"429"``, ``"hang"``, ``"duplicate"``, ``"out_of_order"``,
         ``"delay"`` or ``"bad_signature"``."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator import faults
 
         faults.add(kind, count, **opts)
 
     def fail_card(self, customer: str, fails: bool = True) -> None:
         """Make renewal charges of ``customer`` (id, email or external id) fail."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator.api.control import set_card
 
         set_card(customer, fails)

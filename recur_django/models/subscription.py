@@ -1,9 +1,21 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from recur_django import clock as billing_clock
+from recur_django.conf import recur_settings
+
+
+def grace_period() -> timedelta:
+    """``RECUR["PAST_DUE_GRACE_DAYS"]`` as a timedelta (0 when unset or invalid)."""
+    try:
+        days = float(recur_settings.get("PAST_DUE_GRACE_DAYS", 0) or 0)
+    except (TypeError, ValueError):
+        days = 0.0
+    return timedelta(days=max(days, 0.0))
 
 
 class Subscription(models.Model):
@@ -70,6 +82,27 @@ class Subscription(models.Model):
         See :func:`recur_django.entitlements.access_q` for the rules; both are tested against
         one truth table.
         """
-        from recur_django.entitlements import subscription_grants_access
-
         return subscription_grants_access(self, now=now, grace_days=grace_days)
+
+
+def subscription_grants_access(
+    subscription: Subscription, now: datetime | None = None, grace_days: float | None = None
+) -> bool:
+    """Python twin of :func:`recur_django.entitlements.access_q` for one loaded subscription.
+
+    It lives with the model (and :mod:`recur_django.entitlements` re-exports it) so that
+    :meth:`Subscription.grants_access` needs no import of the service layer.
+    """
+    Status = Subscription.Status
+    now = now or billing_clock.now()
+    grace = grace_period() if grace_days is None else timedelta(days=grace_days)
+    status = subscription.status
+    end = subscription.current_period_end
+    if status in (Status.ACTIVE, Status.TRIALING):
+        return not subscription.cancel_at_period_end or end is None or end > now
+    if status == Status.PAST_DUE:
+        reference = end if end is not None else subscription.last_event_at
+        return reference is not None and reference > now - grace
+    if status == Status.CANCELED:
+        return bool(subscription.cancel_at_period_end) and end is not None and end > now
+    return False

@@ -28,13 +28,19 @@ from recur_django.client.errors import (
     RecurError,
 )
 from recur_django.conf import recur_settings
+from recur_django.http_errors import (
+    CHECKOUT,
+    CHECKOUT_REJECTED,
+    SERVICE_UNAVAILABLE,
+    recur_error_answer,
+)
 from recur_django.negotiation import json_error, wants_json
 from recur_django.safe_urls import same_site_url
 
 logger = logging.getLogger("recur_django.checkout")
 
-UNAVAILABLE = _("The payment service is unavailable right now. Please try again in a moment.")
-REJECTED = _("This product cannot be purchased right now.")
+UNAVAILABLE = SERVICE_UNAVAILABLE.message
+REJECTED = CHECKOUT_REJECTED.message
 RESUME_SESSION_KEY = "recur_resume_checkout"
 
 
@@ -56,6 +62,24 @@ def _error(
         {"code": code, "message": message, "back_url": back_url},
         status=status,
     )
+
+
+def _log_recur_error(exc: RecurError) -> None:
+    if isinstance(exc, InvalidRequestError | NotFoundError):
+        logger.warning("Recur refused a checkout: %s", type(exc).__name__)
+    elif isinstance(exc, AuthenticationError):  # a configuration problem, not an outage
+        logger.error(
+            "Checkout failed: Recur refused the secret key (HTTP %s); check "
+            "RECUR['SECRET_KEY'] against the keys of %s",
+            exc.status,
+            recur_settings.get("API_BASE"),
+        )
+    else:  # unreachable, rate-limited or failing: try later
+        logger.error(
+            "Checkout could not reach Recur at %s: %s",
+            recur_settings.get("API_BASE"),
+            type(exc).__name__,
+        )
 
 
 def _resume_url(request: HttpRequest) -> str | None:
@@ -158,24 +182,12 @@ class CheckoutView(View):
         except ValueError as exc:
             logger.info("Checkout refused: %s", exc)
             return _error(request, 400, "invalid_request", _("Unknown mode."), as_json=as_json)
-        except (InvalidRequestError, NotFoundError) as exc:
-            logger.warning("Recur refused a checkout: %s", type(exc).__name__)
-            return _error(request, 400, "checkout_rejected", REJECTED, as_json=as_json)
-        except AuthenticationError as exc:  # a configuration problem, not an outage
-            logger.error(
-                "Checkout failed: Recur refused the secret key (HTTP %s); check "
-                "RECUR['SECRET_KEY'] against the keys of %s",
-                exc.status,
-                recur_settings.get("API_BASE"),
+        except RecurError as exc:
+            _log_recur_error(exc)
+            answer = recur_error_answer(exc, CHECKOUT)
+            return _error(
+                request, answer.status, answer.code, answer.message_for(exc), as_json=as_json
             )
-            return _error(request, 502, "service_unavailable", UNAVAILABLE, as_json=as_json)
-        except RecurError as exc:  # unreachable, rate-limited or failing: try later
-            logger.error(
-                "Checkout could not reach Recur at %s: %s",
-                recur_settings.get("API_BASE"),
-                type(exc).__name__,
-            )
-            return _error(request, 502, "service_unavailable", UNAVAILABLE, as_json=as_json)
 
         if as_json:
             return JsonResponse({"url": txn.checkout_url, "transaction_id": txn.public_id})

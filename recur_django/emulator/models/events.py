@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,8 +24,6 @@ class Event(models.Model):
         return f"{self.event_id} {self.type}"
 
     def envelope(self) -> dict[str, object]:
-        import json
-
         return dict(json.loads(self.body))
 
 

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recur_django.emulator import sender
+from recur_django.emulator.api.control import set_card
+from recur_django.emulator.api.errors import ApiError
 from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.services import catalog, clock
 
@@ -61,9 +63,6 @@ class Command(BaseCommand):
             if emulator_settings.WEBHOOK_DELIVERY == "manual":
                 self.stdout.write("Run 'recur_emulator deliver' to send the webhooks.")
         elif action == "fail-card":
-            from recur_django.emulator.api.control import set_card
-            from recur_django.emulator.api.errors import ApiError
-
             try:
                 card, delivered = self._delivering(
                     lambda: set_card(options["customer"], not options["fix"])
