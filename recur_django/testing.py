@@ -23,6 +23,7 @@ from django.http.request import HttpHeaders
 from django.urls import reverse
 from django.utils import timezone
 
+from recur_django.conf import recur_settings
 from recur_django.webhooks.signature import Encoding, compute_signature
 
 __all__ = [
@@ -158,8 +159,6 @@ def sign(body: bytes, secret: str | None = None, encoding: Encoding = "base64") 
     """The ``X-Recur-Signature`` value for ``body``: Base64 (Recur's docs) or ``"hex"``
     (Recur's tooling). ``secret`` defaults to the first ``RECUR["WEBHOOK_SECRET"]``."""
     if secret is None:
-        from recur_django.conf import recur_settings
-
         secret = recur_settings.WEBHOOK_SECRETS[0]
     return compute_signature(body, secret, encoding)
 

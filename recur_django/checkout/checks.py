@@ -15,8 +15,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
-from recur_django.checkout import proof
-from recur_django.checkout.proof import PaymentUnconfirmed, parse_amount, proven
+from recur_django.checkout.proof import PaymentUnconfirmed, parse_amount, proven, refusal
 from recur_django.customers import external_id_for, external_id_is_users
 from recur_django.exceptions import ConfirmationUnavailable, FulfilmentRejected
 from recur_django.models import Customer, Transaction
@@ -78,7 +77,7 @@ def _confirmed_amount(txn: Transaction, data: CheckoutData, confirmed: Any) -> i
         raise ConfirmationUnavailable(
             f"Recur could not confirm checkout session {txn.checkout_session_id}: {confirmed}"
         )
-    problem = proof.refusal(txn, data, confirmed)
+    problem = refusal(txn, data, confirmed)
     if problem:
         raise FulfilmentRejected(problem)
     return _as_amount(confirmed.amount)

@@ -21,9 +21,9 @@ from django.db import transaction as db_transaction
 from django.db.models import Exists, QuerySet, Subquery
 from django.utils import timezone
 
+import recur_django.checkout.checks as checks
 from recur_django import clock as billing_clock
 from recur_django import signals
-from recur_django.checkout import checks
 from recur_django.exceptions import FulfilmentRejected
 from recur_django.models import Customer, Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome

@@ -7,6 +7,7 @@ registry is being populated (a real cycle: the pipeline needs the models).
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,6 +28,4 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'recur_django.webhooks' has no attribute {name!r}")
-    from importlib import import_module
-
     return getattr(import_module(home), name)
