@@ -33,6 +33,12 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)  # seconds, one per request
     errors: int = 0
     first_error: str = ""
+    client_cpu: float = 0.0  # CPU seconds the load generator itself used
+
+    @property
+    def client_share(self) -> float:
+        """The generator's CPU as a share of one core while the load ran."""
+        return self.client_cpu / self.seconds
 
     @property
     def throughput(self) -> float:
@@ -128,11 +134,12 @@ def run_load(port: int, path: str, deliveries: list[Delivery], clients: int) -> 
     ]
     for thread in threads:
         thread.start()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     start.set()
     for thread in threads:
         thread.join()
     result = LoadResult(len(deliveries), time.perf_counter() - began)
+    result.client_cpu = time.process_time() - cpu
     for part in parts:
         result.latencies.extend(part.latencies)
         result.errors += part.errors
