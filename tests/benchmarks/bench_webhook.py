@@ -107,7 +107,7 @@ def main() -> int:
         required=True,
         help="how the cluster in the environment runs (a label only)",
     )
-    parser.add_argument("--events", type=int, default=2000, help="per variant per round")
+    parser.add_argument("--events", type=int, default=4000, help="per variant per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
