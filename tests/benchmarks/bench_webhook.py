@@ -88,6 +88,17 @@ def setup(signal_dir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def durability() -> dict[str, str]:
+    """The server's durability settings, as it reports them."""
+    from django.db import connection
+
+    names = ("fsync", "synchronous_commit", "full_page_writes")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [list(names)])
+        found = dict(cursor.fetchall())
+    return {name: found.get(name, "?") for name in names}
+
+
 def checkpoint() -> None:
     from django.db import connection
 
@@ -127,8 +138,11 @@ def main() -> int:
     from tests.benchmarks.apps import count_signals
     from tests.benchmarks.webhook_load import Gunicorn, LoadResult, drain, run_load
 
+    server = durability()
+    if server["fsync"] != args.fsync:
+        raise SystemExit(f"--fsync {args.fsync}, but the server runs with fsync={server['fsync']}")
     label = "on (production durability)" if args.fsync == "on" else "off (CPU-bound)"
-    print(f"== fsync {label}")
+    print(f"== fsync {label}: " + ", ".join(f"{k}={v}" for k, v in server.items()))
     print(
         f"gunicorn {args.workers} sync workers, {args.clients} clients, {args.rounds} rounds x "
         f"{len(VARIANTS)} variants x {args.events} events (+{args.warmup} warm-up per variant)"
