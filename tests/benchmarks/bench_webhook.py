@@ -27,6 +27,10 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.benchmarks.webhook_load import LoadResult
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -116,7 +120,7 @@ def main() -> int:
         "--fsync",
         choices=["on", "off"],
         required=True,
-        help="how the cluster in the environment runs (a label only)",
+        help="how the cluster in the environment runs (checked against the server)",
     )
     parser.add_argument("--events", type=int, default=4000, help="per variant per round")
     parser.add_argument("--rounds", type=int, default=3)
@@ -130,13 +134,13 @@ def main() -> int:
         help="also count queries with this many existing transactions",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    args = parser.parse_args()  # fmt: skip
+    args = parser.parse_args()
 
     signal_dir = tempfile.mkdtemp(prefix="recur-bench-signals-")
     setup(signal_dir)
     from tests.benchmarks import webhook_data as data
     from tests.benchmarks.apps import count_signals
-    from tests.benchmarks.webhook_load import Gunicorn, LoadResult, drain, run_load
+    from tests.benchmarks.webhook_load import Gunicorn, drain, run_load
 
     server = durability()
     if server["fsync"] != args.fsync:
@@ -241,7 +245,12 @@ def _received(event_ids: list[str]) -> int:
         return int(cursor.fetchone()[0])
 
 
-def report(results, drains, queries, production: bool) -> bool:  # type: ignore[no-untyped-def]
+def report(
+    results: dict[str, list[LoadResult]],
+    drains: dict[str, list[float]],
+    queries: list[tuple[int, int, float]],
+    production: bool,
+) -> bool:
     """Print medians and ratios; return True when a target was missed."""
     base = results[BASELINE.name]
     print(
