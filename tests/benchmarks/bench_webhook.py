@@ -151,7 +151,7 @@ def main() -> int:
         f"gunicorn {args.workers} sync workers, {args.clients} clients, {args.rounds} rounds x "
         f"{len(VARIANTS)} variants x {args.events} events (+{args.warmup} warm-up per variant)"
     )
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
     posted: dict[str, list[data.Delivery]] = {}
 
     small = data.signed_deliveries("q10", data.seed_pending("q10", 10))
@@ -228,7 +228,10 @@ def main() -> int:
             "completed once and announced by exactly one transaction_completed signal; "
             "baseline transactions untouched"
         )
-    print(f"({time.perf_counter() - started:.0f} s)")
+    print(
+        f"({time.perf_counter() - started:.0f} s; 1-minute load average {load_before:.1f} "
+        f"before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores)"
+    )
     errors = sum(r.errors for rs in results.values() for r in rs) + sum(errors_seen)
     return 1 if problems or errors or (args.strict and failed) else 0
 
