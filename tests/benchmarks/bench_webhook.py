@@ -122,7 +122,7 @@ def main() -> int:
         required=True,
         help="how the cluster in the environment runs (checked against the server)",
     )
-    parser.add_argument("--events", type=int, default=4000, help="per variant per round")
+    parser.add_argument("--events", type=int, default=3000, help="per variant per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
