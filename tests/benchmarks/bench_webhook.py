@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -219,6 +220,7 @@ def main() -> int:
     completes = {name for name in posted if name.startswith("sync")}
     completes |= {v.name for v in VARIANTS if v.applies}
     problems = data.audit(posted, completes, count_signals(signal_dir))
+    shutil.rmtree(signal_dir, ignore_errors=True)
     total = sum(len(d) for d in posted.values())
     if problems:
         print("AUDIT FAILED: " + "; ".join(problems))
