@@ -34,7 +34,7 @@ test:
 	@bash scripts/test.sh
 
 bench: venv
-	@bash scripts/bench.sh
+	@VENV=$(VENV) bash scripts/bench.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

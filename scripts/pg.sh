@@ -1,10 +1,13 @@
 # Throwaway PostgreSQL 15 cluster; source this file, then `pg_start` / `pg_stop`.
 # pg_start exports PGHOST, PGPORT and PGUSER; pg_stop stops the server and deletes its files.
 # PostgreSQL refuses to run as root, so as root the server runs as the postgres user.
+# PG_OPTIONS (server options) defaults to no durability (fsync, synchronous_commit and
+# full_page_writes off), which is right for tests; benchmarks set it to measure both.
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_DIR=""
 PG_AS=()
+PG_NO_DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 
 pg_free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -23,7 +26,7 @@ pg_start() {
     for attempt in 1 2 3; do
         port=$(pg_free_port)
         if "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 30 \
-            -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 ${PG_OPTIONS:-$PG_NO_DURABILITY}" \
             start >/dev/null; then
             export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
             echo "PostgreSQL 15 running on 127.0.0.1:$port ($PG_DIR)"

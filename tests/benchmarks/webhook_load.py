@@ -1,0 +1,169 @@
+"""Gunicorn servers and the concurrent load generator of the webhook benchmark.
+
+The generator runs ``clients`` threads, each with its own ``http.client`` connection
+(reopened automatically when gunicorn's sync workers close it after a response). Bodies and
+signatures are built before the clock starts, so a client only sends and reads. Latency is
+the time from sending a request to reading the whole response, queueing included.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.benchmarks.webhook_data import Delivery
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class LoadResult:
+    """What one variant did in one round."""
+
+    events: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)  # seconds, one per request
+    errors: int = 0
+    first_error: str = ""
+    client_cpu: float = 0.0  # CPU seconds the load generator itself used
+
+    @property
+    def client_share(self) -> float:
+        """The generator's CPU as a share of one core while the load ran."""
+        return self.client_cpu / self.seconds
+
+    @property
+    def throughput(self) -> float:
+        return self.events / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Gunicorn:
+    """``gunicorn`` with ``workers`` sync workers serving the benchmark settings."""
+
+    def __init__(self, env: dict[str, str], workers: int = 4) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "tests.benchmarks.settings"}
+        self.env["PYTHONPATH"] = str(ROOT)
+        self.command = [
+            sys.executable, "-m", "gunicorn", "tests.benchmarks.wsgi:application",
+            "--workers", str(workers), "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{self.port}", "--backlog", "2048",
+            "--timeout", "120", "--log-level", "warning",
+        ]  # fmt: skip
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Gunicorn:
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.process.returncode}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/bench/ready/")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.__exit__()
+        raise SystemExit("gunicorn did not answer within 60 s")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _client(
+    port: int, path: str, work: list[Delivery], start: threading.Event, out: LoadResult
+) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    latencies = out.latencies
+    start.wait()
+    for delivery in work:
+        began = time.perf_counter()
+        try:
+            conn.request("POST", path, body=delivery.body, headers=delivery.headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            status, reason = 0, f"{type(exc).__name__}: {exc}"
+        else:
+            reason = f"HTTP {status}"
+        latencies.append(time.perf_counter() - began)
+        if status != 200:
+            out.errors += 1
+            out.first_error = out.first_error or reason
+    conn.close()
+
+
+def run_load(port: int, path: str, deliveries: list[Delivery], clients: int) -> LoadResult:
+    """POST every delivery to ``path`` from ``clients`` concurrent connections."""
+    shares = [deliveries[i::clients] for i in range(clients)]
+    parts = [LoadResult(len(share), 0.0) for share in shares]
+    start = threading.Event()
+    threads = [
+        threading.Thread(target=_client, args=(port, path, share, start, part))
+        for share, part in zip(shares, parts, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    began, cpu = time.perf_counter(), time.process_time()
+    start.set()
+    for thread in threads:
+        thread.join()
+    result = LoadResult(len(deliveries), time.perf_counter() - began)
+    result.client_cpu = time.process_time() - cpu
+    for part in parts:
+        result.latencies.extend(part.latencies)
+        result.errors += part.errors
+        result.first_error = result.first_error or part.first_error
+    return result
+
+
+def drain(
+    command: list[str], env: dict[str, str], pending: Callable[[], int], timeout: float
+) -> float:
+    """Run a worker ``command`` until ``pending()`` returns 0; return the seconds it took."""
+    full_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "tests.benchmarks.settings"}
+    full_env["PYTHONPATH"] = str(ROOT)
+    began = time.perf_counter()
+    worker = subprocess.Popen(command, cwd=ROOT, env=full_env)
+    try:
+        while pending():
+            if time.perf_counter() - began > timeout:
+                raise SystemExit(f"worker {command} did not drain within {timeout:.0f} s")
+            if worker.poll() is not None and pending():
+                raise SystemExit(f"worker {command} exited with {worker.returncode}")
+            time.sleep(0.1)
+        return time.perf_counter() - began
+    finally:
+        if worker.poll() is None:
+            worker.terminate()
+            worker.wait(30)
