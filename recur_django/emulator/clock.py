@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
+_pinned: ContextVar[datetime | None] = ContextVar("recur_emulator_pinned_now", default=None)
+
 
 def now() -> datetime:
-    """The emulator's current time (aware, UTC)."""
+    """The emulator's current time (aware, UTC); the pinned moment inside :func:`at`."""
     from recur_django.emulator.models import ClockState
 
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
     offset = ClockState.objects.filter(pk=1).values_list("offset_seconds", flat=True).first()
     return timezone.now() + timedelta(seconds=offset or 0)
+
+
+@contextmanager
+def at(moment: datetime) -> Iterator[None]:
+    """Make :func:`now` answer ``moment`` inside the block.
+
+    The clock catches up on what fell due while it was advanced (a renewal at each
+    period end, a retry each day): every record and event of one transition carries the
+    moment it was due, so twelve renewals have twelve distinct, ordered timestamps.
+    """
+    token = _pinned.set(moment)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def shift(seconds: float) -> datetime:
