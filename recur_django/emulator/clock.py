@@ -48,8 +48,14 @@ def shift(seconds: float) -> datetime:
     return now()
 
 
-def add_interval(moment: datetime, interval: str, count: int = 1) -> datetime:
-    """``moment`` moved by ``count`` times ``interval`` ("day", "week", "month", "year")."""
+def add_interval(
+    moment: datetime, interval: str, count: int = 1, anchor: datetime | None = None
+) -> datetime:
+    """``moment`` moved by ``count`` times ``interval`` ("day", "week", "month", "year").
+
+    Monthly and yearly steps land on ``anchor``'s day of the month when given (clamped
+    to shorter months), so Jan 31 → Feb 28 → Mar 31 rather than drifting to the 28th.
+    """
     if interval == "day":
         return moment + timedelta(days=count)
     if interval == "week":
@@ -58,7 +64,7 @@ def add_interval(moment: datetime, interval: str, count: int = 1) -> datetime:
     month_index = moment.month - 1 + months
     year = moment.year + month_index // 12
     month = month_index % 12 + 1
-    day = min(moment.day, _days_in_month(year, month))
+    day = min((anchor or moment).day, _days_in_month(year, month))
     return moment.replace(year=year, month=month, day=day)
 
 

@@ -35,6 +35,12 @@ class Subscription(models.Model):
     canceled_at = models.DateTimeField(_("canceled at"), null=True, blank=True)
     past_due_since = models.DateTimeField(_("past due since"), null=True, blank=True)
     trial_end = models.DateTimeField(_("trial end"), null=True, blank=True)
+    billing_anchor = models.DateTimeField(
+        _("billing anchor"),
+        null=True,
+        blank=True,
+        help_text=_("Periods end on this day of the month (clamped to shorter months)."),
+    )
     trial_ending_sent = models.BooleanField(
         default=False, help_text=_("subscription.trial_ending was emitted.")
     )

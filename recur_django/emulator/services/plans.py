@@ -94,6 +94,7 @@ def _apply_now(sub: Subscription, new: Product) -> None:
         else:
             charge = max(0, new.price - round(sub.amount * left))
             start, end = now, clock.add_interval(now, new_interval, new_count)
+            sub.billing_anchor = now
     if charge and sub.customer.card_fails:
         raise PlanChangeError("card_declined", "The card was declined; the plan is unchanged.")
     if charge:

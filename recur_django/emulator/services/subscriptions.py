@@ -48,6 +48,7 @@ def start(customer: Customer, product: Product) -> Subscription:
         current_period_start=now,
         current_period_end=trial_end or clock.add_interval(now, interval, count),
         trial_end=trial_end,
+        billing_anchor=trial_end or now,
         started_at=now,
         created_at=now,
         updated_at=now,
@@ -93,7 +94,7 @@ def _bill_period(sub: Subscription) -> None:
         sub.interval, sub.interval_count = change.interval or ("month", 1)
         sub.scheduled_product = None
     start = sub.current_period_end
-    end = clock.add_interval(start, sub.interval, sub.interval_count)
+    end = clock.add_interval(start, sub.interval, sub.interval_count, sub.billing_anchor)
     invoice = invoices.open_invoice(
         sub, reason="subscription_cycle", amount=sub.amount, start=start, end=end
     )
