@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -10,6 +11,11 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 _pinned: ContextVar[datetime | None] = ContextVar("recur_emulator_pinned_now", default=None)
+_pinned_events: ContextVar[list[int] | None] = ContextVar(
+    "recur_emulator_pinned_events", default=None
+)
+_last_event = threading.local()
+_TICK = timedelta(milliseconds=1)
 
 
 def now() -> datetime:
@@ -32,10 +38,34 @@ def at(moment: datetime) -> Iterator[None]:
     moment it was due, so twelve renewals have twelve distinct, ordered timestamps.
     """
     token = _pinned.set(moment)
+    events_token = _pinned_events.set([0])
     try:
         yield
     finally:
+        _pinned_events.reset(events_token)
         _pinned.reset(token)
+
+
+def event_time() -> datetime:
+    """The timestamp of the next emitted event: :func:`now`, one millisecond (the wire's
+    precision) after the previous event when they would tie.
+
+    Receivers order events by timestamp, so the events of one transition (``invoice.
+    payment_failed`` then ``subscription.expired``) must not share one: inside :func:`at`
+    the n-th event is stamped n ms after the pinned moment; otherwise each thread's events
+    are strictly increasing (within a second of each other).
+    """
+    moment = now()
+    counter = _pinned_events.get()
+    if _pinned.get() is not None and counter is not None:
+        counter[0] += 1
+        return moment + (counter[0] - 1) * _TICK
+    last: datetime | None = getattr(_last_event, "moment", None)
+    # Only a near tie is bumped: a clock reset (a new test's database) starts afresh.
+    if last is not None and last - timedelta(seconds=1) < moment < last + _TICK:
+        moment = last + _TICK
+    _last_event.moment = moment
+    return moment
 
 
 def shift(seconds: float) -> datetime:

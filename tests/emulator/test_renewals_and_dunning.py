@@ -88,6 +88,9 @@ def test_declined_renewal_retries_daily_then_expires(recur_emulator, api, captur
         "invoice.payment_failed",
         "subscription.expired",
     ]
+    # Receivers order by timestamp: the expiry must sort after the failure that caused it.
+    stamps = [e["timestamp"] for e in events]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
     last = of_type(events, "invoice.payment_failed")[0]
     assert last["id"] == failed["id"] and last["next_payment_attempt"] is None
     assert of_type(events, "subscription.expired")[0]["status"] == "EXPIRED"
