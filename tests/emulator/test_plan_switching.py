@@ -198,3 +198,17 @@ def test_portal_edits_name_and_email_and_sends_customer_updated(recur_emulator, 
     )
     assert delivered(recur_emulator, capture) == []
     assert Customer.objects.get().email == "amy.lin@example.com"
+
+
+def test_portal_offers_plans_and_details_in_traditional_chinese(recur_emulator, api):
+    done = subscribe(recur_emulator, api)
+    portal = api.post(
+        "portal/sessions",
+        json={
+            "customerId": done["customer_id"],
+            "returnUrl": "https://shop.example/account",
+            "locale": "zh-TW",
+        },
+    ).json()
+    page = recur_emulator.http.get(portal["url"]).text
+    assert "改為 Pro (yearly)" in page and "您的資料" in page
