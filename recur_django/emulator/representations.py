@@ -208,6 +208,7 @@ def refund(r: Refund) -> dict[str, Any]:
         "reason": r.reason or None,
         "refunded_total": r.refunded_total,
         "order_amount": o.amount,
+        "billing_reason": o.billing_reason or None,
         "order_id": o.id,
         "invoice_id": o.invoice_id,
         "subscription_id": o.subscription_id,

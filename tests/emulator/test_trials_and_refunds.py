@@ -101,6 +101,7 @@ def test_partial_refunds_add_up_and_over_refunds_are_refused(recur_emulator, api
         assert refund["customer_id"] == done["customer_id"]
     assert of_type(events, "refund.created")[0]["status"] == "PENDING"
     assert succeeded[0]["reason"] == "late"
+    assert succeeded[0]["billing_reason"] == "purchase"
     assert Order.objects.get(id=order_id).status == "REFUNDED"
     entitlements = api.get(f"customers/entitlements?customer_id={done['customer_id']}").json()
     assert entitlements["entitlements"] == []  # a fully refunded purchase grants nothing
