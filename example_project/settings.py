@@ -128,6 +128,7 @@ RECUR_EMULATOR = {
             "billing_period": "MONTHLY",
             "price": 299,
             "currency": "TWD",
+            "product_family": "pro",
         },
         {
             "id": "prod_pro_yearly",
@@ -138,6 +139,7 @@ RECUR_EMULATOR = {
             "billing_period": "YEARLY",
             "price": 2990,
             "currency": "TWD",
+            "product_family": "pro",
         },
         {
             "id": "prod_ebook",

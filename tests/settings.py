@@ -126,6 +126,7 @@ RECUR_EMULATOR["PRODUCTS"] = [
         "billing_period": "MONTHLY",
         "price": 299,
         "currency": "TWD",
+        "product_family": "pro",
     },
     {
         "id": "prod_pro_yearly",
@@ -135,6 +136,7 @@ RECUR_EMULATOR["PRODUCTS"] = [
         "billing_period": "YEARLY",
         "price": 2990,
         "currency": "TWD",
+        "product_family": "pro",
     },
     {
         "id": "prod_ebook",

@@ -14,13 +14,16 @@ from recur_django.emulator.models import (
     DeliveryAttempt,
     Event,
     Fault,
+    Invoice,
     Order,
     PaymentLink,
     PortalSession,
     Product,
+    Refund,
     Subscription,
     WebhookDelivery,
 )
+from recur_django.emulator.services import refunds
 from recur_django.read_only_admin import ReadOnlyModelAdmin
 
 
@@ -55,11 +58,67 @@ class CheckoutSessionAdmin(ReadOnlyAdmin):
     search_fields = ("id", "customer_email")
 
 
+def _refund_each(request: HttpRequest, ids: list[str]) -> None:
+    """Refund what is left of each order or invoice; one message per refusal."""
+    done = 0
+    for identifier in ids:
+        try:
+            refunds.refund(identifier, reason="requested_by_customer")
+        except refunds.RefundError as exc:
+            messages.error(request, exc.message)
+        else:
+            done += 1
+    if done:
+        messages.success(request, _("%(count)d refunds made.") % {"count": done})
+
+
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "status", "amount", "currency", "customer", "created_at")
+    list_display = (
+        "id",
+        "kind",
+        "billing_reason",
+        "status",
+        "amount",
+        "refunded_amount",
+        "currency",
+        "customer",
+        "created_at",
+    )
     list_filter = ("kind", "status")
-    search_fields = ("id", "customer__email")
+    search_fields = ("id", "customer__email", "invoice__id")
+    actions = ["refund"]
+
+    @admin.action(description=_("Refund selected orders (what is left of each)"))
+    def refund(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        _refund_each(request, list(queryset.values_list("id", flat=True)))
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "billing_reason",
+        "status",
+        "amount",
+        "attempt_count",
+        "subscription",
+        "created_at",
+    )
+    list_filter = ("status", "billing_reason")
+    search_fields = ("id", "customer__email", "subscription__id")
+    actions = ["refund"]
+
+    @admin.action(description=_("Refund selected invoices (what is left of each)"))
+    def refund(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        _refund_each(request, list(queryset.values_list("id", flat=True)))
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("id", "order", "status", "amount", "refunded_total", "reason", "created_at")
+    list_filter = ("status",)
+    search_fields = ("id", "order__id")
 
 
 @admin.register(Subscription)

@@ -21,7 +21,7 @@ from recur_django.emulator.models import Event, WebhookDelivery
 
 def emit(event_type: str, data: dict[str, Any]) -> Event:
     """Record event ``event_type`` with ``data`` and queue its webhook deliveries."""
-    moment = clock.now()
+    moment = clock.event_time()
     event_id = new_id("evt", 24)
     envelope = {"id": event_id, "type": event_type, "timestamp": clock.iso(moment), "data": data}
     body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))

@@ -125,6 +125,15 @@ class RecurEmulator:
 
         set_card(customer, fails)
 
+    def refund(self, id: str, amount: int | None = None, reason: str = "") -> dict[str, Any]:
+        """Refund ``amount`` (default: all that is left) of an order (``ord_…``) or invoice
+        (``in_…``); returns the refund as sent in ``refund.succeeded``. Raises
+        :class:`~recur_django.emulator.services.refunds.RefundError` when refused."""
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import refunds
+
+        return representations.refund(refunds.refund(id, amount, reason))
+
     def control(self, **body: Any) -> requests.Response:
         """POST ``body`` to the control endpoint over HTTP."""
         return self.http.post(

@@ -15,10 +15,12 @@ from recur_django.emulator.clock import iso
 from recur_django.emulator.models import (
     CheckoutSession,
     Customer,
+    Invoice,
     Order,
     PaymentLink,
     PortalSession,
     Product,
+    Refund,
     Subscription,
 )
 
@@ -41,6 +43,7 @@ def product(p: Product) -> dict[str, Any]:
         "price": p.price,
         "currency": p.currency,
         "trial_days": p.trial_days,
+        "product_family": p.product_family or None,
         "metadata": p.metadata or {},
         "active": p.active,
     }
@@ -105,39 +108,117 @@ def subscription(s: Subscription) -> dict[str, Any]:
         "cancel_at_period_end": s.cancel_at_period_end,
         "canceled_at": iso(s.canceled_at),
         "ended_at": iso(s.ended_at),
-        "trial_end": None,
+        "trial_end": iso(s.trial_end),
+        "product_family": s.product.product_family or None,
+        "scheduled_change": (
+            {
+                "product_id": s.scheduled_product_id,
+                "effective_at": iso(s.current_period_end),
+            }
+            if s.scheduled_product_id
+            else None
+        ),
         "started_at": iso(s.started_at),
         "created_at": iso(s.created_at),
         "updated_at": iso(s.updated_at),
     }
 
 
-def order(o: Order) -> dict[str, Any]:
-    c = o.customer
-    session = o.checkout_session
-    data: dict[str, Any] = {
-        "object": "invoice" if o.kind == Order.Kind.RENEWAL else "order",
-        "id": o.id,
-        "status": o.status,
-        "amount": o.amount,
-        "currency": o.currency,
-        "product_id": o.product_id,
+def _customer_fields(c: Customer) -> dict[str, Any]:
+    return {
         "customer_id": c.id,
         "customer_email": c.email,
         "external_customer_id": c.external_id,
         "customer": {"id": c.id, "email": c.email, "name": c.name or None},
+    }
+
+
+def order(o: Order) -> dict[str, Any]:
+    """An order: one charge attempt (see docs/emulator.md, "Billing events")."""
+    session = o.checkout_session
+    data: dict[str, Any] = {
+        "object": "order",
+        "id": o.id,
+        "status": o.status,
+        "amount": o.amount,
+        "amount_refunded": o.refunded_amount,
+        "currency": o.currency,
+        "product_id": o.product_id,
+        **_customer_fields(o.customer),
         "items": [{"product_id": o.product_id, "product_name": o.product.name}],
-        "checkout_id": session.id if session else None,
+        "billing_reason": o.billing_reason or None,
         "subscription_id": o.subscription_id,
-        "metadata": session.metadata if session else None,
+        "invoice_id": o.invoice_id,
+        "checkout_session_id": session.id if session else None,
+        "checkout_id": session.id if session else None,
+        "payment_link_id": session.payment_link_id if session else None,
+        # Only the first purchase echoes the checkout's metadata (transaction_id…).
+        "metadata": dict(session.metadata or {}) if session else {},
+        "card_last4": o.card_last4 or None,
         "failure_code": o.failure_code or None,
         "failure_reason": o.failure_reason or None,
+        "paid_at": iso(o.paid_at),
         "created_at": iso(o.created_at),
     }
-    if o.kind == Order.Kind.RENEWAL:
+    if o.invoice_id:
         data["period_start"] = iso(o.period_start)
         data["period_end"] = iso(o.period_end)
     return data
+
+
+def invoice(i: Invoice, last_order: Order | None = None) -> dict[str, Any]:
+    """An invoice; ``order_id`` is its latest charge attempt (``last_order`` if given)."""
+    if last_order is None:
+        last_order = i.orders.order_by("-created_at", "-id").first()
+    paid = i.paid_at is not None
+    return {
+        "object": "invoice",
+        "id": i.id,
+        "status": i.status,
+        "amount": i.amount,
+        "amount_paid": i.amount if paid else 0,
+        "amount_refunded": last_order.refunded_amount if last_order and paid else 0,
+        "currency": i.currency,
+        "product_id": i.product_id,
+        **_customer_fields(i.customer),
+        "items": [{"product_id": i.product_id, "product_name": i.product.name}],
+        "billing_reason": i.billing_reason,
+        "subscription_id": i.subscription_id,
+        "order_id": last_order.id if last_order else None,
+        "metadata": {},
+        "attempt_count": i.attempt_count,
+        "next_payment_attempt": iso(i.next_payment_attempt),
+        "failure_code": (last_order.failure_code or None) if last_order else None,
+        "failure_reason": (last_order.failure_reason or None) if last_order else None,
+        "period_start": iso(i.period_start),
+        "period_end": iso(i.period_end),
+        "paid_at": iso(i.paid_at),
+        "created_at": iso(i.created_at),
+    }
+
+
+def refund(r: Refund) -> dict[str, Any]:
+    o = r.order
+    return {
+        "object": "refund",
+        "id": r.id,
+        "status": r.status,
+        "amount": r.amount,
+        "currency": r.currency,
+        "reason": r.reason or None,
+        "refunded_total": r.refunded_total,
+        "order_amount": o.amount,
+        "billing_reason": o.billing_reason or None,
+        "order_id": o.id,
+        "invoice_id": o.invoice_id,
+        "subscription_id": o.subscription_id,
+        "product_id": o.product_id,
+        "checkout_session_id": o.checkout_session_id,
+        **_customer_fields(o.customer),
+        "metadata": {},
+        "created_at": iso(r.created_at),
+        "succeeded_at": iso(r.succeeded_at),
+    }
 
 
 def checkout_session(s: CheckoutSession, request: HttpRequest | None = None) -> dict[str, Any]:

@@ -22,7 +22,12 @@ from recur_django.emulator.api.subscriptions import SubscriptionDetailView, Subs
 from recur_django.emulator.gate import emulator_view
 from recur_django.emulator.pages.buy import buy
 from recur_django.emulator.pages.checkout import checkout_done, checkout_page, checkout_pay
-from recur_django.emulator.pages.portal import portal_cancel, portal_page
+from recur_django.emulator.pages.portal import (
+    portal_cancel,
+    portal_customer,
+    portal_page,
+    portal_switch,
+)
 
 app_name = "recur_emulator"
 
@@ -53,6 +58,8 @@ _patterns: list[URLPattern] = [
     path("checkout/<str:session_id>/done", checkout_done, name="checkout-done"),
     path("portal/<str:session_id>", portal_page, name="portal-page"),
     path("portal/<str:session_id>/cancel", portal_cancel, name="portal-cancel"),
+    path("portal/<str:session_id>/switch", portal_switch, name="portal-switch"),
+    path("portal/<str:session_id>/customer", portal_customer, name="portal-customer"),
     path("buy/<str:url_id>", buy, name="buy"),
 ]
 

@@ -64,3 +64,21 @@ def test_manual_mode_still_leaves_delivery_to_the_deliver_command(
     call_command("recur_emulator", "advance", "--days", "32")
     assert "Run 'recur_emulator deliver'" in capsys.readouterr().out
     assert WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).exists()
+
+
+def test_refund_delivers_in_background_mode_and_prints_each_delivery(
+    recur_emulator, api, capture, settings, capsys
+):
+    done = subscribe(recur_emulator, api, product="prod_ebook")
+    recur_emulator.deliver()
+    capture.reset()
+    background(settings, recur_emulator.live_server_url + "/hooks/capture/")
+
+    call_command("recur_emulator", "refund", done["order_id"], "--amount", "90")
+
+    out = capsys.readouterr().out
+    assert "(90 of 590 refunded)" in out
+    assert not WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).exists()
+    for delivery in WebhookDelivery.objects.filter(event__type__startswith="refund."):
+        assert f"{delivery.event.type} {delivery.event.event_id}: HTTP 200" in out
+    assert len(capture.requests) == 2  # refund.created, refund.succeeded

@@ -11,6 +11,8 @@ Bodies (secret key required)::
     {"action": "advance", "days": 30}
     {"action": "card", "customer": "cus_…" | "<email>" | "<external id>", "fails": true}
     {"action": "deliver"}
+    {"action": "refund", "order": "ord_…" | "in_…", "amount": 100, "reason": "…"}
+                                            (amount optional: all that is left)
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
-from recur_django.emulator import faults, sender
+from recur_django.emulator import faults, representations, sender
 from recur_django.emulator.api.base import ApiView, ok
 from recur_django.emulator.api.errors import ApiError, invalid
 from recur_django.emulator.models import Customer
-from recur_django.emulator.services import clock
+from recur_django.emulator.services import clock, refunds
 
 
 class ControlView(ApiView):
@@ -58,7 +60,17 @@ class ControlView(ApiView):
         if action == "deliver":
             sent = sender.deliver_pending()
             return ok({"delivered": [d.event.event_id for d in sent]})
-        raise invalid("Send a 'fault' or an 'action' (clear_faults, advance, card, deliver).")
+        if action == "refund":
+            identifier = p.text("order", max_length=64) or p.text("invoice", max_length=64)
+            amount = p.integer("amount", default=None, minimum=1)
+            try:
+                refund = refunds.refund(identifier, amount, p.text("reason", max_length=100))
+            except refunds.RefundError as exc:
+                raise ApiError(exc.status, exc.code, exc.message) from exc
+            return ok(representations.refund(refund))
+        raise invalid(
+            "Send a 'fault' or an 'action' (clear_faults, advance, card, deliver, refund)."
+        )
 
 
 def set_card(identifier: str, fails: bool | None) -> dict[str, Any]:

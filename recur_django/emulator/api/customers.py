@@ -100,7 +100,7 @@ def entitlements_of(customer: Customer) -> dict[str, Any]:
         for s in subs
     ]
     orders = customer.orders.filter(
-        status=Order.Status.PAID, kind=Order.Kind.CHECKOUT, product__type="ONE_TIME"
+        status__in=Order.REFUNDABLE, kind=Order.Kind.CHECKOUT, product__type="ONE_TIME"
     ).select_related("product")
     rows += [
         {

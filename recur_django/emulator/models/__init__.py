@@ -6,6 +6,7 @@ from recur_django.emulator.models.checkout import CheckoutSession, PaymentLink, 
 from recur_django.emulator.models.control import ClockState, Fault, IdempotencyRecord
 from recur_django.emulator.models.customers import Customer
 from recur_django.emulator.models.events import DeliveryAttempt, Event, WebhookDelivery
+from recur_django.emulator.models.invoices import Invoice, Refund
 
 __all__ = [
     "CheckoutSession",
@@ -15,10 +16,12 @@ __all__ = [
     "Event",
     "Fault",
     "IdempotencyRecord",
+    "Invoice",
     "Order",
     "PaymentLink",
     "PortalSession",
     "Product",
+    "Refund",
     "Subscription",
     "WebhookDelivery",
 ]

@@ -34,6 +34,25 @@ class Subscription(models.Model):
     cancel_at_period_end = models.BooleanField(_("cancel at period end"), default=False)
     canceled_at = models.DateTimeField(_("canceled at"), null=True, blank=True)
     past_due_since = models.DateTimeField(_("past due since"), null=True, blank=True)
+    trial_end = models.DateTimeField(_("trial end"), null=True, blank=True)
+    billing_anchor = models.DateTimeField(
+        _("billing anchor"),
+        null=True,
+        blank=True,
+        help_text=_("Periods end on this day of the month (clamped to shorter months)."),
+    )
+    trial_ending_sent = models.BooleanField(
+        default=False, help_text=_("subscription.trial_ending was emitted.")
+    )
+    scheduled_product = models.ForeignKey(
+        "recur_emulator.Product",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scheduled plan"),
+        help_text=_("A downgrade that takes effect at the end of the current period."),
+    )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"))
     created_at = models.DateTimeField()
@@ -49,15 +68,22 @@ class Subscription(models.Model):
 
 
 class Order(models.Model):
-    """A charge: a checkout payment (``ord_…``) or a renewal invoice (``inv_…``)."""
+    """One charge attempt (``ord_…``): a checkout payment, a trial verification, or an
+    attempt to pay an :class:`Invoice` (renewal, plan change)."""
 
     class Status(models.TextChoices):
         PAID = "PAID", _("Paid")
         FAILED = "FAILED", _("Failed")
+        PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED", _("Partially refunded")
+        REFUNDED = "REFUNDED", _("Refunded")
+
+    REFUNDABLE = (Status.PAID, Status.PARTIALLY_REFUNDED)
 
     class Kind(models.TextChoices):
         CHECKOUT = "CHECKOUT", _("Checkout")
         RENEWAL = "RENEWAL", _("Renewal")
+        VERIFICATION = "VERIFICATION", _("Trial verification")
+        PRORATION = "PRORATION", _("Plan change")
 
     id = models.CharField(primary_key=True, max_length=64)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -81,9 +107,19 @@ class Order(models.Model):
         blank=True,
         related_name="orders",
     )
+    invoice = models.ForeignKey(
+        "recur_emulator.Invoice",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    billing_reason = models.CharField(_("billing reason"), max_length=40, blank=True, default="")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     amount = models.PositiveIntegerField(_("amount"))
+    refunded_amount = models.PositiveIntegerField(_("refunded amount"), default=0)
     currency = models.CharField(_("currency"), max_length=3)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     card_last4 = models.CharField(_("card last 4"), max_length=4, blank=True, default="")
     failure_code = models.CharField(_("failure code"), max_length=50, blank=True, default="")
     failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True, default="")

@@ -22,6 +22,13 @@ class Product(models.Model):
     price = models.PositiveIntegerField(_("price"))
     currency = models.CharField(_("currency"), max_length=3, default="TWD")
     trial_days = models.PositiveIntegerField(_("trial days"), null=True, blank=True)
+    product_family = models.CharField(
+        _("product family"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("Plans of one family can be switched between in the portal."),
+    )
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,7 +21,13 @@ def _defaults(spec: dict[str, Any]) -> dict[str, Any]:
         ).upper(),
         "price": int(spec.get("price") or 0),
         "currency": str(spec.get("currency") or "TWD").upper(),
-        "trial_days": spec.get("trial_days"),
+        "trial_days": spec.get("trial_days", spec.get("trialDays")),
+        "product_family": str(
+            spec.get("product_family")
+            or spec.get("productFamily")
+            or (spec.get("metadata") or {}).get("productFamily")
+            or ""
+        ),
         "metadata": dict(spec.get("metadata") or {}),
         "active": bool(spec.get("active", True)),
     }

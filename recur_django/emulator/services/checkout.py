@@ -29,6 +29,14 @@ DECLINE_CARDS = {
 }
 
 
+# A subscription with a trial is paid with a small verification charge instead of the price.
+TRIAL_VERIFICATION_AMOUNT = 2
+
+
+def has_trial(product: Product, mode: str) -> bool:
+    return mode == Mode.SUBSCRIPTION and bool(product.trial_days)
+
+
 class CheckoutError(Exception):
     """The session cannot be paid (expired, completed) or the form is invalid."""
 
@@ -66,12 +74,14 @@ def create_session(
     """Create a PENDING session and emit ``checkout.created``."""
     now = clock.now()
     inferred = Mode.SUBSCRIPTION if product.type == Product.Type.SUBSCRIPTION else Mode.PAYMENT
+    mode = mode or inferred
+    amount = TRIAL_VERIFICATION_AMOUNT if has_trial(product, mode) else product.price
     session = CheckoutSession.objects.create(
         id=new_id("cs", 24),
         product=product,
-        mode=mode or inferred,
+        mode=mode,
         status=Status.PENDING,
-        amount=0 if mode == Mode.SETUP else product.price,
+        amount=0 if mode == Mode.SETUP else amount,
         currency=product.currency,
         success_url=success_url,
         cancel_url=cancel_url,
@@ -146,11 +156,19 @@ def _link_exhausted(link: PaymentLink) -> bool:
     return not link.active or (limit is not None and link.completed_count >= limit)
 
 
+def _billing_reason(session: CheckoutSession) -> str:
+    if has_trial(session.product, session.mode):
+        return "trial_verification"
+    return "subscription_create" if session.mode == Mode.SUBSCRIPTION else "purchase"
+
+
 def _order(session: CheckoutSession, status: str, card: str, **extra: Any) -> Order:
     assert session.customer is not None
+    reason = _billing_reason(session)
     return Order.objects.create(
         id=new_id("ord"),
-        kind=Order.Kind.CHECKOUT,
+        kind=Order.Kind.VERIFICATION if reason == "trial_verification" else Order.Kind.CHECKOUT,
+        billing_reason=reason,
         customer=session.customer,
         product=session.product,
         checkout_session=session,
@@ -181,7 +199,7 @@ def _complete(session: CheckoutSession, card: str) -> PaymentResult:
         session.subscription = sub
     order = None
     if session.mode != Mode.SETUP:
-        order = _order(session, Order.Status.PAID, card, subscription=sub)
+        order = _order(session, Order.Status.PAID, card, subscription=sub, paid_at=clock.now())
         session.order = order
         outbox.emit("order.paid", representations.order(order))
     if sub is not None:

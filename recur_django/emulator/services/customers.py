@@ -56,3 +56,21 @@ def lookup(customer_id: str = "", external_id: str = "", email: str = "") -> Cus
     if email:
         return Customer.objects.filter(email__iexact=email).order_by("created_at").first()
     return None
+
+
+def update(customer: Customer, *, name: str | None = None, email: str | None = None) -> bool:
+    """Change the customer's name and/or email (the portal's form); emits
+    ``customer.updated`` when something changed. Returns whether it did."""
+    changed = []
+    if name is not None and name != customer.name:
+        customer.name = name
+        changed.append("name")
+    if email is not None and email.lower() != customer.email.lower():
+        customer.email = email
+        changed.append("email")
+    if not changed:
+        return False
+    customer.updated_at = clock.now()
+    customer.save(update_fields=[*changed, "updated_at"])
+    outbox.emit("customer.updated", representations.customer(customer))
+    return True

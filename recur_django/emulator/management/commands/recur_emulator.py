@@ -1,4 +1,4 @@
-"""``manage.py recur_emulator seed|deliver|advance|fail-card``: drive the local Recur."""
+"""``manage.py recur_emulator seed|deliver|advance|fail-card|refund``: drive the local Recur."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ class Command(BaseCommand):
         card = sub.add_parser("fail-card", help="Make a customer's renewal charges fail.")
         card.add_argument("customer", help="customer id, email or external id")
         card.add_argument("--fix", action="store_true", help="make the card work again")
+        refund = sub.add_parser("refund", help="Refund a paid order or invoice.")
+        refund.add_argument("id", help="order id (ord_…) or invoice id (in_…)")
+        refund.add_argument("--amount", type=int, help="amount to refund (default: all left)")
+        refund.add_argument("--reason", default="", help="reason sent with the refund")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -71,6 +75,25 @@ class Command(BaseCommand):
                 raise CommandError(exc.message) from exc
             self.stdout.write(f"{card['customer']}: card_fails={card['card_fails']}")
             self._report_sent(delivered)
+        elif action == "refund":
+            self._refund(options["id"], options["amount"], options["reason"])
+
+    def _refund(self, identifier: str, amount: int | None, reason: str) -> None:
+        from recur_django.emulator.services import refunds
+
+        if amount is not None and amount <= 0:
+            raise CommandError("--amount must be a positive whole number of TWD.")
+        try:
+            refund, delivered = self._delivering(lambda: refunds.refund(identifier, amount, reason))
+        except refunds.RefundError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(
+            f"Refund {refund.id}: {refund.amount} {refund.currency} of {refund.order_id} "
+            f"({refund.refunded_total} of {refund.order.amount} refunded)."
+        )
+        self._report_sent(delivered)
+        if emulator_settings.WEBHOOK_DELIVERY == "manual":
+            self.stdout.write("Run 'recur_emulator deliver' to send the webhooks.")
 
     def _delivering(self, work: Callable[[], T]) -> tuple[T, list[Any] | None]:
         """Run ``work``; in "background" mode send its webhooks before the command returns.
