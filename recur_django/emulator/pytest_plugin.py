@@ -129,6 +129,7 @@ class RecurEmulator:
         """Refund ``amount`` (default: all that is left) of an order (``ord_…``) or invoice
         (``in_…``); returns the refund as sent in ``refund.succeeded``. Raises
         :class:`~recur_django.emulator.services.refunds.RefundError` when refused."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator import representations
         from recur_django.emulator.services import refunds
 
