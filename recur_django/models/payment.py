@@ -108,6 +108,9 @@ class Payment(models.Model):
     # Exactly-once markers for the signals (set under the row lock, never cleared).
     success_signaled = models.BooleanField(_("success signal sent"), default=False)
     failure_signaled = models.BooleanField(_("failure signal sent"), default=False)
+    refund_signaled_amount = models.PositiveBigIntegerField(
+        _("refunded amount announced"), default=0
+    )
     raw = models.JSONField(_("raw data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

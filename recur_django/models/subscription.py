@@ -51,6 +51,10 @@ class Subscription(models.Model):
     # delivery order (see recur_django.subscriptions).
     field_versions = models.JSONField(_("field versions"), default=dict, blank=True)
     raw = models.JSONField(_("raw data"), default=dict, blank=True)
+    # Exactly-once marker of the trial_will_end signal (set under the row lock).
+    trial_ending_signaled_at = models.DateTimeField(
+        _("trial ending signal sent at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
