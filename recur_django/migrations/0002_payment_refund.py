@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
                 ('currency', models.CharField(blank=True, default='TWD', max_length=3, verbose_name='currency')),
                 ('refunded_amount', models.PositiveBigIntegerField(default=0, verbose_name='refunded amount')),
                 ('reported_refunded_total', models.PositiveBigIntegerField(default=0, verbose_name='refunded total reported by Recur')),
+                ('checkout_session_id', models.CharField(blank=True, db_index=True, max_length=128, verbose_name='checkout session id')),
                 ('product_id', models.CharField(blank=True, max_length=128, verbose_name='product id')),
                 ('billing_reason', models.CharField(blank=True, max_length=64, verbose_name='billing reason')),
                 ('failure_reason', models.TextField(blank=True, verbose_name='failure reason')),

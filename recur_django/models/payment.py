@@ -100,6 +100,9 @@ class Payment(models.Model):
         related_name="payments",
         verbose_name=_("payment link"),
     )
+    checkout_session_id = models.CharField(
+        _("checkout session id"), max_length=128, blank=True, db_index=True
+    )
     product_id = models.CharField(_("product id"), max_length=128, blank=True)
     billing_reason = models.CharField(_("billing reason"), max_length=64, blank=True)
     failure_reason = models.TextField(_("failure reason"), blank=True)
