@@ -16,6 +16,7 @@ from recur_django.checkout import fulfil, mark_failed
 from recur_django.models import Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.webhooks.confirmation import confirmation
+from recur_django.webhooks.handlers.payments import record
 from recur_django.webhooks.registry import EventRejected, handles
 
 
@@ -26,7 +27,13 @@ def _ignore(event: WebhookEvent, reason: str) -> None:
 
 @handles("checkout.completed")
 def checkout_completed(event: WebhookEvent, data: Mapping[str, Any]) -> None:
-    """Fulfil (or fail, for a failed/canceled/expired status) the checkout's transaction."""
+    """Fulfil (or fail, for a failed/canceled/expired status) the checkout's transaction,
+    then record its charge in the ledger."""
+    _checkout(event, data)
+    record(event, data)
+
+
+def _checkout(event: WebhookEvent, data: Mapping[str, Any]) -> None:
     info = CheckoutData.from_checkout(data)
     if not info.transaction_id and not info.session_id:
         raise EventRejected("checkout.completed carries neither metadata.transaction_id nor an id.")
@@ -64,11 +71,15 @@ def _order(event: WebhookEvent, data: Mapping[str, Any], *, paid: bool) -> None:
 
 @handles("order.paid")
 def order_paid(event: WebhookEvent, data: Mapping[str, Any]) -> None:
-    """Fulfil the transaction the order belongs to, when it can be matched."""
+    """Fulfil the transaction the order belongs to, when it can be matched; record the
+    charge in the ledger (first purchase, renewal or payment-link sale)."""
     _order(event, data, paid=True)
+    record(event, data)
 
 
 @handles("order.payment_failed")
 def order_payment_failed(event: WebhookEvent, data: Mapping[str, Any]) -> None:
-    """Fail the pending transaction the order belongs to, when it can be matched."""
+    """Fail the pending transaction the order belongs to, when it can be matched; record
+    the failed charge in the ledger."""
     _order(event, data, paid=False)
+    record(event, data)

@@ -8,6 +8,7 @@ from typing import Any
 
 from recur_django.models import WebhookEvent
 from recur_django.subscriptions import apply_event
+from recur_django.webhooks.handlers.payments import record
 from recur_django.webhooks.registry import EventRejected, handles
 
 logger = logging.getLogger("recur_django.webhooks")
@@ -45,14 +46,17 @@ def handle_subscription_event(event: WebhookEvent, data: Mapping[str, Any]) -> N
         raise EventRejected(f"{event.type} data is not an object")
     if apply_event(event, data) is None:
         raise EventRejected(f"{event.type} without a usable subscription id")
+    record(event, data)  # subscription.trial_ending: trial_will_end
 
 
 @handles(*INVOICE_EVENTS)
 def handle_invoice_event(event: WebhookEvent, data: Mapping[str, Any]) -> None:
-    """Mark the invoice's subscription ACTIVE (paid) or PAST_DUE (payment failed)."""
+    """Mark the invoice's subscription ACTIVE (paid) or PAST_DUE (payment failed), then
+    record the charge in the ledger."""
     if not isinstance(data, Mapping):
         raise EventRejected(f"{event.type} data is not an object")
     if apply_event(event, data) is None:
         logger.info(
             "%s %s is not for a subscription; nothing to mirror.", event.type, event.event_id
         )
+    record(event, data)
