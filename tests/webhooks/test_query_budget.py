@@ -5,8 +5,9 @@ The full checkout.completed path is: BEGIN, INSERT the event, SELECT … FOR UPD
 transaction (with its user, the user's customer and the payer's customer row in the same
 query), UPDATE the transaction, COMMIT — plus one INSERT for a first-time customer.
 
-Recording the charge in the payment ledger adds five: SELECT … FOR UPDATE the payment, SELECT the payer's customer, SELECT the
-transaction, SELECT refunds waiting for the charge, INSERT the payment.
+Recording the charge in the payment ledger adds five: SELECT … FOR UPDATE the payment,
+SELECT the payer's customer, SELECT the transaction, SELECT refunds waiting for the charge,
+INSERT the payment.
 """
 
 from __future__ import annotations
