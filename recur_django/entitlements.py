@@ -151,7 +151,7 @@ def purchases_q(products: list[str] | None, user_ref: Any) -> Any:
     refunded = Exists(
         Payment.objects.filter(transaction_id=OuterRef("pk"), status=Payment.Status.REFUNDED)
     )
-    covered = Q() if revokes is True else _product_q(list(revokes))  # type: ignore[arg-type]
+    covered = Q() if revokes is True else _product_q(list(revokes))
     return purchases.exclude(Q(refunded) & covered)
 
 
