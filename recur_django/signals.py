@@ -16,7 +16,8 @@
   renewal, trial verification, payment-link sale…), once per
   :class:`~recur_django.models.Payment`.
 - ``payment_failed(sender, payment, reason, event)``: a charge was declined, once per
-  payment, and only while it is not paid.
+  payment (also when its retry's success was delivered first: ``payment.status`` is then
+  ``paid``).
 - ``payment_refunded(sender, payment, amount, event, refund)``: money went back, once per
   Recur refund; ``amount`` is this refund's (integer TWD), ``refund`` the
   :class:`~recur_django.models.Refund` (``None`` for a total Recur reported without a

@@ -269,8 +269,9 @@ def announce(payment: Payment, event: WebhookEvent | None) -> None:
                 payment=payment,
                 event=event,
             )
-    # A failure first heard of after the charge was paid is history, not news: no signal.
-    if payment.failed_at is not None and payment.paid_at is None and not payment.failure_signaled:
+    # Once per failed charge, even when its retry was paid first (delivery order must not
+    # change what is sent); ``payment.status`` tells a receiver the charge recovered.
+    if payment.failed_at is not None and not payment.failure_signaled:
         payment.failure_signaled = True
         send_after_commit(
             signals.payment_failed,
