@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -139,23 +140,47 @@ def _find_transaction(facts: ChargeFacts) -> Transaction | None:
     return None
 
 
-def _link(payment: Payment, facts: ChargeFacts) -> None:
-    """Fill the customer, subscription, transaction, payment link and user (never moved)."""
-    if facts.customer_id and payment.customer_id is None:
-        payment.customer, _ = Customer.objects.get_or_create(
+@dataclass(frozen=True)
+class Links:
+    """The rows a charge points to, resolved before the charge's lock is taken."""
+
+    customer: Customer | None = None
+    subscription: Subscription | None = None
+    transaction: Transaction | None = None
+    payment_link: PaymentLink | None = None
+
+
+def resolve(facts: ChargeFacts) -> Links:
+    """Find (or create, unlinked) the customer and subscription; find the transaction and
+    payment link. Runs before :func:`lock_ids`: every path that writes these rows (the
+    mirror, fulfilment) writes them before the ledger's lock, so locks are always taken in
+    one order (rows first, then the charge) and concurrent deliveries cannot deadlock."""
+    customer = subscription = None
+    if facts.customer_id:
+        customer, _ = Customer.objects.get_or_create(
             recur_id=facts.customer_id[:64],
             defaults={"email": facts.customer_email, "name": facts.customer_name},
         )
-    if facts.subscription_id and payment.subscription_id is None:
-        payment.subscription, _ = Subscription.objects.get_or_create(recur_id=facts.subscription_id)
-    if payment.transaction_id is None:
-        txn = _find_transaction(facts)
-        if txn is not None:
-            payment.transaction = txn
-            if payment.user_id is None:
-                payment.user_id = txn.user_id
-    if facts.payment_link_id and payment.payment_link_id is None:
-        payment.payment_link = PaymentLink.objects.filter(recur_id=facts.payment_link_id).first()
+    if facts.subscription_id:
+        subscription, _ = Subscription.objects.get_or_create(recur_id=facts.subscription_id)
+    link = None
+    if facts.payment_link_id:
+        link = PaymentLink.objects.filter(recur_id=facts.payment_link_id).first()
+    return Links(customer, subscription, _find_transaction(facts), link)
+
+
+def _link(payment: Payment, links: Links) -> None:
+    """Fill the customer, subscription, transaction, payment link and user (never moved)."""
+    if links.customer is not None and payment.customer_id is None:
+        payment.customer = links.customer
+    if links.subscription is not None and payment.subscription_id is None:
+        payment.subscription = links.subscription
+    if links.transaction is not None and payment.transaction_id is None:
+        payment.transaction = links.transaction
+        if payment.user_id is None:
+            payment.user_id = links.transaction.user_id
+    if links.payment_link is not None and payment.payment_link_id is None:
+        payment.payment_link = links.payment_link
     if payment.user_id is None and payment.customer is not None:
         # Only a mapping we already hold: never a user found by email or external id.
         payment.user_id = payment.customer.user_id
@@ -164,6 +189,7 @@ def _link(payment: Payment, facts: ChargeFacts) -> None:
 def merge(
     payment: Payment,
     facts: ChargeFacts,
+    links: Links,
     at: datetime,
     data: Mapping[str, Any],
     taken: set[str] = frozenset(),  # type: ignore[assignment]
@@ -186,7 +212,7 @@ def merge(
         }[name]
         if value and not getattr(payment, name):
             setattr(payment, name, value[:128])
-    _link(payment, facts)
+    _link(payment, links)
     when = facts.at or at
     if facts.outcome == "paid":
         payment.paid_at = _earliest(payment.paid_at, when)
@@ -288,10 +314,11 @@ def record_charge(
     """Create or update the payment ``facts`` describe; call inside a transaction."""
     if not facts.key or facts.outcome not in ("paid", "failed"):
         return None
+    links = resolve(facts)
     lock_ids(facts.ids)
     payment, taken = find_payment(facts.ids)
     if payment is None:
         payment = Payment(recur_id=facts.key, status=Status.FAILED)
-    merge(payment, facts, event_time(event, data), data, taken)
+    merge(payment, facts, links, event_time(event, data), data, taken)
     settle(payment, event)
     return payment
