@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -52,21 +54,39 @@ Status = Payment.Status
 LOCK_NAMESPACE = 0x52634C67
 
 
+# Ids whose lock this code path already holds (set by holding(), inside one transaction).
+_held: ContextVar[frozenset[str]] = ContextVar("recur_ledger_locks", default=frozenset())
+
+
 def lock_ids(ids: list[str]) -> None:
     """Serialise every writer of the charges named by ``ids`` until the transaction ends.
 
-    Taken first thing in a delivery (the webhook handlers call
-    :func:`recur_django.ledger.lock` before fulfilment or the subscription mirror lock
+    Taken first thing in a delivery (the webhook handlers run inside
+    :func:`recur_django.ledger.locked`, before fulfilment or the subscription mirror lock
     their rows), in sorted id order: every path takes the charge lock before any row lock,
-    so concurrent deliveries cannot deadlock. Re-taking it in the same transaction is free.
+    so concurrent deliveries cannot deadlock.
     """
     if connection.vendor != "postgresql":
         return  # SQLite: one writer at a time already
+    wanted = sorted(set(filter(None, ids)) - _held.get())
+    if not wanted:
+        return
     with connection.cursor() as cursor:
-        for value in sorted(set(filter(None, ids))):
+        for value in wanted:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, value]
             )
+
+
+@contextmanager
+def holding(ids: list[str]) -> Iterator[None]:
+    """Lock ``ids`` and let the ledger calls inside the block know they hold them."""
+    lock_ids(ids)
+    token = _held.set(_held.get() | frozenset(filter(None, ids)))
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 def find_payment(ids: list[str]) -> tuple[Payment | None, set[str]]:
