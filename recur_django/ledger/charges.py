@@ -121,19 +121,27 @@ def json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def kind_of(payment: Payment) -> str:
-    """The kind, from everything known about the charge (so it does not depend on order)."""
+    """The kind, from everything known about the charge (so it does not depend on order).
+
+    Recur's ``billing_reason`` decides when it says something; otherwise a local payment
+    link, the first purchase's transaction or checkout session, then the subscription.
+    """
     reason = payment.billing_reason
     if reason == "trial_verification":
         return Kind.VERIFICATION
+    if reason == "subscription_cycle":
+        return Kind.RENEWAL
+    if reason == "subscription_update":
+        return Kind.OTHER  # a plan change's charge
     if payment.payment_link_id is not None:
         return Kind.PAYMENT_LINK
-    if payment.transaction_id is not None or reason == "subscription_create":
+    if (
+        payment.transaction_id is not None
+        or reason == "subscription_create"
+        or payment.checkout_session_id
+    ):
         return Kind.CHECKOUT
-    if reason == "subscription_update":
-        return Kind.OTHER
-    if payment.checkout_session_id:
-        return Kind.CHECKOUT
-    if reason == "subscription_cycle" or payment.subscription_id is not None:
+    if payment.subscription_id is not None:
         return Kind.RENEWAL
     return Kind.OTHER
 
@@ -152,8 +160,14 @@ def _earliest(current: datetime | None, new: datetime) -> datetime:
     return new if current is None or new < current else current
 
 
+# Charges that are never a checkout's first payment, even when they echo its metadata.
+LATER_CHARGES = frozenset({"subscription_cycle", "subscription_update"})
+
+
 def _find_transaction(facts: ChargeFacts) -> Transaction | None:
     """The checkout this charge paid: by metadata id, else session id, else order id."""
+    if facts.billing_reason in LATER_CHARGES:
+        return None
     for field, value in (
         ("public_id", facts.transaction_id),
         ("checkout_session_id", facts.session_id),
