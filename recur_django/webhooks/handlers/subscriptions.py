@@ -35,7 +35,8 @@ SUBSCRIPTION_EVENTS = (
 )
 
 # Invoices move a subscription between ACTIVE and PAST_DUE; other invoice events
-# (created, refunded) carry nothing for the mirror and are stored as ignored.
+# carry nothing for the mirror (invoice.refunded is the ledger's: handlers/payments.py;
+# invoice.created is stored as ignored).
 INVOICE_EVENTS = ("invoice.paid", "invoice.payment_failed")
 
 
