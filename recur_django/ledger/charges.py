@@ -196,7 +196,7 @@ def resolve(facts: ChargeFacts) -> Links:
     customer = subscription = None
     if facts.customer_id:
         customer, _ = Customer.objects.get_or_create(
-            recur_id=facts.customer_id[:64],
+            recur_id=facts.customer_id,
             defaults={"email": facts.customer_email, "name": facts.customer_name},
         )
     if facts.subscription_id:

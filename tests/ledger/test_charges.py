@@ -213,3 +213,22 @@ def test_renewal_echoing_the_checkout_metadata_is_still_a_renewal(customer, deli
     assert later.user == customer.user
     assert len(sent["payment_succeeded"]) == 2 and len(sent["subscription_renewed"]) == 1
     assert len(sent["transaction_completed"]) == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"id": "ord_x", "amount": "lots", "currency": 5, "customer": "cus_text", "metadata": []},
+        {"id": "ord_y", "customer_id": "c" * 65, "subscription_id": "s" * 65, "amount": -5},
+        {"id": "ord_z", "amount": 2**70, "paid_at": "yesterday", "invoice_id": {"id": 7}},
+        {"id": "o" * 129, "amount": 100},
+        {"id": ["ord_list"], "amount": 100},
+    ],
+)
+def test_odd_payloads_never_crash_and_never_truncate_ids(deliver, data):
+    deliver(envelope("order.paid", data))
+    for payment in Payment.objects.all():
+        assert payment.customer is None and payment.subscription is None
+        assert payment.amount == 0
+    assert Payment.objects.filter(recur_id__in=["ord_list", "o" * 128]).count() == 0
+    assert not Customer.objects.exists() and not Subscription.objects.exists()
