@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "PORTAL_RETURN_URL": None,
     "PRICING_URL": "/",
     "PAST_DUE_GRACE_DAYS": 3,  # days PAST_DUE still grants access after the period end
+    # A fully refunded one-time purchase stops granting its product: True, False, or the
+    # product slugs/ids it applies to.
+    "REFUND_REVOKES_ACCESS": True,
     # "Now" for billing decisions: dotted path to (or a) zero-argument callable returning an
     # aware datetime. "recur_django.emulator.clock.now" follows the emulator's clock.
     "CLOCK": "django.utils.timezone.now",

@@ -5,7 +5,10 @@ A user is entitled to a product when one of these is true:
 - a mirrored :class:`~recur_django.models.Subscription` of the user's customer for the
   product grants access (:func:`access_q`), or
 - the user has a completed one-time :class:`~recur_django.models.Transaction`
-  (mode ``PAYMENT``) for the product — one-time purchases count for good.
+  (mode ``PAYMENT``) for the product — one-time purchases count for good, unless the
+  purchase's :class:`~recur_django.models.Payment` was fully refunded and
+  ``RECUR["REFUND_REVOKES_ACCESS"]`` (default ``True``; or a list of the product slugs
+  or ids it applies to) says a refund takes the product back.
 
 Subscription rules, at time ``now`` with ``g = RECUR["PAST_DUE_GRACE_DAYS"]``:
 
@@ -13,11 +16,11 @@ Subscription rules, at time ``now`` with ``g = RECUR["PAST_DUE_GRACE_DAYS"]``:
 Status         Grants access when
 =============  ====================================================================
 ACTIVE         always, except when canceled at period end and the period has ended
-TRIALING       same as ACTIVE
+TRIALING       same as ACTIVE, and only until ``trial_end`` (when known)
 PAST_DUE       ``now < current_period_end + g`` (Recur retries a failed renewal for a
                few days after the unpaid period ends); without a period end, ``g``
                days from the last event
-CANCELED       canceled at period end and ``now < current_period_end``
+CANCELED       ``now < current_period_end`` (paid until then), never after
 others         never (PENDING, EXPIRED, PAUSED)
 =============  ====================================================================
 """
@@ -33,7 +36,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
 
 from recur_django import clock as billing_clock
-from recur_django.models import Subscription, Transaction
+from recur_django.conf import recur_settings
+from recur_django.models import Payment, Subscription, Transaction
 from recur_django.models.subscription import grace_period, subscription_grants_access
 
 if TYPE_CHECKING:
@@ -82,12 +86,13 @@ def access_q(now: datetime | None = None, grace: timedelta | None = None, prefix
         | q(current_period_end__isnull=True)
         | q(current_period_end__gt=now)
     )
-    active = q(status__in=[Status.ACTIVE, Status.TRIALING]) & not_ended
+    trial_running = q(trial_end__isnull=True) | q(trial_end__gt=now)
+    active = (q(status=Status.ACTIVE) | (q(status=Status.TRIALING) & trial_running)) & not_ended
     past_due = q(status=Status.PAST_DUE) & (
         q(current_period_end__gt=now - grace)
         | (q(current_period_end__isnull=True) & q(last_event_at__gt=now - grace))
     )
-    canceled = q(status=Status.CANCELED, cancel_at_period_end=True, current_period_end__gt=now)
+    canceled = q(status=Status.CANCELED, current_period_end__gt=now)
     return active | past_due | canceled
 
 
@@ -111,6 +116,34 @@ def _product_q(products: list[str] | None) -> Q:
     return Q(product_id__in=products) | Q(product_slug__in=products)
 
 
+def refund_revokes_access() -> bool | list[str]:
+    """``RECUR["REFUND_REVOKES_ACCESS"]``: True/False, or the product slugs/ids it covers."""
+    value = recur_settings.user_settings.get("REFUND_REVOKES_ACCESS", True)
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable) and not isinstance(value, bytes):
+        return [v for v in value if isinstance(v, str)]
+    return bool(value)
+
+
+def purchases_q(products: list[str] | None, user_ref: Any) -> Any:
+    """Completed one-time purchases of ``products`` that still grant access."""
+    purchases = Transaction.objects.filter(
+        _product_q(products),
+        user_id=user_ref,
+        status=Transaction.Status.COMPLETED,
+        mode=Transaction.Mode.PAYMENT,
+    )
+    revokes = refund_revokes_access()
+    if revokes is False or revokes == []:
+        return purchases
+    refunded = Exists(
+        Payment.objects.filter(transaction_id=OuterRef("pk"), status=Payment.Status.REFUNDED)
+    )
+    covered = Q() if revokes is True else _product_q(list(revokes))
+    return purchases.exclude(Q(refunded) & covered)
+
+
 def has_entitlement(user: Any, product: ProductArg = None, *, now: datetime | None = None) -> bool:
     """Whether ``user`` may use ``product`` (a slug or id, or several: any of them).
 
@@ -125,12 +158,7 @@ def has_entitlement(user: Any, product: ProductArg = None, *, now: datetime | No
     subscriptions = Subscription.objects.filter(
         access_q(now), _product_q(products), customer__user_id=OuterRef("pk")
     )
-    purchases = Transaction.objects.filter(
-        _product_q(products),
-        user_id=OuterRef("pk"),
-        status=Transaction.Status.COMPLETED,
-        mode=Transaction.Mode.PAYMENT,
-    )
+    purchases = purchases_q(products, OuterRef("pk"))
     users = get_user_model()._default_manager.filter(pk=user.pk)
     return users.filter(Q(Exists(subscriptions)) | Q(Exists(purchases))).exists()
 
@@ -160,8 +188,10 @@ def entitlements_for(user: Any, *, now: datetime | None = None) -> list[Entitlem
         if sub.status == Status.PAST_DUE:
             reference = sub.current_period_end or sub.last_event_at
             expires = reference + grace_period() if reference else None
-        elif sub.cancel_at_period_end:
+        elif sub.cancel_at_period_end or sub.status == Status.CANCELED:
             expires = sub.current_period_end
+        if sub.status == Status.TRIALING and sub.trial_end is not None:
+            expires = min(sub.trial_end, expires) if expires is not None else sub.trial_end
         result.append(
             Entitlement(
                 product_id=sub.product_id,
@@ -173,9 +203,7 @@ def entitlements_for(user: Any, *, now: datetime | None = None) -> list[Entitlem
                 expires_at=expires,
             )
         )
-    purchases = Transaction.objects.filter(
-        user_id=user.pk, status=Transaction.Status.COMPLETED, mode=Transaction.Mode.PAYMENT
-    ).order_by("completed_at", "created_at")
+    purchases = purchases_q(None, user.pk).order_by("completed_at", "created_at")
     for txn in purchases:
         result.append(
             Entitlement(

@@ -12,6 +12,20 @@
   the buyer retries on the same hosted page.
 - ``subscription_changed(sender, subscription, previous_status, event)``: the local
   mirror of a subscription changed.
+- ``payment_succeeded(sender, payment, event)``: a charge was paid (first purchase,
+  renewal, trial verification, payment-link sale…), once per
+  :class:`~recur_django.models.Payment`.
+- ``payment_failed(sender, payment, reason, event)``: a charge was declined, once per
+  payment (also when its retry's success was delivered first: ``payment.status`` is then
+  ``paid``).
+- ``payment_refunded(sender, payment, amount, event, refund)``: money went back, once per
+  Recur refund; ``amount`` is this refund's (integer TWD), ``refund`` the
+  :class:`~recur_django.models.Refund` (``None`` for a total Recur reported without a
+  refund event).
+- ``subscription_renewed(sender, subscription, payment, event)``: a renewal charge was
+  paid, once per renewal payment.
+- ``trial_will_end(sender, subscription, event)``: Recur announced the end of the trial,
+  once per subscription.
 
 Every signal is sent by :func:`send_after_commit`: receivers run only once the change
 they describe is committed, and a receiver that raises is logged and skipped, so it can
@@ -32,6 +46,11 @@ webhook_received = Signal()
 transaction_completed = Signal()
 transaction_failed = Signal()
 subscription_changed = Signal()
+payment_succeeded = Signal()
+payment_failed = Signal()
+payment_refunded = Signal()
+subscription_renewed = Signal()
+trial_will_end = Signal()
 
 
 def send_after_commit(signal: Signal, sender: Any, **kwargs: Any) -> None:

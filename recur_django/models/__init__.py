@@ -1,9 +1,18 @@
 """Models of recur_django; one module per concept."""
 
 from recur_django.models.customer import Customer
+from recur_django.models.payment import Payment, Refund
 from recur_django.models.payment_link import PaymentLink
 from recur_django.models.subscription import Subscription
 from recur_django.models.transaction import Transaction
 from recur_django.models.webhook_event import WebhookEvent
 
-__all__ = ["Customer", "PaymentLink", "Subscription", "Transaction", "WebhookEvent"]
+__all__ = [
+    "Customer",
+    "Payment",
+    "PaymentLink",
+    "Refund",
+    "Subscription",
+    "Transaction",
+    "WebhookEvent",
+]

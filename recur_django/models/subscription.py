@@ -63,6 +63,10 @@ class Subscription(models.Model):
     # delivery order (see recur_django.subscriptions).
     field_versions = models.JSONField(_("field versions"), default=dict, blank=True)
     raw = models.JSONField(_("raw data"), default=dict, blank=True)
+    # Exactly-once marker of the trial_will_end signal (set under the row lock).
+    trial_ending_signaled_at = models.DateTimeField(
+        _("trial ending signal sent at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -98,11 +102,14 @@ def subscription_grants_access(
     grace = grace_period() if grace_days is None else timedelta(days=grace_days)
     status = subscription.status
     end = subscription.current_period_end
+    trial_end = subscription.trial_end
+    if status == Status.TRIALING and trial_end is not None and trial_end <= now:
+        return False
     if status in (Status.ACTIVE, Status.TRIALING):
         return not subscription.cancel_at_period_end or end is None or end > now
     if status == Status.PAST_DUE:
         reference = end if end is not None else subscription.last_event_at
         return reference is not None and reference > now - grace
     if status == Status.CANCELED:
-        return bool(subscription.cancel_at_period_end) and end is not None and end > now
+        return end is not None and end > now
     return False

@@ -39,7 +39,7 @@ def expected(status: str, period: str, cancel_at_period_end: bool, grace: int) -
             return grace == 3
         return False
     if status == "CANCELED":
-        return cancel_at_period_end and period == "future"
+        return period == "future"  # paid until the period end, whatever the flag
     return False  # PENDING, EXPIRED, PAUSED
 
 

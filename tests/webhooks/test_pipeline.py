@@ -223,7 +223,7 @@ def test_migration_marks_failed_rows_with_a_traceback_retryable():
 
     from django.apps import apps
 
-    migration = import_module("recur_django.migrations.0002_webhookevent_retryable")
+    migration = import_module("recur_django.migrations.0003_webhookevent_retryable")
     failed = WebhookEvent.Status.FAILED
     crashed = WebhookEvent.objects.create(event_id="e1", type="x", status=failed, traceback="T")
     rejected = WebhookEvent.objects.create(event_id="e2", type="x", status=failed)

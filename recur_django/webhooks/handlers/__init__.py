@@ -1,3 +1,3 @@
 """Importing this package registers every built-in handler."""
 
-from recur_django.webhooks.handlers import checkout, subscriptions  # noqa: F401
+from recur_django.webhooks.handlers import checkout, payments, subscriptions  # noqa: F401

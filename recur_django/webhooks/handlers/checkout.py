@@ -5,6 +5,9 @@ never by email, customer or product — and hand it to :func:`recur_django.check
 or :func:`~recur_django.checkout.mark_failed`, which lock it and apply the change once.
 A payment that does not name the stored session or says no amount is confirmed with Recur
 first (:mod:`recur_django.webhooks.confirmation`); its answer is passed as ``confirmed``.
+Each then records the charge in the ledger (:func:`~recur_django.webhooks.handlers.payments.
+with_ledger`), also when the event matches no local transaction (a renewal or a
+payment-link sale).
 """
 
 from __future__ import annotations
@@ -15,12 +18,18 @@ from recur_django.models import Transaction
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.webhooks.confirmation import confirmation
 from recur_django.webhooks.event import RecurEvent
+from recur_django.webhooks.handlers.payments import with_ledger
 from recur_django.webhooks.registry import handles
 
 
 @handles("checkout.completed")
-def checkout_completed(recur_event: RecurEvent) -> None:
-    """Fulfil (or fail, for a failed/canceled/expired status) the checkout's transaction."""
+def checkout_completed(event: RecurEvent) -> None:
+    """Fulfil (or fail, for a failed/canceled/expired status) the checkout's transaction,
+    then record its charge in the ledger."""
+    with_ledger(event, _checkout)
+
+
+def _checkout(recur_event: RecurEvent) -> None:
     event, info = recur_event.stored, CheckoutData.from_checkout(recur_event.data)
     if not info.transaction_id and not info.session_id:
         raise EventRejected("checkout.completed carries neither metadata.transaction_id nor an id.")
@@ -57,11 +66,13 @@ def _order(recur_event: RecurEvent, *, paid: bool) -> None:
 
 @handles("order.paid")
 def order_paid(event: RecurEvent) -> None:
-    """Fulfil the transaction the order belongs to, when it can be matched."""
-    _order(event, paid=True)
+    """Fulfil the transaction the order belongs to, when it can be matched; record the
+    charge in the ledger (first purchase, renewal or payment-link sale)."""
+    with_ledger(event, lambda e: _order(e, paid=True))
 
 
 @handles("order.payment_failed")
 def order_payment_failed(event: RecurEvent) -> None:
-    """Fail the pending transaction the order belongs to, when it can be matched."""
-    _order(event, paid=False)
+    """Fail the pending transaction the order belongs to, when it can be matched; record
+    the failed charge in the ledger."""
+    with_ledger(event, lambda e: _order(e, paid=False))

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from recur_django.exceptions import EventRejected
 from recur_django.subscriptions import apply_event
 from recur_django.webhooks.event import RecurEvent
+from recur_django.webhooks.handlers.payments import record, with_ledger
 from recur_django.webhooks.registry import handles
 
 logger = logging.getLogger("recur_django.webhooks")
@@ -34,7 +35,8 @@ SUBSCRIPTION_EVENTS = (
 )
 
 # Invoices move a subscription between ACTIVE and PAST_DUE; other invoice events
-# (created, refunded) carry nothing for the mirror and are stored as ignored.
+# carry nothing for the mirror (invoice.refunded is the ledger's: handlers/payments.py;
+# invoice.created is stored as ignored).
 INVOICE_EVENTS = ("invoice.paid", "invoice.payment_failed")
 
 
@@ -45,12 +47,18 @@ def handle_subscription_event(event: RecurEvent) -> None:
         raise EventRejected(f"{event.type} data is not an object")
     if apply_event(event.stored, event.data) is None:
         raise EventRejected(f"{event.type} without a usable subscription id")
+    record(event)  # subscription.trial_ending: trial_will_end
 
 
 @handles(*INVOICE_EVENTS)
 def handle_invoice_event(event: RecurEvent) -> None:
-    """Mark the invoice's subscription ACTIVE (paid) or PAST_DUE (payment failed)."""
+    """Mark the invoice's subscription ACTIVE (paid) or PAST_DUE (payment failed), then
+    record the charge in the ledger."""
     if not isinstance(event.data, Mapping):
         raise EventRejected(f"{event.type} data is not an object")
+    with_ledger(event, _mirror_invoice)
+
+
+def _mirror_invoice(event: RecurEvent) -> None:
     if apply_event(event.stored, event.data) is None:
         logger.info("%s %s is not for a subscription; nothing to mirror.", event.type, event.id)

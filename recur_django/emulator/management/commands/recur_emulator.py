@@ -11,7 +11,7 @@ from recur_django.emulator import sender
 from recur_django.emulator.api.control import set_card
 from recur_django.emulator.api.errors import ApiError
 from recur_django.emulator.conf import emulator_settings
-from recur_django.emulator.services import catalog, clock
+from recur_django.emulator.services import catalog, clock, refunds
 
 MAX_ADVANCE_DAYS = 3650
 
@@ -79,8 +79,6 @@ class Command(BaseCommand):
             self._refund(options["id"], options["amount"], options["reason"])
 
     def _refund(self, identifier: str, amount: int | None, reason: str) -> None:
-        from recur_django.emulator.services import refunds
-
         if amount is not None and amount <= 0:
             raise CommandError("--amount must be a positive whole number of TWD.")
         try:

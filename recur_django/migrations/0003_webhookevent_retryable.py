@@ -10,7 +10,7 @@ def mark_retryable(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("recur_django", "0001_initial")]
+    dependencies = [("recur_django", "0002_payment_refund")]
 
     operations = [
         migrations.AddField(

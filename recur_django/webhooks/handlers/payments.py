@@ -1,0 +1,42 @@
+"""Handlers for refunds, refunded invoices and customers: thin wrappers around the ledger.
+
+``order.*``, ``invoice.paid``/``invoice.payment_failed``, ``checkout.completed`` and
+``subscription.trial_ending`` already have a handler (checkout and subscription mirror);
+those do their own work inside :func:`with_ledger`, so each type keeps one handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from recur_django import ledger
+from recur_django.exceptions import EventIgnored
+from recur_django.webhooks.event import RecurEvent
+from recur_django.webhooks.registry import handles
+
+
+def record(event: RecurEvent) -> None:
+    """Apply ``event`` to the ledger (the event's status is left as its handler set it)."""
+    ledger.record(event.stored, event.type, event.data)
+
+
+def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], None]) -> None:
+    """Run a handler's own ``work``, then record the event in the ledger.
+
+    The ledger's lock on the event's charge is taken first, before any row lock ``work``
+    takes (one lock order, no deadlock). An event ``work`` ignores (a renewal with no
+    local transaction) is still recorded; one it rejects is not (it rolls back).
+    """
+    with ledger.locked(event.type, event.data):
+        try:
+            work(event)
+        except EventIgnored:
+            record(event)
+            raise
+        record(event)
+
+
+@handles(*ledger.REFUND_EVENTS, "invoice.refunded", "customer.created", "customer.updated")
+def handle_payment_event(event: RecurEvent) -> None:
+    """Record a refund, a refunded invoice or a customer's new email and name."""
+    record(event)
