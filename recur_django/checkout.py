@@ -33,6 +33,7 @@ from recur_django.customers import external_id_for, external_id_is_users, extern
 from recur_django.models import Customer, Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.payment_proof import PaymentUnconfirmed, parse_amount, proven
+from recur_django.plans import check_one_plan
 from recur_django.products import ProductInfo, get_product
 from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
 from recur_django.signals import send_after_commit
@@ -147,6 +148,7 @@ def start_checkout(
     if metadata is not None and not isinstance(metadata, Mapping):
         raise ValueError("metadata must be a mapping.")
     info = get_product(ref)
+    check_one_plan(user, ref, info)  # raises AlreadySubscribed (409 already_subscribed)
     chosen_mode = _mode_for(mode, info)
     success = build_success_url(success_url, request)
     cancel = build_cancel_url(cancel_url, request)
