@@ -13,5 +13,7 @@ class RecurDjangoConfig(AppConfig):
     def ready(self) -> None:
         # Imported for their side effects: system checks, client reset on setting
         # changes, and the built-in webhook handlers.
-        from recur_django import checks, client_factory  # noqa: F401
+        from recur_django import checks, client_factory, emails  # noqa: F401
         from recur_django.webhooks import handlers  # noqa: F401
+
+        emails.connect()  # opt-in receipts and notices (RECUR["EMAILS"])
