@@ -60,7 +60,7 @@ def _link(raw: Any) -> str:
     """Recur's receipt link when it sent a safe one, else the portal return URL, else ""."""
     candidates = [raw.get(key) for key in RECEIPT_URL_KEYS] if isinstance(raw, Mapping) else []
     candidates.append(recur_settings.get("PORTAL_RETURN_URL"))
-    return next((url for url in candidates if is_http_url(url)), "")
+    return str(next((url for url in candidates if is_http_url(url)), ""))
 
 
 def _product_name(payment: Any) -> str:
@@ -78,8 +78,8 @@ def send(kind: str, to: str, context: dict[str, Any]) -> bool:
         logger.info("No e-mail address for the %s mail; not sent.", kind)
         return False
     try:
-        subject = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
-        subject = " ".join(subject.split())  # one line: no header injection
+        rendered = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
+        subject = " ".join(rendered.split())  # one line: no header injection
         text = render_to_string(f"{TEMPLATE_DIR}/{kind}.txt", context)
         html = render_to_string(f"{TEMPLATE_DIR}/{kind}.html", context)
         message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
@@ -97,15 +97,17 @@ def send(kind: str, to: str, context: dict[str, Any]) -> bool:
     return True
 
 
+def _full_name(user: Any) -> str:
+    return str(user.get_full_name()) if hasattr(user, "get_full_name") else ""
+
+
 def _payment_context(payment: Any, **extra: Any) -> dict[str, Any]:
     owner = payment.user or (payment.customer.user if payment.customer else None)
     return {
         "payment": payment,
         "product_name": _product_name(payment),
         "amount": format_twd(payment.amount, payment.currency),
-        "name": (owner.get_full_name() if hasattr(owner, "get_full_name") else "")
-        or getattr(payment.customer, "name", "")
-        or "",
+        "name": _full_name(owner) or getattr(payment.customer, "name", "") or "",
         "link": _link(payment.raw),
         **extra,
     }
@@ -145,9 +147,7 @@ def send_trial_ending(sender: Any, subscription: Any, **kwargs: Any) -> None:
         "product_name": subscription.product_name or subscription.product_slug,
         "amount": format_twd(subscription.amount, subscription.currency),
         "trial_end": subscription.trial_end or subscription.current_period_end,
-        "name": (user.get_full_name() if hasattr(user, "get_full_name") else "")
-        or getattr(customer, "name", "")
-        or "",
+        "name": _full_name(user) or getattr(customer, "name", "") or "",
         "link": _link(None),
     }
     send("trial_ending", _recipient(user, customer), context)
