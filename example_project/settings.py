@@ -128,6 +128,8 @@ RECUR_EMULATOR = {
             "billing_period": "MONTHLY",
             "price": 299,
             "currency": "TWD",
+            # One plan per family: a Pro subscriber changes plan in the portal.
+            "metadata": {"productFamily": "pro"},
         },
         {
             "id": "prod_pro_yearly",
@@ -137,6 +139,17 @@ RECUR_EMULATOR = {
             "type": "SUBSCRIPTION",
             "billing_period": "YEARLY",
             "price": 2990,
+            "currency": "TWD",
+            "metadata": {"productFamily": "pro"},
+        },
+        {
+            "id": "prod_credits_monthly",
+            "slug": "credits-monthly",
+            "name": "500 credits every month",
+            "description": "500 credits on every renewal.",
+            "type": "SUBSCRIPTION",
+            "billing_period": "MONTHLY",
+            "price": 450,
             "currency": "TWD",
         },
         {

@@ -124,7 +124,7 @@ def test_inlines_on_customer_and_subscription(staff_client, ledger):
 
 
 def test_transaction_and_webhook_event_link_back_to_payments(staff_client, ledger):
-    _customer, _sub, txn, first, renewal, event = ledger
+    _customer, _sub, txn, _first, renewal, event = ledger
     page = get(staff_client, "transaction_change", txn.pk)
     assert f"{url('payment_changelist')}?transaction__id__exact={txn.pk}" in page
     assert url("payment_change", renewal.pk) in get(staff_client, "webhookevent_change", event.pk)
