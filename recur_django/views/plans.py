@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from recur_django.negotiation import json_error
-from recur_django.plans import AlreadySubscribed, held_plan
+from recur_django.plans import ALREADY_SUBSCRIBED_MESSAGE, AlreadySubscribed, held_plan
 
 
 def already_subscribed_response(
@@ -55,5 +55,5 @@ def already_subscribed(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "recur_django/already_subscribed.html",
-        {"subscription": subscription, "product": product},
+        {"subscription": subscription, "product": product, "message": ALREADY_SUBSCRIBED_MESSAGE},
     )
