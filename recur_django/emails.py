@@ -15,7 +15,8 @@ kind                 signal                  templates (``recur_django/emails/``
 ===================  ======================  ==========================================
 
 The recipient is the Django user's e-mail, else the Recur customer's. Mails are rendered
-in the active language (``LANGUAGE_CODE`` for webhooks) with amounts as ``NT$590``; a
+in ``settings.LANGUAGE_CODE`` (never the language of Recur's webhook request) with
+amounts as ``NT$590``; a
 link (Recur's receipt URL, or ``RECUR["PORTAL_RETURN_URL"]``) is included only when it
 is an absolute ``http(s)`` URL. A mail backend that fails is logged on
 ``recur_django.emails`` and never breaks the webhook.
@@ -30,6 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from recur_django.conf import recur_settings
 from recur_django.money import format_twd
@@ -78,10 +80,11 @@ def send(kind: str, to: str, context: dict[str, Any]) -> bool:
         logger.info("No e-mail address for the %s mail; not sent.", kind)
         return False
     try:
-        rendered = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
+        with translation.override(settings.LANGUAGE_CODE):
+            rendered = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
+            text = render_to_string(f"{TEMPLATE_DIR}/{kind}.txt", context)
+            html = render_to_string(f"{TEMPLATE_DIR}/{kind}.html", context)
         subject = " ".join(rendered.split())  # one line: no header injection
-        text = render_to_string(f"{TEMPLATE_DIR}/{kind}.txt", context)
-        html = render_to_string(f"{TEMPLATE_DIR}/{kind}.html", context)
         message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
         message.attach_alternative(html, "text/html")
         message.send()

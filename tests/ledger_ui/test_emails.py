@@ -90,7 +90,7 @@ def _trial(days=3):
 
 
 def test_trial_ending_once_in_traditional_chinese(customer, deliver):
-    with emails(trial_ending=True), translation.override("zh-hant"):
+    with emails(trial_ending=True), override_settings(LANGUAGE_CODE="zh-hant"):
         deliver(envelope("subscription.trial_ending", _trial()))
         deliver(envelope("subscription.trial_ending", _trial()))
     [message] = mail.outbox
@@ -99,10 +99,17 @@ def test_trial_ending_once_in_traditional_chinese(customer, deliver):
 
 
 def test_receipt_in_traditional_chinese(customer, deliver):
-    with emails(receipt=True), translation.override("zh-hant"):
+    with emails(receipt=True), override_settings(LANGUAGE_CODE="zh-hant"):
         deliver(envelope("order.paid", order("ord_1", amount=590)))
     [message] = mail.outbox
     assert "收據" in message.subject and "NT$590" in message.subject
+    assert "謝謝您" in message.body and "謝謝您" in message.alternatives[0][0]
+
+
+def test_the_site_language_wins_over_the_webhook_request(customer, deliver):
+    with emails(receipt=True), translation.override("zh-hant"):
+        deliver(envelope("order.paid", order("ord_1")), HTTP_ACCEPT_LANGUAGE="zh-hant")
+    assert mail.outbox[0].subject.startswith("Receipt:")  # LANGUAGE_CODE is "en"
 
 
 def test_without_a_user_the_recur_customers_address_is_used(deliver):
