@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from recur_django import signals
 from recur_django.client.casing import Reader
-from recur_django.ledger.charges import record_charge
+from recur_django.ledger.charges import lock_ids, record_charge
 from recur_django.ledger.facts import read_charge, read_refund
 from recur_django.ledger.refunds import record_refund
 from recur_django.models import Customer, Payment, Refund, Subscription
@@ -52,6 +52,7 @@ __all__ = [
     "invoice_paid",
     "invoice_payment_failed",
     "invoice_refunded",
+    "lock",
     "order_paid",
     "order_payment_failed",
     "record",
@@ -181,6 +182,21 @@ _BY_TYPE: dict[str, Callable[[WebhookEvent | None, Data], Any]] = {
 }
 REFUND_EVENTS = ("refund.created", "refund.succeeded", "refund.failed")
 EVENT_TYPES = (*_BY_TYPE, *REFUND_EVENTS)
+
+
+def lock(event_type: str, data: Data) -> None:
+    """Take the ledger's lock on the charge (and refund) ``data`` names, for this transaction.
+
+    Webhook handlers call it before anything else that locks rows (fulfilment, the
+    subscription mirror), so every delivery takes its locks in the same order.
+    """
+    if not isinstance(data, Mapping):
+        return
+    if event_type in REFUND_EVENTS:
+        facts = read_refund(event_type, data)
+        lock_ids([*facts.ids, facts.refund_id])
+    elif event_type in _BY_TYPE and not event_type.startswith(("customer.", "subscription.")):
+        lock_ids(read_charge(event_type, data, "").ids)
 
 
 def record(event: WebhookEvent | None, event_type: str, data: Data) -> Any:

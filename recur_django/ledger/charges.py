@@ -53,7 +53,13 @@ LOCK_NAMESPACE = 0x52634C67
 
 
 def lock_ids(ids: list[str]) -> None:
-    """Serialise every writer of the charges named by ``ids`` until the transaction ends."""
+    """Serialise every writer of the charges named by ``ids`` until the transaction ends.
+
+    Taken first thing in a delivery (the webhook handlers call
+    :func:`recur_django.ledger.lock` before fulfilment or the subscription mirror lock
+    their rows), in sorted id order: every path takes the charge lock before any row lock,
+    so concurrent deliveries cannot deadlock. Re-taking it in the same transaction is free.
+    """
     if connection.vendor != "postgresql":
         return  # SQLite: one writer at a time already
     with connection.cursor() as cursor:
@@ -152,9 +158,7 @@ class Links:
 
 def resolve(facts: ChargeFacts) -> Links:
     """Find (or create, unlinked) the customer and subscription; find the transaction and
-    payment link. Runs before :func:`lock_ids`: every path that writes these rows (the
-    mirror, fulfilment) writes them before the ledger's lock, so locks are always taken in
-    one order (rows first, then the charge) and concurrent deliveries cannot deadlock."""
+    payment link."""
     customer = subscription = None
     if facts.customer_id:
         customer, _ = Customer.objects.get_or_create(
@@ -314,8 +318,8 @@ def record_charge(
     """Create or update the payment ``facts`` describe; call inside a transaction."""
     if not facts.key or facts.outcome not in ("paid", "failed"):
         return None
-    links = resolve(facts)
     lock_ids(facts.ids)
+    links = resolve(facts)
     payment, taken = find_payment(facts.ids)
     if payment is None:
         payment = Payment(recur_id=facts.key, status=Status.FAILED)

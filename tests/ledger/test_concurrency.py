@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from recur_django import signals
-from recur_django.models import Customer, Payment, Refund, WebhookEvent
+from recur_django.models import Customer, Payment, Refund, Subscription, WebhookEvent
 from tests.ledger.payloads import invoice, order, refund
 from tests.recur_helpers import SignalRecorder, envelope, post_event, run_together
 
@@ -20,7 +20,11 @@ INVOICE = invoice(
 
 @pytest.fixture
 def customer(user):
-    return Customer.objects.create(recur_id="cus_ann", user=user)
+    """The customer and subscription exist already, so nothing but the ledger's own locks
+    stands between the threads (creating them would serialise the first deliveries)."""
+    customer = Customer.objects.create(recur_id="cus_ann", user=user)
+    Subscription.objects.create(recur_id="sub_c", customer=customer, status="ACTIVE")
+    return customer
 
 
 def test_same_invoice_paid_from_20_threads_is_one_payment_one_signal(customer):

@@ -15,6 +15,11 @@ from recur_django.models import WebhookEvent
 from recur_django.webhooks.registry import handles
 
 
+def lock(event: WebhookEvent, data: Mapping[str, Any]) -> None:
+    """Take the ledger's lock on the event's charge; call before any other row lock."""
+    ledger.lock(event.type, data)
+
+
 def record(event: WebhookEvent, data: Mapping[str, Any]) -> None:
     """Apply ``event`` to the ledger (the event's status is left as its handler set it)."""
     ledger.record(event, event.type, data)

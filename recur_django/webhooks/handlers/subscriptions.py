@@ -8,7 +8,7 @@ from typing import Any
 
 from recur_django.models import WebhookEvent
 from recur_django.subscriptions import apply_event
-from recur_django.webhooks.handlers.payments import record
+from recur_django.webhooks.handlers.payments import lock, record
 from recur_django.webhooks.registry import EventRejected, handles
 
 logger = logging.getLogger("recur_django.webhooks")
@@ -55,6 +55,7 @@ def handle_invoice_event(event: WebhookEvent, data: Mapping[str, Any]) -> None:
     record the charge in the ledger."""
     if not isinstance(data, Mapping):
         raise EventRejected(f"{event.type} data is not an object")
+    lock(event, data)
     if apply_event(event, data) is None:
         logger.info(
             "%s %s is not for a subscription; nothing to mirror.", event.type, event.event_id
