@@ -27,15 +27,16 @@ def chart_bars(months: list[tuple[Any, int]]) -> list[dict[str, Any]]:
     """One bar per month, scaled to the largest; negative months drawn from the axis down."""
     top = max([abs(value) for _month, value in months] + [1])
     width = CHART_WIDTH / max(len(months), 1)
-    axis = CHART_HEIGHT - 20
+    axis = CHART_HEIGHT - 20  # room for the month labels below
     bars = []
     for index, (month, value) in enumerate(months):
-        height = round(abs(value) / top * (axis - 20))
+        height = round(abs(value) / top * (axis - 20))  # room for the value above
         bars.append(
             {
                 "x": round(index * width + BAR_GAP / 2),
                 "width": round(width - BAR_GAP),
                 "y": axis - height if value >= 0 else axis,
+                "value_y": (axis - height - 4) if value >= 0 else axis + height + 12,
                 "height": height,
                 "label": date_format(month, "Y-m"),
                 "text_x": round(index * width + width / 2),
