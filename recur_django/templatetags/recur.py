@@ -21,6 +21,7 @@ from recur_django.entitlements import has_entitlement as _has_entitlement
 from recur_django.entitlements import user_subscription
 from recur_django.money import format_twd
 from recur_django.plans import held_plan
+from recur_django.products import ProductInfo, product_family
 from recur_django.safe_urls import linkable_url
 
 register = template.Library()
@@ -55,13 +56,26 @@ def current_plan(user: Any, product: Any) -> Any:
 
 @register.simple_tag(name="family_plan")
 def family_plan(user: Any, product: Any) -> Any:
-    """The user's subscription to ``product`` or another plan of its family, or ``None``."""
-    ref = (
-        product
-        if isinstance(product, str)
-        else (getattr(product, "slug", None) or getattr(product, "id", None) or "")
+    """The user's subscription to ``product`` or another plan of its family, or ``None``.
+
+    ``product`` is a slug or id, or a client ``Product`` (its family is then read from the
+    object itself, without looking the product up again).
+    """
+    if isinstance(product, str):
+        return held_plan(user, product) if product else None
+    ref = str(getattr(product, "slug", None) or getattr(product, "id", None) or "")
+    if not ref:
+        return None
+    info = ProductInfo(
+        id=str(getattr(product, "id", "") or ""),
+        slug=str(getattr(product, "slug", "") or ""),
+        name="",
+        type="SUBSCRIPTION",
+        amount=None,
+        currency="TWD",
+        family=product_family(product),
     )
-    return held_plan(user, str(ref)) if ref else None
+    return held_plan(user, ref, info)
 
 
 @register.filter(name="twd")

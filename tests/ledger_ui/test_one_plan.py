@@ -159,3 +159,19 @@ def test_anonymous_and_unknown_products_pass(user):
 def test_already_subscribed_page_needs_a_login(client, db):
     response = client.get(reverse("recur:already-subscribed"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_family_plan_tag_for_pricing_pages(holds_pro, pro_family, user):
+    from django.template import Context, Template
+
+    from recur_django.client_factory import get_client
+
+    products = {p.slug: p for p in get_client().products.list()}
+    template = Template(
+        "{% load recur %}{% current_plan user product as held %}"
+        "{% family_plan user product as family %}{{ held.recur_id }}|{{ family.recur_id }}"
+    )
+    render = lambda slug: template.render(Context({"user": user, "product": products[slug]}))  # noqa: E731
+    assert render("pro-monthly") == "sub_ann|sub_ann"
+    assert render("pro-yearly") == "|sub_ann"  # same family: "switch plan", not "subscribe"
+    assert render("ebook") == "|"
