@@ -27,7 +27,7 @@ See :mod:`recur_django.models.payment` for how charges are identified and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from recur_django import signals
 from recur_django.client.casing import Reader
-from recur_django.ledger.charges import lock_ids, record_charge
+from recur_django.ledger.charges import holding, record_charge
 from recur_django.ledger.facts import read_charge, read_refund
 from recur_django.ledger.refunds import record_refund
 from recur_django.models import Customer, Payment, Refund, Subscription
@@ -52,7 +52,7 @@ __all__ = [
     "invoice_paid",
     "invoice_payment_failed",
     "invoice_refunded",
-    "lock",
+    "locked",
     "order_paid",
     "order_payment_failed",
     "record",
@@ -184,19 +184,26 @@ REFUND_EVENTS = ("refund.created", "refund.succeeded", "refund.failed")
 EVENT_TYPES = (*_BY_TYPE, *REFUND_EVENTS)
 
 
-def lock(event_type: str, data: Data) -> None:
-    """Take the ledger's lock on the charge (and refund) ``data`` names, for this transaction.
-
-    Webhook handlers call it before anything else that locks rows (fulfilment, the
-    subscription mirror), so every delivery takes its locks in the same order.
-    """
+def _lock_ids_of(event_type: str, data: Data) -> list[str]:
     if not isinstance(data, Mapping):
-        return
+        return []
     if event_type in REFUND_EVENTS:
         facts = read_refund(event_type, data)
-        lock_ids([*facts.ids, facts.refund_id])
-    elif event_type in _BY_TYPE and not event_type.startswith(("customer.", "subscription.")):
-        lock_ids(read_charge(event_type, data, "").ids)
+        return [*facts.ids, facts.refund_id]
+    if event_type in _BY_TYPE and not event_type.startswith(("customer.", "subscription.")):
+        return read_charge(event_type, data, "").ids
+    return []
+
+
+def locked(event_type: str, data: Data) -> AbstractContextManager[None]:
+    """Hold the ledger's lock on the charge (and refund) ``data`` names while in the block
+    (the lock itself lasts until the transaction ends).
+
+    Webhook handlers wrap their whole work in it, so the charge lock is taken before
+    anything else locks rows (fulfilment, the subscription mirror) and every delivery takes
+    its locks in the same order; the ledger calls inside do not take it again.
+    """
+    return holding(_lock_ids_of(event_type, data))
 
 
 def record(event: WebhookEvent | None, event_type: str, data: Data) -> Any:

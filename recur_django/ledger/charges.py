@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -52,21 +54,39 @@ Status = Payment.Status
 LOCK_NAMESPACE = 0x52634C67
 
 
+# Ids whose lock this code path already holds (set by holding(), inside one transaction).
+_held: ContextVar[frozenset[str]] = ContextVar("recur_ledger_locks", default=frozenset())
+
+
 def lock_ids(ids: list[str]) -> None:
     """Serialise every writer of the charges named by ``ids`` until the transaction ends.
 
-    Taken first thing in a delivery (the webhook handlers call
-    :func:`recur_django.ledger.lock` before fulfilment or the subscription mirror lock
+    Taken first thing in a delivery (the webhook handlers run inside
+    :func:`recur_django.ledger.locked`, before fulfilment or the subscription mirror lock
     their rows), in sorted id order: every path takes the charge lock before any row lock,
-    so concurrent deliveries cannot deadlock. Re-taking it in the same transaction is free.
+    so concurrent deliveries cannot deadlock.
     """
     if connection.vendor != "postgresql":
         return  # SQLite: one writer at a time already
+    wanted = sorted(set(filter(None, ids)) - _held.get())
+    if not wanted:
+        return
     with connection.cursor() as cursor:
-        for value in sorted(set(filter(None, ids))):
+        for value in wanted:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, value]
             )
+
+
+@contextmanager
+def holding(ids: list[str]) -> Iterator[None]:
+    """Lock ``ids`` and let the ledger calls inside the block know they hold them."""
+    lock_ids(ids)
+    token = _held.set(_held.get() | frozenset(filter(None, ids)))
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 def find_payment(ids: list[str]) -> tuple[Payment | None, set[str]]:
@@ -101,19 +121,27 @@ def json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def kind_of(payment: Payment) -> str:
-    """The kind, from everything known about the charge (so it does not depend on order)."""
+    """The kind, from everything known about the charge (so it does not depend on order).
+
+    Recur's ``billing_reason`` decides when it says something; otherwise a local payment
+    link, the first purchase's transaction or checkout session, then the subscription.
+    """
     reason = payment.billing_reason
     if reason == "trial_verification":
         return Kind.VERIFICATION
+    if reason == "subscription_cycle":
+        return Kind.RENEWAL
+    if reason == "subscription_update":
+        return Kind.OTHER  # a plan change's charge
     if payment.payment_link_id is not None:
         return Kind.PAYMENT_LINK
-    if payment.transaction_id is not None or reason == "subscription_create":
+    if (
+        payment.transaction_id is not None
+        or reason == "subscription_create"
+        or payment.checkout_session_id
+    ):
         return Kind.CHECKOUT
-    if reason == "subscription_update":
-        return Kind.OTHER
-    if payment.checkout_session_id:
-        return Kind.CHECKOUT
-    if reason == "subscription_cycle" or payment.subscription_id is not None:
+    if payment.subscription_id is not None:
         return Kind.RENEWAL
     return Kind.OTHER
 
@@ -132,8 +160,14 @@ def _earliest(current: datetime | None, new: datetime) -> datetime:
     return new if current is None or new < current else current
 
 
+# Charges that are never a checkout's first payment, even when they echo its metadata.
+LATER_CHARGES = frozenset({"subscription_cycle", "subscription_update"})
+
+
 def _find_transaction(facts: ChargeFacts) -> Transaction | None:
     """The checkout this charge paid: by metadata id, else session id, else order id."""
+    if facts.billing_reason in LATER_CHARGES:
+        return None
     for field, value in (
         ("public_id", facts.transaction_id),
         ("checkout_session_id", facts.session_id),
@@ -162,7 +196,7 @@ def resolve(facts: ChargeFacts) -> Links:
     customer = subscription = None
     if facts.customer_id:
         customer, _ = Customer.objects.get_or_create(
-            recur_id=facts.customer_id[:64],
+            recur_id=facts.customer_id,
             defaults={"email": facts.customer_email, "name": facts.customer_name},
         )
     if facts.subscription_id:

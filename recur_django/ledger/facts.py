@@ -29,13 +29,14 @@ from recur_django.client.casing import Reader
 MAX_ID = 128
 
 
-def _ref(reader: Reader, *names: str) -> str:
-    """An id given as text, or as a nested object's ``id``; ``""`` when absent or too long."""
+def _ref(reader: Reader, *names: str, longest: int = MAX_ID) -> str:
+    """An id given as text, or as a nested object's ``id``; ``""`` when absent or too long
+    (an id is never truncated: that could merge two of Recur's objects)."""
     for name in names:
         value = reader.text(name)
         if value is None:
             value = Reader(reader.obj(name)).text("id")
-        if value and len(value.strip()) <= MAX_ID:
+        if value and len(value.strip()) <= longest:
             return value.strip()
     return ""
 
@@ -99,15 +100,15 @@ def read_charge(event_type: str, data: Mapping[str, Any], outcome: str) -> Charg
         outcome=outcome,
         amount=_amount(r, "amount", "amount_paid", "amount_total", "total"),
         currency=(r.text("currency") or "").upper()[:3],
-        customer_id=_ref(r, "customer_id") or _ref(customer, "id"),
+        customer_id=_ref(r, "customer_id", longest=64) or _ref(customer, "id", longest=64),
         customer_email=(r.text("customer_email") or customer.text("email") or "")[:254],
         customer_name=(r.text("customer_name") or customer.text("name") or "")[:255],
-        subscription_id=_ref(r, "subscription_id", "subscription")[:64],
+        subscription_id=_ref(r, "subscription_id", "subscription", longest=64),
         product_id=(r.text("product_id") or "")[:128],
         billing_reason=(r.text("billing_reason") or "").lower()[:64],
-        transaction_id=(metadata.text("transaction_id") or "")[:40],
+        transaction_id=_ref(metadata, "transaction_id", longest=40),
         session_id=session_id,
-        payment_link_id=_ref(r, "payment_link_id", "payment_link")[:64],
+        payment_link_id=_ref(r, "payment_link_id", "payment_link", longest=64),
         failure_reason=(r.text("failure_reason", "failure_message", "reason") or "")[:2000]
         if outcome == "failed" or status in ("failed", "payment_failed")
         else "",

@@ -196,3 +196,39 @@ def test_an_order_without_id_records_nothing(deliver):
     deliver(envelope("order.paid", {"amount": 100}))
     deliver(envelope("invoice.paid", {"subscription_id": "sub_x"}))
     assert not Payment.objects.exists()
+
+
+def test_renewal_echoing_the_checkout_metadata_is_still_a_renewal(customer, deliver, sent):
+    txn = make_transaction(customer.user, mode=Transaction.Mode.SUBSCRIPTION)
+    deliver(envelope("checkout.completed", completed_data(txn, order_id="ord_first")))
+    renewal = first_order(txn, "ord_next", subscription_id="sub_1")
+    renewal["billing_reason"] = "subscription_cycle"
+    deliver(envelope("order.paid", renewal))
+    first, later = (
+        Payment.objects.get(recur_id="ord_first"),
+        Payment.objects.get(recur_id="ord_next"),
+    )
+    assert (first.kind, first.transaction) == (Payment.Kind.CHECKOUT, txn)
+    assert (later.kind, later.transaction) == (Payment.Kind.RENEWAL, None)
+    assert later.user == customer.user
+    assert len(sent["payment_succeeded"]) == 2 and len(sent["subscription_renewed"]) == 1
+    assert len(sent["transaction_completed"]) == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"id": "ord_x", "amount": "lots", "currency": 5, "customer": "cus_text", "metadata": []},
+        {"id": "ord_y", "customer_id": "c" * 65, "subscription_id": "s" * 65, "amount": -5},
+        {"id": "ord_z", "amount": 2**70, "paid_at": "yesterday", "invoice_id": {"id": 7}},
+        {"id": "o" * 129, "amount": 100},
+        {"id": ["ord_list"], "amount": 100},
+    ],
+)
+def test_odd_payloads_never_crash_and_never_truncate_ids(deliver, data):
+    deliver(envelope("order.paid", data))
+    for payment in Payment.objects.all():
+        assert payment.customer is None and payment.subscription is None
+        assert payment.amount == 0
+    assert Payment.objects.filter(recur_id__in=["ord_list", "o" * 128]).count() == 0
+    assert not Customer.objects.exists() and not Subscription.objects.exists()

@@ -16,7 +16,7 @@ from recur_django.checkout import fulfil, mark_failed
 from recur_django.models import Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.webhooks.confirmation import confirmation
-from recur_django.webhooks.handlers.payments import lock, record
+from recur_django.webhooks.handlers.payments import locked, record
 from recur_django.webhooks.registry import EventRejected, handles
 
 
@@ -29,9 +29,9 @@ def _ignore(event: WebhookEvent, reason: str) -> None:
 def checkout_completed(event: WebhookEvent, data: Mapping[str, Any]) -> None:
     """Fulfil (or fail, for a failed/canceled/expired status) the checkout's transaction,
     then record its charge in the ledger."""
-    lock(event, data)
-    _checkout(event, data)
-    record(event, data)
+    with locked(event, data):
+        _checkout(event, data)
+        record(event, data)
 
 
 def _checkout(event: WebhookEvent, data: Mapping[str, Any]) -> None:
@@ -74,15 +74,15 @@ def _order(event: WebhookEvent, data: Mapping[str, Any], *, paid: bool) -> None:
 def order_paid(event: WebhookEvent, data: Mapping[str, Any]) -> None:
     """Fulfil the transaction the order belongs to, when it can be matched; record the
     charge in the ledger (first purchase, renewal or payment-link sale)."""
-    lock(event, data)
-    _order(event, data, paid=True)
-    record(event, data)
+    with locked(event, data):
+        _order(event, data, paid=True)
+        record(event, data)
 
 
 @handles("order.payment_failed")
 def order_payment_failed(event: WebhookEvent, data: Mapping[str, Any]) -> None:
     """Fail the pending transaction the order belongs to, when it can be matched; record
     the failed charge in the ledger."""
-    lock(event, data)
-    _order(event, data, paid=False)
-    record(event, data)
+    with locked(event, data):
+        _order(event, data, paid=False)
+        record(event, data)

@@ -8,6 +8,7 @@ those call :func:`record` after their own work, so each type keeps one handler.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from recur_django import ledger
@@ -15,9 +16,9 @@ from recur_django.models import WebhookEvent
 from recur_django.webhooks.registry import handles
 
 
-def lock(event: WebhookEvent, data: Mapping[str, Any]) -> None:
-    """Take the ledger's lock on the event's charge; call before any other row lock."""
-    ledger.lock(event.type, data)
+def locked(event: WebhookEvent, data: Mapping[str, Any]) -> AbstractContextManager[None]:
+    """Hold the ledger's lock on the event's charge; enter it before any other row lock."""
+    return ledger.locked(event.type, data)
 
 
 def record(event: WebhookEvent, data: Mapping[str, Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from recur_django.models import WebhookEvent
 from recur_django.subscriptions import apply_event
-from recur_django.webhooks.handlers.payments import lock, record
+from recur_django.webhooks.handlers.payments import locked, record
 from recur_django.webhooks.registry import EventRejected, handles
 
 logger = logging.getLogger("recur_django.webhooks")
@@ -35,7 +35,8 @@ SUBSCRIPTION_EVENTS = (
 )
 
 # Invoices move a subscription between ACTIVE and PAST_DUE; other invoice events
-# (created, refunded) carry nothing for the mirror and are stored as ignored.
+# carry nothing for the mirror (invoice.refunded is the ledger's: handlers/payments.py;
+# invoice.created is stored as ignored).
 INVOICE_EVENTS = ("invoice.paid", "invoice.payment_failed")
 
 
@@ -55,9 +56,9 @@ def handle_invoice_event(event: WebhookEvent, data: Mapping[str, Any]) -> None:
     record the charge in the ledger."""
     if not isinstance(data, Mapping):
         raise EventRejected(f"{event.type} data is not an object")
-    lock(event, data)
-    if apply_event(event, data) is None:
-        logger.info(
-            "%s %s is not for a subscription; nothing to mirror.", event.type, event.event_id
-        )
-    record(event, data)
+    with locked(event, data):
+        if apply_event(event, data) is None:
+            logger.info(
+                "%s %s is not for a subscription; nothing to mirror.", event.type, event.event_id
+            )
+        record(event, data)
