@@ -129,6 +129,8 @@ RECUR_EMULATOR = {
             "price": 299,
             "currency": "TWD",
             "product_family": "pro",
+            # One plan per family: a Pro subscriber changes plan in the portal.
+            "metadata": {"productFamily": "pro"},
         },
         {
             "id": "prod_pro_yearly",
@@ -140,6 +142,17 @@ RECUR_EMULATOR = {
             "price": 2990,
             "currency": "TWD",
             "product_family": "pro",
+            "metadata": {"productFamily": "pro"},
+        },
+        {
+            "id": "prod_credits_monthly",
+            "slug": "credits-monthly",
+            "name": "500 credits every month",
+            "description": "500 credits on every renewal.",
+            "type": "SUBSCRIPTION",
+            "billing_period": "MONTHLY",
+            "price": 450,
+            "currency": "TWD",
         },
         {
             "id": "prod_ebook",

@@ -38,6 +38,10 @@ DEFAULTS: dict[str, Any] = {
     # A fully refunded one-time purchase stops granting its product: True, False, or the
     # product slugs/ids it applies to.
     "REFUND_REVOKES_ACCESS": True,
+    # One plan per product family: False refuses a checkout for a plan the user holds.
+    "ALLOW_MULTIPLE_SUBSCRIPTIONS": False,
+    # Opt-in e-mails: {"receipt", "payment_failed", "trial_ending", "refund"} -> bool.
+    "EMAILS": {},
     # "Now" for billing decisions: dotted path to (or a) zero-argument callable returning an
     # aware datetime. "recur_django.emulator.clock.now" follows the emulator's clock.
     "CLOCK": "django.utils.timezone.now",

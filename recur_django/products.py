@@ -19,7 +19,7 @@ from recur_django.conf import recur_settings
 
 logger = logging.getLogger("recur_django.products")
 
-CACHE_KEY = "recur_django:products:v1"
+CACHE_KEY = "recur_django:products:v2"
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,30 @@ class ProductInfo:
     amount: int | None
     currency: str
     trial_days: int = 0
+    #: The plan family (``productFamily`` / ``baseSlug``): one plan per family per user.
+    family: str = ""
+
+
+def product_family(product: Any) -> str:
+    """A product's family, read tolerantly: ``product_family``/``productFamily``, else
+    ``metadata.productFamily``/``metadata.product_family``/``metadata.baseSlug``; ``""``.
+    """
+    raw = getattr(product, "raw", None) or {}
+    metadata = getattr(product, "metadata", None) or raw.get("metadata") or {}
+    candidates = [
+        getattr(product, "product_family", None),
+        raw.get("product_family"),
+        raw.get("productFamily"),
+    ]
+    if isinstance(metadata, dict):
+        candidates += [
+            metadata.get(key)
+            for key in ("productFamily", "product_family", "baseSlug", "base_slug")
+        ]
+    for value in candidates:
+        if isinstance(value, str) and value.strip() and len(value) <= 128:
+            return value.strip()
+    return ""
 
 
 def _from_product(product: Any) -> dict[str, Any]:
@@ -45,6 +69,7 @@ def _from_product(product: Any) -> dict[str, Any]:
         "amount": int(price) if isinstance(price, int | float) else None,
         "currency": str(getattr(product, "currency", "") or "TWD").upper(),
         "trial_days": int(getattr(product, "trial_days", 0) or 0),
+        "family": product_family(product),
     }
 
 

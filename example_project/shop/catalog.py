@@ -17,3 +17,15 @@ CREDIT_PACKS: dict[str, int] = {
 def credits_for(product_id: str, product_slug: str = "") -> int:
     """Credits granted by a purchase of this product (0 when it is not a credit pack)."""
     return CREDIT_PACKS.get(product_slug) or CREDIT_PACKS.get(product_id, 0)
+
+
+#: Credits granted by every paid charge of a subscription (first payment and each renewal).
+SUBSCRIPTION_CREDITS: dict[str, int] = {
+    "credits-monthly": 500,
+    "prod_credits_monthly": 500,
+}
+
+
+def subscription_credits_for(product_id: str, product_slug: str = "") -> int:
+    """Credits granted by each paid charge of this subscription product (0: none)."""
+    return SUBSCRIPTION_CREDITS.get(product_slug) or SUBSCRIPTION_CREDITS.get(product_id, 0)

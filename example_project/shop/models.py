@@ -24,6 +24,14 @@ class CreditEntry(models.Model):
         blank=True,
         related_name="credit_entry",
     )
+    # A subscription's credits: one entry per paid charge (first payment and each renewal).
+    payment = models.OneToOneField(
+        "recur_django.Payment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_entry",
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -1,7 +1,9 @@
 """Signal receivers: the shop reacts to payments here, not in views.
 
 ``transaction_completed`` is sent exactly once per paid transaction, after the database
-commit, whether the webhook or the return page saw the payment first.
+commit, whether the webhook or the return page saw the payment first: credit packs.
+``payment_succeeded`` is sent once per paid charge (the first payment and every renewal):
+a credits subscription grants its credits on each.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from example_project.shop.catalog import credits_for
+from example_project.shop.catalog import credits_for, subscription_credits_for
 from example_project.shop.models import CreditEntry
-from recur_django.models import Transaction
-from recur_django.signals import transaction_completed
+from recur_django.models import Payment, Transaction
+from recur_django.signals import payment_succeeded, transaction_completed
 
 logger = logging.getLogger(__name__)
 
@@ -36,3 +38,26 @@ def add_purchased_credits(sender: Any, transaction: Transaction, **kwargs: Any) 
     )
     if created:
         logger.info("Added %d credits for %s", credits, transaction.public_id)
+
+
+@receiver(payment_succeeded)
+def add_subscription_credits(sender: Any, payment: Payment, **kwargs: Any) -> None:
+    """Credit a credits subscriber on every paid charge, exactly once per payment."""
+    sub = payment.subscription
+    product_id = (sub.product_id if sub else "") or payment.product_id
+    credits = subscription_credits_for(product_id, sub.product_slug if sub else "")
+    customer = payment.customer or (sub.customer if sub else None)
+    user_id = payment.user_id or (customer.user_id if customer else None)
+    if not credits or user_id is None:
+        return
+    # Keyed on the payment: a repeated signal or a replayed event never credits twice.
+    _entry, created = CreditEntry.objects.get_or_create(
+        payment=payment,
+        defaults={
+            "user_id": user_id,
+            "amount": credits,
+            "note": (sub.product_name if sub else "") or payment.recur_id,
+        },
+    )
+    if created:
+        logger.info("Added %d subscription credits for payment %s", credits, payment.recur_id)

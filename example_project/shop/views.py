@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from example_project.shop.models import CreditEntry
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
-from recur_django.models import Subscription, Transaction
+from recur_django.models import Payment, Subscription, Transaction
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,20 @@ def plan_state(sub: Subscription, now: Any = None) -> dict[str, Any]:
     return {"label": sub.get_status_display(), "when": "", "css": sub.status.lower()}
 
 
+def payment_history(user: Any, limit: int = 50) -> list[Payment]:
+    """The user's payments, newest first, each with ``product_label`` and its refunds."""
+    payments = list(
+        Payment.objects.filter(Q(user=user) | Q(customer__user=user))
+        .select_related("subscription", "transaction", "payment_link")
+        .prefetch_related("refunds")[:limit]
+    )
+    for payment in payments:
+        owners = (payment.subscription, payment.transaction, payment.payment_link)
+        names = [getattr(o, "product_name", "") for o in owners if o is not None]
+        payment.product_label = next((n for n in names if n), payment.product_id or "—")  # type: ignore[attr-defined]
+    return payments
+
+
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     return render(
@@ -112,6 +127,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "shop/account.html",
         {
             "transactions": Transaction.objects.filter(user=request.user)[:20],
+            "payments": payment_history(request.user),
             "plans": [
                 (sub, plan_state(sub))
                 for sub in Subscription.objects.filter(customer__user=request.user)

@@ -2,6 +2,8 @@
 
 from recur_django.admin import (  # noqa: F401
     customer,
+    overview,
+    payment,
     payment_link,
     read_only,
     subscription,

@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from recur_django.admin.payment import PaymentInline
 from recur_django.admin.read_only import (
     ReadOnlyAdmin,
     ReadOnlyTabularInline,
@@ -45,7 +46,7 @@ class CustomerAdmin(ReadOnlyAdmin):
         "webhook_events",
     )
     readonly_fields = fields
-    inlines = [SubscriptionInline]
+    inlines = [SubscriptionInline, PaymentInline]
 
     @admin.display(description=_("user"))
     def user_link(self, obj: Customer) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from recur_django.admin.payment import PaymentInline
 from recur_django.admin.read_only import ReadOnlyAdmin, change_link, changelist_link
 from recur_django.admin.webhook_event import events_link
 from recur_django.models import Subscription, Transaction
@@ -29,6 +30,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     exclude = HIDDEN_FIELDS
+    inlines = [PaymentInline]
     readonly_fields = [
         *(f.name for f in Subscription._meta.fields if f.name not in HIDDEN_FIELDS),
         "customer_link",

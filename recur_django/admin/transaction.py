@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from recur_django.admin.read_only import ReadOnlyAdmin, change_link
+from recur_django.admin.read_only import ReadOnlyAdmin, change_link, changelist_link
 from recur_django.admin.webhook_event import events_link
-from recur_django.models import Customer, Subscription, Transaction
+from recur_django.models import Customer, Payment, Subscription, Transaction
 from recur_django.money import format_twd
 
 __all__ = ["ReadOnlyAdmin", "TransactionAdmin"]  # ReadOnlyAdmin: kept importable from here
@@ -26,6 +26,7 @@ class TransactionAdmin(ReadOnlyAdmin):
         "user_link",
         "customer_link",
         "subscription_link",
+        "payments",
         "webhook_events",
     ]
 
@@ -52,6 +53,12 @@ class TransactionAdmin(ReadOnlyAdmin):
             return "—"
         sub = Subscription.objects.filter(recur_id=obj.subscription_id).first()
         return change_link(sub) if sub else obj.subscription_id
+
+    @admin.display(description=_("payments"))
+    def payments(self, obj: Transaction) -> str:
+        return changelist_link(
+            Payment, _("Payments of this purchase"), transaction__id__exact=obj.pk
+        )
 
     @admin.display(description=_("webhook events"))
     def webhook_events(self, obj: Transaction) -> str:

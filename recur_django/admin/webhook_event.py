@@ -14,11 +14,11 @@ from django.utils.translation import ngettext
 
 from recur_django.admin.read_only import ReadOnlyAdmin, change_link, changelist_link
 from recur_django.exceptions import EnvelopeError, SignatureError
-from recur_django.models import Customer, Subscription, Transaction, WebhookEvent
+from recur_django.models import Customer, Payment, Subscription, Transaction, WebhookEvent
 from recur_django.webhooks.pipeline import replay
 
 REPLAY_PERMISSION = "recur_django.replay_webhookevent"
-ID_PREFIXES = ("cus_", "sub_", "txn_", "cs_")
+ID_PREFIXES = ("cus_", "sub_", "txn_", "cs_", "ord_", "in_", "re_")
 
 
 def _pretty(value: Any) -> str:
@@ -67,6 +67,9 @@ def related_objects(event: WebhookEvent) -> list[Any]:
         *Customer.objects.filter(recur_id__in=found),
         *Subscription.objects.filter(recur_id__in=found),
         *Transaction.objects.filter(Q(public_id__in=found) | Q(checkout_session_id__in=found)),
+        *Payment.objects.filter(
+            Q(recur_id__in=found) | Q(order_id__in=found) | Q(invoice_id__in=found)
+        ),
     ]
 
 

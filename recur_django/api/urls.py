@@ -9,6 +9,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from recur_django.api import views
+from recur_django.api.payments import PaymentListView
 from recur_django.api.schema import schema_view, spectacular_available
 
 app_name = "recur-api"
@@ -34,6 +35,7 @@ urlpatterns: list[URLPattern] = [
     ),
     path("portal-sessions/", views.PortalSessionCreateView.as_view(), name="portal-sessions"),
     path("transactions/", views.TransactionListView.as_view(), name="transactions"),
+    path("payments/", PaymentListView.as_view(), name="payments"),
     path("subscriptions/", views.SubscriptionListView.as_view(), name="subscriptions"),
     path("entitlements/", views.EntitlementListView.as_view(), name="entitlements"),
     path(

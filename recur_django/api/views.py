@@ -40,6 +40,7 @@ from recur_django.conf import recur_settings
 from recur_django.entitlements import entitlements_for, has_entitlement
 from recur_django.http_errors import API, recur_error_answer
 from recur_django.models import Subscription, Transaction
+from recur_django.plans import AlreadySubscribed
 from recur_django.portal import PortalError, start_portal_session
 from recur_django.safe_urls import absolute_same_site_url
 
@@ -127,7 +128,7 @@ class CheckoutSessionCreateView(RecurAPIView):
 
     @document(
         request=s.CheckoutSessionRequestSerializer,
-        responses={201: s.CheckoutSessionSerializer, **ERRORS},
+        responses={201: s.CheckoutSessionSerializer, 409: s.ErrorSerializer, **ERRORS},
         summary="Create a checkout session",
         operation_id="create_checkout_session",
     )
@@ -145,6 +146,10 @@ class CheckoutSessionCreateView(RecurAPIView):
                 cancel_url=self.safe_url(data.get("cancel_url"), "cancel_url"),
                 request=request._request,
             )
+        except AlreadySubscribed as exc:  # one plan per product family
+            body = {"code": exc.code, "message": str(exc.message)}
+            body["subscription_id"] = exc.subscription.recur_id
+            return Response({"error": body}, status=status.HTTP_409_CONFLICT)
         except ValueError as exc:
             raise ValidationError({"product": [str(exc)]}) from exc
         except RecurError as exc:

@@ -24,6 +24,7 @@ from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_to_send
 from recur_django.models import Transaction
+from recur_django.plans import check_one_plan
 from recur_django.products import ProductInfo, get_product
 from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
 from recur_django.transaction_state import warn_if_in_transaction
@@ -112,6 +113,7 @@ def start_checkout(
     if metadata is not None and not isinstance(metadata, Mapping):
         raise ValueError("metadata must be a mapping.")
     info = get_product(ref)
+    check_one_plan(user, ref, info)  # raises AlreadySubscribed (409 already_subscribed)
     chosen_mode = _mode_for(mode, info)
     success = build_success_url(success_url, request)
     cancel = build_cancel_url(cancel_url, request)

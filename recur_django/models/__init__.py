@@ -1,6 +1,7 @@
 """Models of recur_django; one module per concept."""
 
 from recur_django.models.customer import Customer
+from recur_django.models.overview import BillingOverview
 from recur_django.models.payment import Payment, Refund
 from recur_django.models.payment_link import PaymentLink
 from recur_django.models.subscription import Subscription
@@ -8,6 +9,7 @@ from recur_django.models.transaction import Transaction
 from recur_django.models.webhook_event import WebhookEvent
 
 __all__ = [
+    "BillingOverview",
     "Customer",
     "Payment",
     "PaymentLink",

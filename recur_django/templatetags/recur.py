@@ -5,7 +5,9 @@
 
 ``<a href="{{ url|safe_href }}">`` keeps an ``http(s)`` URL or a path on this site and
 turns anything else (``javascript:``, ``data:``…) into ``""``.
-``{% current_plan user "pro-monthly" as sub %}`` gives the subscription that grants it, and
+``{% current_plan user "pro-monthly" as sub %}`` gives the subscription that grants it,
+``{% family_plan user "pro-yearly" as sub %}`` the plan the user holds in that product's
+family (``productFamily``/``baseSlug``; a checkout for it would be refused), and
 ``{{ amount|twd }}`` shows money as ``NT$2,990``.
 """
 
@@ -18,6 +20,8 @@ from django import template
 from recur_django.entitlements import has_entitlement as _has_entitlement
 from recur_django.entitlements import user_subscription
 from recur_django.money import format_twd
+from recur_django.plans import held_plan
+from recur_django.products import ProductInfo, product_family
 from recur_django.safe_urls import linkable_url
 
 register = template.Library()
@@ -48,6 +52,30 @@ def safe_href(value: Any) -> str:
 def current_plan(user: Any, product: Any) -> Any:
     """The user's subscription to ``product`` that grants access now, or ``None``."""
     return user_subscription(user, product)
+
+
+@register.simple_tag(name="family_plan")
+def family_plan(user: Any, product: Any) -> Any:
+    """The user's subscription to ``product`` or another plan of its family, or ``None``.
+
+    ``product`` is a slug or id, or a client ``Product`` (its family is then read from the
+    object itself, without looking the product up again).
+    """
+    if isinstance(product, str):
+        return held_plan(user, product) if product else None
+    ref = str(getattr(product, "slug", None) or getattr(product, "id", None) or "")
+    if not ref:
+        return None
+    info = ProductInfo(
+        id=str(getattr(product, "id", "") or ""),
+        slug=str(getattr(product, "slug", "") or ""),
+        name="",
+        type="SUBSCRIPTION",
+        amount=None,
+        currency="TWD",
+        family=product_family(product),
+    )
+    return held_plan(user, ref, info)
 
 
 @register.filter(name="twd")

@@ -34,6 +34,7 @@ def test_schema_lists_exactly_the_recur_api_at_its_mounted_paths():
         "/api/billing/checkout-sessions/",
         "/api/billing/portal-sessions/",
         "/api/billing/transactions/",
+        "/api/billing/payments/",
         "/api/billing/subscriptions/",
         "/api/billing/entitlements/",
         "/api/billing/entitlements/{product}/",

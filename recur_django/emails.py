@@ -1,0 +1,170 @@
+"""Opt-in receipts and notices, mailed from the payment signals.
+
+``RECUR["EMAILS"] = {"receipt": True, "payment_failed": True, "trial_ending": True,
+"refund": True}`` (every kind off by default). Each kind is sent by a receiver of one
+signal, which :func:`recur_django.signals.send_after_commit` sends once per payment or
+event after the commit, so each mail goes out once:
+
+===================  ======================  ==========================================
+kind                 signal                  templates (``recur_django/emails/``)
+===================  ======================  ==========================================
+``receipt``          ``payment_succeeded``   ``receipt_subject.txt``, ``.txt``, ``.html``
+``payment_failed``   ``payment_failed``      ``payment_failed_subject.txt``, …
+``trial_ending``     ``trial_will_end``      ``trial_ending_subject.txt``, …
+``refund``           ``payment_refunded``    ``refund_subject.txt``, …
+===================  ======================  ==========================================
+
+The recipient is the Django user's e-mail, else the Recur customer's. Mails are rendered
+in ``settings.LANGUAGE_CODE`` (never the language of Recur's webhook request) with
+amounts as ``NT$590``; a
+link (Recur's receipt URL, or ``RECUR["PORTAL_RETURN_URL"]``) is included only when it
+is an absolute ``http(s)`` URL. A mail backend that fails is logged on
+``recur_django.emails`` and never breaks the webhook.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from recur_django.conf import recur_settings
+from recur_django.money import format_twd
+from recur_django.safe_urls import is_http_url
+
+logger = logging.getLogger("recur_django.emails")
+
+KINDS = ("receipt", "payment_failed", "trial_ending", "refund")
+TEMPLATE_DIR = "recur_django/emails"
+RECEIPT_URL_KEYS = ("receipt_url", "receiptUrl", "hosted_invoice_url", "hostedInvoiceUrl")
+
+
+def enabled(kind: str) -> bool:
+    """Whether ``RECUR["EMAILS"][kind]`` is on."""
+    value = recur_settings.get("EMAILS") or {}
+    return isinstance(value, Mapping) and bool(value.get(kind))
+
+
+def _recipient(user: Any, customer: Any) -> str:
+    for owner in (user, customer):
+        email = getattr(owner, "email", "") if owner is not None else ""
+        if isinstance(email, str) and "@" in email and "\n" not in email:
+            return email.strip()
+    return ""
+
+
+def _link(raw: Any) -> str:
+    """Recur's receipt link when it sent a safe one, else the portal return URL, else ""."""
+    candidates = [raw.get(key) for key in RECEIPT_URL_KEYS] if isinstance(raw, Mapping) else []
+    candidates.append(recur_settings.get("PORTAL_RETURN_URL"))
+    return str(next((url for url in candidates if is_http_url(url)), ""))
+
+
+def _product_name(payment: Any) -> str:
+    for owner in (payment.subscription, payment.transaction, payment.payment_link):
+        if owner is not None:
+            name = getattr(owner, "product_name", "") or getattr(owner, "product_slug", "")
+            if name:
+                return str(name)
+    return str(payment.product_id or "")
+
+
+def send(kind: str, to: str, context: dict[str, Any]) -> bool:
+    """Render ``kind``'s three templates and send them to ``to``; False when not sent."""
+    if not to:
+        logger.info("No e-mail address for the %s mail; not sent.", kind)
+        return False
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            rendered = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
+            text = render_to_string(f"{TEMPLATE_DIR}/{kind}.txt", context)
+            html = render_to_string(f"{TEMPLATE_DIR}/{kind}.html", context)
+        subject = " ".join(rendered.split())  # one line: no header injection
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception as exc:  # a mail failure must never break the webhook
+        logger.error(
+            "Could not send the %s mail (%s); the payment is recorded.",
+            kind,
+            type(exc).__name__,
+            exc_info=True,
+        )
+        return False
+    logger.info("Sent the %s mail.", kind)
+    return True
+
+
+def _full_name(user: Any) -> str:
+    return str(user.get_full_name()) if hasattr(user, "get_full_name") else ""
+
+
+def _payment_context(payment: Any, **extra: Any) -> dict[str, Any]:
+    owner = payment.user or (payment.customer.user if payment.customer else None)
+    return {
+        "payment": payment,
+        "product_name": _product_name(payment),
+        "amount": format_twd(payment.amount, payment.currency),
+        "name": _full_name(owner) or getattr(payment.customer, "name", "") or "",
+        "link": _link(payment.raw),
+        **extra,
+    }
+
+
+def _payment_recipient(payment: Any) -> str:
+    customer = payment.customer
+    user = payment.user or (customer.user if customer is not None else None)
+    return _recipient(user, customer)
+
+
+def send_receipt(sender: Any, payment: Any, **kwargs: Any) -> None:
+    if enabled("receipt"):
+        send("receipt", _payment_recipient(payment), _payment_context(payment))
+
+
+def send_payment_failed(sender: Any, payment: Any, reason: Any = "", **kwargs: Any) -> None:
+    if enabled("payment_failed") and payment.paid_at is None:  # a retry already paid: quiet
+        context = _payment_context(payment, reason=str(reason or payment.failure_reason or ""))
+        send("payment_failed", _payment_recipient(payment), context)
+
+
+def send_refund(sender: Any, payment: Any, amount: Any = None, **kwargs: Any) -> None:
+    if enabled("refund"):
+        refunded = format_twd(amount if amount is not None else 0, payment.currency)
+        context = _payment_context(payment, refund_amount=refunded)
+        send("refund", _payment_recipient(payment), context)
+
+
+def send_trial_ending(sender: Any, subscription: Any, **kwargs: Any) -> None:
+    if not enabled("trial_ending"):
+        return
+    customer = subscription.customer
+    user = customer.user if customer is not None else None
+    context = {
+        "subscription": subscription,
+        "product_name": subscription.product_name or subscription.product_slug,
+        "amount": format_twd(subscription.amount, subscription.currency),
+        "trial_end": subscription.trial_end or subscription.current_period_end,
+        "name": _full_name(user) or getattr(customer, "name", "") or "",
+        "link": _link(None),
+    }
+    send("trial_ending", _recipient(user, customer), context)
+
+
+def connect() -> None:
+    """Connect the receivers (from ``AppConfig.ready``; idempotent by ``dispatch_uid``)."""
+    from recur_django import signals
+
+    signals.payment_succeeded.connect(send_receipt, dispatch_uid="recur_django.emails.receipt")
+    signals.payment_failed.connect(
+        send_payment_failed, dispatch_uid="recur_django.emails.payment_failed"
+    )
+    signals.payment_refunded.connect(send_refund, dispatch_uid="recur_django.emails.refund")
+    signals.trial_will_end.connect(
+        send_trial_ending, dispatch_uid="recur_django.emails.trial_ending"
+    )

@@ -1,0 +1,59 @@
+"""The one-plan-per-family refusal as the browser sees it.
+
+``recur:checkout`` answers a refused checkout with ``303`` to ``recur:already-subscribed``
+(``?product=…``), a GET page that names the plan the user holds and offers the customer
+portal (``recur:portal`` is a POST, so the page carries the form). A flash message is
+added too when ``django.contrib.messages`` is installed, for sites whose own pages show
+messages. JSON callers get ``409 {"error": {"code": "already_subscribed"}}`` instead.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from recur_django.negotiation import json_error
+from recur_django.plans import ALREADY_SUBSCRIBED_MESSAGE, AlreadySubscribed, held_plan
+
+
+def already_subscribed_response(
+    request: HttpRequest, exc: AlreadySubscribed, *, as_json: bool
+) -> HttpResponse:
+    """409 JSON, or 303 to the page that offers the portal (with a flash message)."""
+    sub = exc.subscription
+    if as_json:
+        return json_error(
+            exc.code,
+            exc.message,
+            exc.status,
+            subscription_id=sub.recur_id,
+            product=sub.product_slug or sub.product_id,
+        )
+    messages.info(request, exc.message, fail_silently=True)
+    response = HttpResponse(status=303)
+    query = urlencode({"product": exc.product[:128]})
+    response["Location"] = f"{reverse('recur:already-subscribed')}?{query}"
+    return response
+
+
+@never_cache
+@require_GET
+def already_subscribed(request: HttpRequest) -> HttpResponse:
+    """``recur:already-subscribed``: "you already have this plan" and a portal button."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    product = (request.GET.get("product") or "").strip()
+    if len(product) > 128 or "\x00" in product:
+        product = ""
+    subscription = held_plan(request.user, product) if product else None
+    return render(
+        request,
+        "recur_django/already_subscribed.html",
+        {"subscription": subscription, "product": product, "message": ALREADY_SUBSCRIBED_MESSAGE},
+    )
