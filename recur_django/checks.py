@@ -189,7 +189,9 @@ def check_emulator_agreement(app_configs: Any = None, **kwargs: Any) -> list[Che
     messages: list[CheckMessage] = []
     secret = raw.get("SECRET_KEY")
     accepted = emulator_settings.secret_keys
-    if isinstance(secret, str) and secret and secret not in accepted:
+    # A key that is not an sk_… key at all is recur.E002's error; advising to add a
+    # publishable key to the emulator's secret keys would contradict it.
+    if isinstance(secret, str) and secret.startswith("sk_") and secret not in accepted:
         messages.append(
             Error(
                 "RECUR['SECRET_KEY'] is not one of RECUR_EMULATOR['SECRET_KEYS']: the emulator "
