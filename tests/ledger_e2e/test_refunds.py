@@ -73,7 +73,5 @@ def test_a_refunded_renewal_leaves_the_subscription_alone(recur_emulator, buyer,
 
     renewal.refresh_from_db()
     assert (renewal.status, renewal.refunded_amount) == ("refunded", 299)
-    assert [(c["payment"].pk, c["amount"]) for c in sent["payment_refunded"]] == [
-        (renewal.pk, 299)
-    ]
+    assert [(c["payment"].pk, c["amount"]) for c in sent["payment_refunded"]] == [(renewal.pk, 299)]
     assert has_entitlement(buyer, "pro-monthly")  # access follows the subscription's state

@@ -1,0 +1,70 @@
+"""A trial: the NT$2 verification charge, trial_will_end once, the first full charge at its end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from recur_django.emulator.models import Product
+from recur_django.emulator.models import Subscription as EmulatedSubscription
+from recur_django.emulator.services import catalog
+from recur_django.entitlements import has_entitlement
+from recur_django.models import Payment, Subscription, Transaction
+
+from .conftest import advance_to, buy, flush
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def trial_product(recur_emulator):
+    """A monthly plan with a 14-day trial on the emulator (beside the test settings' products,
+    which tests elsewhere count)."""
+    catalog.ensure_products()
+    return Product.objects.create(
+        id="prod_pro_trial",
+        slug="pro-trial",
+        name="Pro (monthly, 14-day trial)",
+        type="SUBSCRIPTION",
+        billing_period="MONTHLY",
+        price=299,
+        currency="TWD",
+        trial_days=14,
+    )
+
+
+def test_trial_verification_notice_and_first_charge(recur_emulator, trial_product, buyer, sent):
+    recur_emulator.fault("duplicate", count=50)
+    buy(recur_emulator, buyer, "pro-trial")
+    flush(recur_emulator)
+
+    sub = Subscription.objects.get()
+    assert sub.status == Subscription.Status.TRIALING and sub.trial_end is not None
+    assert has_entitlement(buyer, "pro-trial")
+    verification = Payment.objects.get()
+    assert (verification.kind, verification.status) == ("verification", "paid")
+    assert (verification.amount, verification.currency) == (2, "TWD")
+    assert verification.user_id == buyer.pk
+    assert verification.transaction_id == Transaction.objects.get().pk
+    assert [c["payment"].pk for c in sent["payment_succeeded"]] == [verification.pk]
+    assert len(sent["transaction_completed"]) == 1
+    assert sent["trial_will_end"] == []
+
+    trial_end = EmulatedSubscription.objects.get().trial_end
+    advance_to(recur_emulator, trial_end - timedelta(days=3))
+    recur_emulator.advance(days=2)
+    flush(recur_emulator)
+    assert [c["subscription"].pk for c in sent["trial_will_end"]] == [sub.pk]  # once
+    assert Payment.objects.count() == 1
+    assert has_entitlement(buyer, "pro-trial")
+
+    advance_to(recur_emulator, trial_end)
+    first = Payment.objects.exclude(pk=verification.pk).get()
+    assert (first.kind, first.status, first.amount) == ("renewal", "paid", 299)
+    assert first.subscription_id == sub.pk and first.user_id == buyer.pk
+    sub.refresh_from_db()
+    assert sub.status == "ACTIVE" and has_entitlement(buyer, "pro-trial")
+    assert [c["payment"].pk for c in sent["payment_succeeded"]] == [verification.pk, first.pk]
+    assert [c["payment"].pk for c in sent["subscription_renewed"]] == [first.pk]
+    assert len(sent["trial_will_end"]) == 1 and len(sent["transaction_completed"]) == 1
