@@ -94,3 +94,30 @@ def test_replay_rebuilds_a_deleted_ledger_and_announces_it_again(recur_emulator,
         "trial_will_end": 0,
         "transaction_completed": 1,
     }
+
+
+def test_replay_all_without_signals_rebuilds_the_ledger_quietly(
+    recur_emulator, buyer, sent, mailoutbox, settings
+):
+    settings.RECUR = {**settings.RECUR, "EMAILS": {"receipt": True, "refund": True}}
+    a_month_and_a_refund(recur_emulator, buyer)
+    before, sent_before, mails_before = ledger(), counts(sent), len(mailoutbox)
+    assert mails_before == 3  # two receipts and a refund notice
+    Refund.objects.all().delete()
+    Payment.objects.all().delete()
+
+    out = StringIO()
+    call_command("recur_replay", "--all", "--no-signals", stdout=out)
+
+    assert "failed" not in out.getvalue() and "No signal was sent." in out.getvalue()
+    assert ledger() == before and Refund.objects.count() == 1
+    assert counts(sent) == sent_before and len(mailoutbox) == mails_before
+
+
+def test_signals_are_sent_again_after_a_quiet_replay(recur_emulator, buyer, sent):
+    buy(recur_emulator, buyer, "pro-monthly")
+    flush(recur_emulator)
+    call_command("recur_replay", "--all", "--no-signals", stdout=StringIO())
+    recur_emulator.advance(days=32)
+    flush(recur_emulator)
+    assert len(sent["subscription_renewed"]) == 1 and len(sent["payment_succeeded"]) == 2
