@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recur_django.emulator.models import Order
+from recur_django.emulator.models import Order, WebhookDelivery
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Payment
 
@@ -75,3 +75,24 @@ def test_a_refunded_renewal_leaves_the_subscription_alone(recur_emulator, buyer,
     assert (renewal.status, renewal.refunded_amount) == ("refunded", 299)
     assert [(c["payment"].pk, c["amount"]) for c in sent["payment_refunded"]] == [(renewal.pk, 299)]
     assert has_entitlement(buyer, "pro-monthly")  # access follows the subscription's state
+
+
+def test_refunds_delivered_before_the_purchase_are_applied_when_it_arrives(
+    recur_emulator, buyer, sent
+):
+    buy(recur_emulator, buyer, "ebook")
+    order = Order.objects.get()
+    recur_emulator.refund(order.id, amount=100)
+    recur_emulator.refund(order.id)
+    pending = list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING))
+    for delivery, key in zip(pending, sorted((d.sort_key for d in pending), reverse=True)):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(sort_key=key)  # newest first
+    flush(recur_emulator)
+
+    payment = Payment.objects.get()
+    assert (payment.kind, payment.amount) == ("checkout", 590)
+    assert (payment.status, payment.refunded_amount) == ("refunded", 590)
+    assert payment.user_id == buyer.pk and payment.transaction_id is not None
+    assert sorted(c["amount"] for c in sent["payment_refunded"]) == [100, 490]
+    assert len(sent["payment_succeeded"]) == 1 and len(sent["transaction_completed"]) == 1
+    assert not has_entitlement(buyer, "ebook")
