@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import tempfile
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -36,9 +35,7 @@ from tests.e2e.test_browser_checkout import (
 )
 
 HAS_BROWSER = (
-    CHROMIUM.exists()
-    and CHROMEDRIVER.exists()
-    and importlib.util.find_spec("selenium") is not None
+    CHROMIUM.exists() and CHROMEDRIVER.exists() and importlib.util.find_spec("selenium") is not None
 )
 
 

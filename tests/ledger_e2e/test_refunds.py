@@ -84,9 +84,12 @@ def test_refunds_delivered_before_the_purchase_are_applied_when_it_arrives(
     order = Order.objects.get()
     recur_emulator.refund(order.id, amount=100)
     recur_emulator.refund(order.id)
-    pending = list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING))
-    for delivery, key in zip(pending, sorted((d.sort_key for d in pending), reverse=True)):
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(sort_key=key)  # newest first
+    pending = list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).order_by("sort_key")
+    )
+    newest_first = [d.sort_key for d in reversed(pending)]
+    for delivery, key in zip(pending, newest_first, strict=True):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(sort_key=key)
     flush(recur_emulator)
 
     payment = Payment.objects.get()

@@ -68,3 +68,26 @@ def test_trial_verification_notice_and_first_charge(recur_emulator, trial_produc
     assert [c["payment"].pk for c in sent["payment_succeeded"]] == [verification.pk, first.pk]
     assert [c["payment"].pk for c in sent["subscription_renewed"]] == [first.pk]
     assert len(sent["trial_will_end"]) == 1 and len(sent["transaction_completed"]) == 1
+
+
+def test_a_declined_first_charge_after_the_trial_ends_access(
+    recur_emulator, trial_product, buyer, sent
+):
+    buy(recur_emulator, buyer, "pro-trial")
+    flush(recur_emulator)
+    recur_emulator.fail_card(buyer.email)
+    trial_end = EmulatedSubscription.objects.get().trial_end
+
+    advance_to(recur_emulator, trial_end)
+    sub = Subscription.objects.get()
+    assert sub.status == Subscription.Status.PAST_DUE
+    failed = Payment.objects.get(status="failed")
+    assert (failed.kind, failed.amount, failed.subscription_id) == ("renewal", 299, sub.pk)
+    assert [c["payment"].pk for c in sent["payment_failed"]] == [failed.pk]
+
+    advance_to(recur_emulator, trial_end + timedelta(days=3))
+    sub.refresh_from_db()
+    assert sub.status == Subscription.Status.EXPIRED
+    assert not has_entitlement(buyer, "pro-trial")
+    assert len(sent["payment_failed"]) == 1 and sent["subscription_renewed"] == []
+    assert [p.kind for p in Payment.objects.filter(status="paid")] == ["verification"]
