@@ -3,6 +3,7 @@ clock bills them, and its webhooks reach this site's own ``recur:webhook`` on th
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from rest_framework.test import APIClient
 
 from recur_django import signals
 from recur_django.emulator import clock
+from recur_django.emulator.models import WebhookDelivery
 from recur_django.emulator.pytest_plugin import RecurEmulator
 from tests.recur_helpers import SignalRecorder
 
@@ -68,3 +70,13 @@ def advance_to(recur_emulator: RecurEmulator, moment: datetime, *, hours: float 
     assert seconds > 0
     recur_emulator.advance(seconds=seconds)
     flush(recur_emulator)
+
+
+def shuffle_pending_deliveries(seed: int) -> int:
+    """Deliver the pending webhooks in a seeded random order (on top of the injected faults)."""
+    pending = list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING))
+    keys = [d.sort_key for d in pending]
+    random.Random(seed).shuffle(keys)
+    for delivery, key in zip(pending, keys, strict=True):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(sort_key=key)
+    return len(pending)

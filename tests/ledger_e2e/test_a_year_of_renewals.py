@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from recur_django.emulator import clock
 from recur_django.emulator.models import Subscription as EmulatedSubscription
-from recur_django.emulator.models import WebhookDelivery
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Payment, Subscription, Transaction
 
-from .conftest import buy, flush
+from .conftest import buy, flush, shuffle_pending_deliveries
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def shuffle_pending_deliveries(seed: int) -> int:
-    """Deliver the pending webhooks in a seeded random order (on top of the injected faults)."""
-    pending = list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING))
-    keys = [d.sort_key for d in pending]
-    random.Random(seed).shuffle(keys)
-    for delivery, key in zip(pending, keys, strict=True):
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(sort_key=key)
-    return len(pending)
 
 
 @pytest.mark.parametrize("seed", [11, 29])

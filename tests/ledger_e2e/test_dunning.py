@@ -11,7 +11,7 @@ from recur_django.emulator.models import Subscription as EmulatedSubscription
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Payment, Subscription
 
-from .conftest import advance_to, buy, flush
+from .conftest import advance_to, buy, flush, shuffle_pending_deliveries
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,3 +66,24 @@ def test_a_retry_that_succeeds_turns_the_failed_charge_paid(recur_emulator, buye
     assert [c["payment"].pk for c in sent["payment_failed"]] == [renewal.pk]
     assert [c["payment"].pk for c in sent["subscription_renewed"]] == [renewal.pk]
     assert len(sent["payment_succeeded"]) == 2
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_dunning_delivered_at_once_shuffled_and_twice_ends_the_same(
+    recur_emulator, buyer, sent, seed
+):
+    recur_emulator.fault("duplicate", count=100)
+    buy(recur_emulator, buyer, "pro-monthly")
+    recur_emulator.fail_card(buyer.email)
+    recur_emulator.advance(days=40)  # the period end, three retries and the expiry
+    shuffle_pending_deliveries(seed)
+    flush(recur_emulator)
+
+    sub = Subscription.objects.get()
+    assert sub.status == "EXPIRED" and not has_entitlement(buyer, "pro-monthly")
+    assert sorted(Payment.objects.values_list("kind", "status")) == [
+        ("checkout", "paid"),
+        ("renewal", "failed"),
+    ]
+    assert len(sent["payment_failed"]) == 1 and len(sent["payment_succeeded"]) == 1
+    assert len(sent["transaction_completed"]) == 1 and sent["subscription_renewed"] == []

@@ -12,7 +12,7 @@ from recur_django.emulator.services import catalog
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Payment, Subscription, Transaction
 
-from .conftest import advance_to, buy, flush
+from .conftest import advance_to, buy, flush, shuffle_pending_deliveries
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,3 +91,24 @@ def test_a_declined_first_charge_after_the_trial_ends_access(
     assert not has_entitlement(buyer, "pro-trial")
     assert len(sent["payment_failed"]) == 1 and sent["subscription_renewed"] == []
     assert [p.kind for p in Payment.objects.filter(status="paid")] == ["verification"]
+
+
+@pytest.mark.parametrize("seed", [5, 13])
+def test_a_trial_delivered_at_once_shuffled_and_twice_ends_the_same(
+    recur_emulator, trial_product, buyer, sent, seed
+):
+    recur_emulator.fault("duplicate", count=100)
+    buy(recur_emulator, buyer, "pro-trial")
+    recur_emulator.advance(days=14 + 31 + 1)  # the trial, its first charge and one renewal
+    shuffle_pending_deliveries(seed)
+    flush(recur_emulator)
+
+    sub = Subscription.objects.get()
+    assert sub.status == Subscription.Status.ACTIVE and has_entitlement(buyer, "pro-trial")
+    assert sorted(Payment.objects.values_list("kind", "status", "amount")) == [
+        ("renewal", "paid", 299),
+        ("renewal", "paid", 299),
+        ("verification", "paid", 2),
+    ]
+    assert len(sent["trial_will_end"]) == 1 and len(sent["transaction_completed"]) == 1
+    assert len(sent["payment_succeeded"]) == 3 and len(sent["subscription_renewed"]) == 2
