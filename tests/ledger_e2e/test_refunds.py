@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from recur_django.emulator.models import Order, WebhookDelivery
 from recur_django.entitlements import has_entitlement
@@ -61,14 +64,16 @@ def test_refunds_delivered_twice_and_out_of_order_count_once(recur_emulator, buy
     assert not has_entitlement(buyer, "ebook")
 
 
-def test_a_refunded_renewal_leaves_the_subscription_alone(recur_emulator, buyer, sent):
+def test_a_renewal_refunded_with_the_command_leaves_the_subscription_alone(
+    recur_emulator, buyer, sent
+):
     buy(recur_emulator, buyer, "pro-monthly")
     flush(recur_emulator)
     recur_emulator.advance(days=32)
     flush(recur_emulator)
     renewal = Payment.objects.get(kind=Payment.Kind.RENEWAL)
 
-    recur_emulator.refund(renewal.invoice_id)
+    call_command("recur_emulator", "refund", renewal.invoice_id, stdout=StringIO())
     flush(recur_emulator)
 
     renewal.refresh_from_db()
