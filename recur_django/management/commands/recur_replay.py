@@ -1,16 +1,21 @@
-"""``manage.py recur_replay [--failed] [EVENT_ID ...]``: apply stored webhook events again.
+"""``manage.py recur_replay [--failed | --all] [--no-signals] [EVENT_ID ...]``: apply stored
+webhook events again.
 
 Each stored raw body is re-verified against the configured webhook secrets, then applied
 through the same handlers as a live delivery. Handlers are idempotent: a payment that was
-already fulfilled is not fulfilled twice.
+already fulfilled is not fulfilled twice. ``--no-signals`` sends none of recur-django's
+signals (nor what hangs on them, such as receipts): for rebuilding deleted rows (the
+payment ledger) from the stored events without announcing them a second time.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from recur_django import signals
 from recur_django.exceptions import EnvelopeError, SignatureError
 from recur_django.models import WebhookEvent
 from recur_django.webhooks.pipeline import replay
@@ -24,11 +29,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--failed", action="store_true", help="Replay every event whose status is failed."
         )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="Replay every stored event, oldest first (rebuilds the ledger).",
+        )
+        parser.add_argument(
+            "--no-signals",
+            action="store_true",
+            help="Send no signal (nor e-mail) while replaying: for rebuilding deleted rows.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids: list[str] = list(dict.fromkeys(options["event_ids"]))
-        if not ids and not options["failed"]:
-            raise CommandError("Give one or more event ids, or --failed.")
+        if not ids and not options["failed"] and not options["all"]:
+            raise CommandError("Give one or more event ids, or --failed, or --all.")
         if ids:
             known = set(
                 WebhookEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
@@ -36,17 +51,29 @@ class Command(BaseCommand):
             missing = [i for i in ids if i not in known]
             if missing:
                 raise CommandError(f"Unknown event id(s): {', '.join(missing)}")
-        if options["failed"]:
-            failed = WebhookEvent.objects.filter(status=WebhookEvent.Status.FAILED)
+        if options["failed"] or options["all"]:
+            stored = WebhookEvent.objects.all()
+            if not options["all"]:
+                stored = stored.filter(status=WebhookEvent.Status.FAILED)
+            chosen = set(ids)
             ids += [
                 i
-                for i in failed.order_by("received_at").values_list("event_id", flat=True)
-                if i not in ids
+                for i in stored.order_by("received_at", "pk").values_list("event_id", flat=True)
+                if i not in chosen
             ]
         if not ids:
-            self.stdout.write("No failed events to replay.")
+            self.stdout.write(
+                "No events to replay." if options["all"] else "No failed events to replay."
+            )
             return
 
+        with signals.suppressed() if options["no_signals"] else nullcontext():
+            counts = self._replay(ids)
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        quiet = " No signal was sent." if options["no_signals"] else ""
+        self.stdout.write(f"Replayed {len(ids)} event(s): {summary}.{quiet}")
+
+    def _replay(self, ids: list[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
         for event_id in ids:
             try:
@@ -61,5 +88,4 @@ class Command(BaseCommand):
             line = f"{event_id}: {status}" + (f" ({detail})" if detail else "")
             style = self.style.SUCCESS if status in ("processed", "ignored") else self.style.WARNING
             self.stdout.write(style(line))
-        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        self.stdout.write(f"Replayed {len(ids)} event(s): {summary}.")
+        return counts
