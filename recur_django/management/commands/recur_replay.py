@@ -1,4 +1,9 @@
-"""``manage.py recur_replay [--failed] [EVENT_ID ...]``: apply stored webhook events again.
+"""``manage.py recur_replay [--failed] [--stale [--older-than S]] [EVENT_ID ...]``.
+
+Apply stored webhook events again. ``--stale`` (run it from cron in task mode) takes every
+event still RECEIVED after ``RECUR['WEBHOOK_STALE_AFTER']`` seconds (or ``--older-than``):
+in task mode it enqueues their task again (the enqueue failed, or a worker died); in sync
+mode it applies them here. Either way an event is applied once.
 
 Each stored raw body is re-verified against the configured webhook secrets, then applied
 through the same handlers as a live delivery. Handlers are idempotent: a payment that was
@@ -9,10 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from recur_django.conf import recur_settings
 from recur_django.exceptions import EnvelopeError, SignatureError
 from recur_django.models import WebhookEvent
+from recur_django.webhooks import deferred
 from recur_django.webhooks.pipeline import replay
 
 
@@ -24,11 +32,32 @@ class Command(BaseCommand):
         parser.add_argument(
             "--failed", action="store_true", help="Replay every event whose status is failed."
         )
+        parser.add_argument(
+            "--stale",
+            action="store_true",
+            help="Enqueue (task mode) or apply events received but not processed in time.",
+        )
+        parser.add_argument(
+            "--older-than",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="With --stale: the age that makes an event stale "
+            "(default RECUR['WEBHOOK_STALE_AFTER']).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids: list[str] = list(dict.fromkeys(options["event_ids"]))
+        if options["older_than"] is not None and (
+            not options["stale"] or options["older_than"] < 0
+        ):
+            raise CommandError("--older-than takes a number of seconds >= 0, with --stale.")
+        if options["stale"]:
+            self._stale(options["older_than"])
+            if not ids and not options["failed"]:
+                return
         if not ids and not options["failed"]:
-            raise CommandError("Give one or more event ids, or --failed.")
+            raise CommandError("Give one or more event ids, --failed or --stale.")
         if ids:
             known = set(
                 WebhookEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
@@ -63,3 +92,26 @@ class Command(BaseCommand):
             self.stdout.write(style(line))
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         self.stdout.write(f"Replayed {len(ids)} event(s): {summary}.")
+
+    def _stale(self, older_than: float | None) -> None:
+        try:
+            task_mode = recur_settings.webhook_task_mode
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
+        stale = deferred.stale_events(older_than)
+        if not stale:
+            self.stdout.write("No stale events.")
+            return
+        if task_mode:
+            queued = sum(deferred.enqueue(event_id) for event_id in stale)
+            self.stdout.write(f"Enqueued {queued} of {len(stale)} stale event(s).")
+            if queued < len(stale):
+                raise CommandError("Some stale events could not be enqueued; see the log.")
+            return
+        counts: dict[str, int] = {}
+        for event_id in stale:
+            outcome = deferred.process_stored(event_id)
+            status = outcome.status if outcome else "unknown"
+            counts[status] = counts.get(status, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        self.stdout.write(f"Processed {len(stale)} stale event(s): {summary}.")
