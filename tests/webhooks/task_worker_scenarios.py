@@ -130,7 +130,7 @@ def test_thousand_events_with_duplicates_and_reordering(client, signal_dir):
                 # A second task for the same event, racing the first on the other worker.
                 assert deferred.enqueue(delivery.event_id)
             seen.add(delivery.event_id)
-        wait_for(lambda: received() == 0 and ready_tasks() == 0, 90, workers)
+        wait_for(lambda: received() == 0 and ready_tasks() == 0, 240, workers)
     finally:
         for worker in workers:
             stop(worker)
@@ -144,7 +144,7 @@ def test_worker_killed_mid_batch_then_restarted(client, signal_dir):
     assert received() == len(deliveries)
     worker = start_worker(signal_dir)
     try:
-        wait_for(lambda: received() <= len(deliveries) - 60, 60, [worker])
+        wait_for(lambda: received() <= len(deliveries) - 60, 120, [worker])
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(30)
@@ -155,11 +155,11 @@ def test_worker_killed_mid_batch_then_restarted(client, signal_dir):
     try:
         # The task being run when the worker died stays "running" in the task table: it is
         # never picked again. Its event is still RECEIVED; the stale sweep enqueues it.
-        wait_for(lambda: ready_tasks() == 0, 60, [worker])
+        wait_for(lambda: ready_tasks() == 0, 120, [worker])
         out = StringIO()
         call_command("recur_replay", "--stale", "--older-than", "0", stdout=out)
         assert "stale event(s)" in out.getvalue() or "No stale events" in out.getvalue()
-        wait_for(lambda: received() == 0 and ready_tasks() == 0, 60, [worker])
+        wait_for(lambda: received() == 0 and ready_tasks() == 0, 120, [worker])
     finally:
         stop(worker)
     assert_each_applied_once(deliveries, signal_dir)

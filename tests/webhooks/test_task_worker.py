@@ -38,7 +38,7 @@ def test_real_workers_apply_every_event_once():
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert child.returncode == 0, child.stdout[-6000:] + child.stderr[-3000:]
     assert "2 passed" in child.stdout, child.stdout[-3000:]
