@@ -160,9 +160,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     def delivery_health(self) -> dict[str, Any]:
         """Last received, failed count and total, stale RECEIVED events (older than
         ``RECUR['WEBHOOK_STALE_AFTER']``) and failed retryable ones, in one query."""
-        stale_before = timezone.now() - timedelta(
-            seconds=float(recur_settings.WEBHOOK_STALE_AFTER)
-        )
+        stale_before = timezone.now() - timedelta(seconds=float(recur_settings.WEBHOOK_STALE_AFTER))
         Status = WebhookEvent.Status
         return WebhookEvent.objects.aggregate(
             last_received=Max("received_at"),

@@ -148,6 +148,7 @@ def deliver(
     if not dispatch_now:
         outcome = dispatch.store(body, headers, envelope)
         if outcome.status == WebhookEvent.Status.RECEIVED and recur_settings.webhook_task_mode:
+            # Lazy: the tasks framework (an optional dependency) loads only in task mode.
             from recur_django.webhooks.deferred import enqueue_on_commit
 
             enqueue_on_commit(outcome.event.event_id)

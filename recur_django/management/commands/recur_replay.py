@@ -57,7 +57,7 @@ class Command(BaseCommand):
             if not ids and not options["failed"]:
                 return
         if not ids and not options["failed"]:
-            raise CommandError("Give one or more event ids, --failed or --stale.")
+            raise CommandError("Give one or more event ids, or --failed or --stale.")
         if ids:
             known = set(
                 WebhookEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
