@@ -24,10 +24,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from recur_django import signals
 from recur_django.models import Transaction, WebhookEvent
 from recur_django.webhooks import deferred
 from tests.benchmarks.apps import count_signals
 from tests.benchmarks.webhook_data import Delivery, seed_pending, signed_deliveries
+from tests.recur_helpers import SignalRecorder
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -124,17 +126,20 @@ def test_thousand_events_with_duplicates_and_reordering(client, signal_dir):
     workers = [start_worker(signal_dir), start_worker(signal_dir)]
     try:
         seen: set[str] = set()
-        for delivery in stream:
-            post(client, delivery)
-            if delivery.event_id in seen:
-                # A second task for the same event, racing the first on the other worker.
-                assert deferred.enqueue(delivery.event_id)
-            seen.add(delivery.event_id)
+        with SignalRecorder(signals.webhook_received) as received_signals:
+            for delivery in stream:
+                post(client, delivery)
+                if delivery.event_id in seen:
+                    # A second task for the same event, racing the first on the other worker.
+                    assert deferred.enqueue(delivery.event_id)
+                seen.add(delivery.event_id)
         wait_for(lambda: received() == 0 and ready_tasks() == 0, 240, workers)
     finally:
         for worker in workers:
             stop(worker)
     assert_each_applied_once(deliveries, signal_dir)
+    announced = sorted(call["event"].event_id for call in received_signals.calls)
+    assert announced == sorted(d.event_id for d in deliveries), "webhook_received once each"
 
 
 def test_worker_killed_mid_batch_then_restarted(client, signal_dir):

@@ -31,7 +31,10 @@ def _django_tasks_db_installed() -> bool:
 @pytest.mark.skipif(not _django_tasks_db_installed(), reason="django-tasks-db not installed")
 def test_real_workers_apply_every_event_once():
     scenarios = Path(__file__).with_name("task_worker_scenarios.py")
+    # Its own database (test_recur_django_tasks): the child must not clobber this run's.
+    name = os.environ.get("PGDATABASE", "recur_django")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.task_settings"}
+    env["PGDATABASE"] = f"{name}_tasks"
     child = subprocess.run(
         [sys.executable, "-m", "pytest", str(scenarios), "-q"],
         cwd=ROOT,
