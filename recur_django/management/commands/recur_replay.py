@@ -1,5 +1,10 @@
-"""``manage.py recur_replay [--failed | --all] [--no-signals] [EVENT_ID ...]``: apply stored
-webhook events again.
+"""``manage.py recur_replay [--failed | --all] [--no-signals] [--stale [--older-than S]]
+[EVENT_ID ...]``: apply stored webhook events again.
+
+``--stale`` (run it from cron in task mode) takes every event still RECEIVED after
+``RECUR['WEBHOOK_STALE_AFTER']`` seconds (or ``--older-than``): in task mode it enqueues
+their task again (the enqueue failed, or a worker died); in sync mode it applies them here.
+Either way an event is applied once.
 
 Each stored raw body is re-verified against the configured webhook secrets, then applied
 through the same handlers as a live delivery. Handlers are idempotent: a payment that was
@@ -13,11 +18,14 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recur_django import signals
+from recur_django.conf import recur_settings
 from recur_django.exceptions import EnvelopeError, SignatureError
 from recur_django.models import WebhookEvent
+from recur_django.webhooks import deferred
 from recur_django.webhooks.pipeline import replay
 
 
@@ -39,11 +47,32 @@ class Command(BaseCommand):
             action="store_true",
             help="Send no signal (nor e-mail) while replaying: for rebuilding deleted rows.",
         )
+        parser.add_argument(
+            "--stale",
+            action="store_true",
+            help="Enqueue (task mode) or apply events received but not processed in time.",
+        )
+        parser.add_argument(
+            "--older-than",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="With --stale: the age that makes an event stale "
+            "(default RECUR['WEBHOOK_STALE_AFTER']).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids: list[str] = list(dict.fromkeys(options["event_ids"]))
+        if options["older_than"] is not None and (
+            not options["stale"] or options["older_than"] < 0
+        ):
+            raise CommandError("--older-than takes a number of seconds >= 0, with --stale.")
+        if options["stale"]:
+            self._stale(options["older_than"])
+            if not ids and not options["failed"] and not options["all"]:
+                return
         if not ids and not options["failed"] and not options["all"]:
-            raise CommandError("Give one or more event ids, or --failed, or --all.")
+            raise CommandError("Give one or more event ids, or --failed, --all or --stale.")
         if ids:
             known = set(
                 WebhookEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
@@ -89,3 +118,26 @@ class Command(BaseCommand):
             style = self.style.SUCCESS if status in ("processed", "ignored") else self.style.WARNING
             self.stdout.write(style(line))
         return counts
+
+    def _stale(self, older_than: float | None) -> None:
+        try:
+            task_mode = recur_settings.webhook_task_mode
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
+        stale = deferred.stale_events(older_than)
+        if not stale:
+            self.stdout.write("No stale events.")
+            return
+        if task_mode:
+            queued = sum(deferred.enqueue(event_id) for event_id in stale)
+            self.stdout.write(f"Enqueued {queued} of {len(stale)} stale event(s).")
+            if queued < len(stale):
+                raise CommandError("Some stale events could not be enqueued; see the log.")
+            return
+        counts: dict[str, int] = {}
+        for event_id in stale:
+            outcome = deferred.process_stored(event_id)
+            status = outcome.status if outcome else "unknown"
+            counts[status] = counts.get(status, 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        self.stdout.write(f"Processed {len(stale)} stale event(s): {summary}.")
