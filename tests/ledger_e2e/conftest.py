@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from recur_django.emulator import clock
 from recur_django.emulator.models import WebhookDelivery
 from recur_django.emulator.pytest_plugin import RecurEmulator
+from tests.emulator.conftest import trial_product  # noqa: F401  (a plan with a trial)
 from tests.ledger.conftest import sent  # noqa: F401  (the ledger's signal recorder)
 
 
