@@ -15,11 +15,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from recur_django.conf import recur_settings
-from recur_django.entitlements import _product_q, access_q
+from recur_django.entitlements import user_subscription
 from recur_django.models import Subscription
 from recur_django.products import ProductInfo, _load, get_product
 
@@ -79,14 +78,7 @@ def held_plan(
         return None
     if info is None and product:
         info = get_product(product)
-    members = family_members(product, info)
-    if not members:
-        return None
-    return (
-        Subscription.objects.filter(access_q(now), _product_q(members), customer__user_id=user.pk)
-        .order_by(F("current_period_end").desc(nulls_first=True), "-created_at")
-        .first()
-    )
+    return user_subscription(user, family_members(product, info), now=now)
 
 
 def check_one_plan(user: Any, product: str, info: ProductInfo | None) -> None:

@@ -43,3 +43,11 @@ def user(db):
 @pytest.fixture
 def other_user(db):
     return get_user_model().objects.create_user("bob", "bob@example.com", "pw")
+
+
+@pytest.fixture
+def staff_client(client):
+    """The test client logged in as a superuser ("root"), for admin pages."""
+    root = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(root)
+    return client

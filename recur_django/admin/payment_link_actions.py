@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from recur_django import payment_links as service
 from recur_django.admin.forms import recur_error_message, repair_unstored
@@ -52,45 +52,62 @@ class PaymentLinkActions(admin.ModelAdmin):
                 done += 1
         return done
 
-    @admin.action(description=_("Activate selected payment links"), permissions=["change"])
-    def activate_links(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
-        todo = list(queryset.filter(active=False))
-        done = self._apply(request, todo, service.activate_payment_link)
+    def _set_active(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[PaymentLink],
+        active: bool,
+        func: Any,
+        done_message: Any,
+        nothing_message: Any,
+    ) -> None:
+        """Apply ``func`` to the selected links not yet ``active``; say how many changed, or,
+        when every selected link already was, that there was nothing to do."""
+        todo = list(queryset.filter(active=not active))
+        done = self._apply(request, todo, func)
         if done:
-            message = ngettext(
-                "Activated %(count)d payment link on Recur.",
-                "Activated %(count)d payment links on Recur.",
-                done,
-            )
-            self.message_user(request, message % {"count": done}, messages.SUCCESS)
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
         elif not todo:
             count = queryset.count()
-            message = ngettext(
+            self.message_user(request, nothing_message % {"count": count}, messages.WARNING)
+
+    @admin.action(description=_("Activate selected payment links"), permissions=["change"])
+    def activate_links(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
+        self._set_active(
+            request,
+            queryset,
+            True,
+            service.activate_payment_link,
+            ngettext_lazy(
+                "Activated %(count)d payment link on Recur.",
+                "Activated %(count)d payment links on Recur.",
+                "count",
+            ),
+            ngettext_lazy(
                 "Nothing to activate: the %(count)d selected payment link is already active.",
                 "Nothing to activate: the %(count)d selected payment links are already active.",
-                count,
-            )
-            self.message_user(request, message % {"count": count}, messages.WARNING)
+                "count",
+            ),
+        )
 
     @admin.action(description=_("Deactivate selected payment links"), permissions=["change"])
     def deactivate_links(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
-        todo = list(queryset.filter(active=True))
-        done = self._apply(request, todo, service.deactivate_payment_link)
-        if done:
-            message = ngettext(
+        self._set_active(
+            request,
+            queryset,
+            False,
+            service.deactivate_payment_link,
+            ngettext_lazy(
                 "Deactivated %(count)d payment link on Recur.",
                 "Deactivated %(count)d payment links on Recur.",
-                done,
-            )
-            self.message_user(request, message % {"count": done}, messages.SUCCESS)
-        elif not todo:
-            count = queryset.count()
-            message = ngettext(
+                "count",
+            ),
+            ngettext_lazy(
                 "Nothing to deactivate: the %(count)d selected payment link is already inactive.",
                 "Nothing to deactivate: the %(count)d selected payment links are already inactive.",
-                count,
-            )
-            self.message_user(request, message % {"count": count}, messages.WARNING)
+                "count",
+            ),
+        )
 
     @admin.action(description=_("Sync all payment links from Recur"), permissions=["change"])
     def sync_from_recur(self, request: HttpRequest, queryset: Any = None) -> None:

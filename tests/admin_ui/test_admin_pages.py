@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from recur_django.admin.read_only import ReadOnlyAdmin
 from recur_django.models import Customer, Subscription, Transaction, WebhookEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    root = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(root)
-    return client
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ PGUSER; otherwise a throwaway SQLite file is used. Not collected by pytest.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -109,39 +107,10 @@ def main() -> int:
     parser.add_argument("--payments", type=int, default=100_000)
     args = parser.parse_args()
 
-    os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    if os.environ.get("RECUR_BENCH_DB") == "postgres":
-        os.environ["RECUR_TEST_DB"] = "postgres"
-    tmp = tempfile.TemporaryDirectory(prefix="recur-bench-")
-    os.environ.setdefault("RECUR_TEST_SQLITE", str(Path(tmp.name) / "bench.sqlite3"))
+    from tests.benchmarks.pytest_bench import run_bench
 
-    import pytest
-
-    class Payments:
-        @pytest.fixture
-        def payments(self) -> int:
-            return int(args.payments)
-
-    code = pytest.main(
-        [
-            f"{Path(__file__).resolve()}::bench_overview",
-            "-q",
-            "-s",
-            "-p",
-            "no:cacheprovider",
-            "-o",
-            "python_functions=bench_*",
-            "-o",
-            "python_files=bench_*.py",
-            "-W",
-            "ignore::pytest.PytestAssertRewriteWarning",
-        ],
-        plugins=[Payments()],
-    )
-    tmp.cleanup()
-    return int(code)
+    return run_bench(__file__, "bench_overview", payments=args.payments)
 
 
 if __name__ == "__main__":

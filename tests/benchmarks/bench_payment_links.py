@@ -16,9 +16,7 @@ Not collected by pytest (the file name does not start with ``test_``).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -111,39 +109,10 @@ def main() -> int:
     parser.add_argument("--links", type=int, default=10_000)
     args = parser.parse_args()
 
-    os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    if os.environ.get("RECUR_BENCH_DB") == "postgres":
-        os.environ["RECUR_TEST_DB"] = "postgres"
-    tmp = tempfile.TemporaryDirectory(prefix="recur-bench-")
-    os.environ.setdefault("RECUR_TEST_SQLITE", str(Path(tmp.name) / "bench.sqlite3"))
+    from tests.benchmarks.pytest_bench import run_bench
 
-    import pytest
-
-    class Links:
-        @pytest.fixture
-        def links_to_seed(self) -> int:
-            return int(args.links)
-
-    code = pytest.main(
-        [
-            f"{Path(__file__).resolve()}::bench_sync_payment_links",
-            "-q",
-            "-s",
-            "-p",
-            "no:cacheprovider",
-            "-o",
-            "python_functions=bench_*",
-            "-o",
-            "python_files=bench_*.py",
-            "-W",
-            "ignore::pytest.PytestAssertRewriteWarning",
-        ],
-        plugins=[Links()],
-    )
-    tmp.cleanup()
-    return int(code)
+    return run_bench(__file__, "bench_sync_payment_links", links_to_seed=args.links)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ from typing import Any
 import pytest
 import requests
 
+from recur_django.emulator.models import Product
 from recur_django.emulator.pytest_plugin import RecurEmulator
+from recur_django.emulator.services import catalog
 from tests.emulator.receiver import Received, received
 
 SECRET = "sk_test_tests"
@@ -71,3 +73,20 @@ def api(recur_emulator: RecurEmulator) -> Iterator[Api]:
     client = Api(recur_emulator.base_url)
     yield client
     client.http.close()
+
+
+@pytest.fixture
+def trial_product(recur_emulator: RecurEmulator) -> Product:
+    """A monthly plan with a 14-day trial on the emulator (beside the test settings' products,
+    which tests elsewhere count)."""
+    catalog.ensure_products()
+    return Product.objects.create(
+        id="prod_pro_trial",
+        slug="pro-trial",
+        name="Pro (monthly, 14-day trial)",
+        type="SUBSCRIPTION",
+        billing_period="MONTHLY",
+        price=299,
+        currency="TWD",
+        trial_days=14,
+    )

@@ -10,27 +10,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from recur_django.emulator import clock
-from recur_django.emulator.models import Invoice, Order, Product, Refund, Subscription
-from recur_django.emulator.services import catalog
+from recur_django.emulator.models import Invoice, Order, Refund, Subscription
 from recur_django.emulator.services.refunds import RefundError
 
 from .billing_helpers import advance_to, delivered, of_type, types_of
 from .test_portal_and_lists import subscribe
-
-
-@pytest.fixture
-def trial_product(recur_emulator):
-    catalog.ensure_products()
-    return Product.objects.create(
-        id="prod_pro_trial",
-        slug="pro-trial",
-        name="Pro with a trial",
-        type="SUBSCRIPTION",
-        billing_period="MONTHLY",
-        price=299,
-        currency="TWD",
-        trial_days=14,
-    )
 
 
 def test_trial_verification_notice_and_first_charge(recur_emulator, api, capture, trial_product):

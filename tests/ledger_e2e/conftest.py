@@ -4,7 +4,6 @@ clock bills them, and its webhooks reach this site's own ``recur:webhook`` on th
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -13,31 +12,11 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from recur_django import signals
 from recur_django.emulator import clock
 from recur_django.emulator.models import WebhookDelivery
 from recur_django.emulator.pytest_plugin import RecurEmulator
-from tests.recur_helpers import SignalRecorder
-
-LEDGER_SIGNALS = (
-    "payment_succeeded",
-    "payment_failed",
-    "payment_refunded",
-    "subscription_renewed",
-    "trial_will_end",
-    "transaction_completed",
-)
-
-
-@pytest.fixture
-def sent() -> Iterator[dict[str, list[dict[str, Any]]]]:
-    """Every ledger signal's sends, by name, from receivers connected for this test."""
-    recorders = {name: SignalRecorder(getattr(signals, name)) for name in LEDGER_SIGNALS}
-    for recorder in recorders.values():
-        recorder.__enter__()
-    yield {name: recorder.calls for name, recorder in recorders.items()}
-    for recorder in recorders.values():
-        recorder.__exit__()
+from tests.emulator.conftest import trial_product  # noqa: F401  (a plan with a trial)
+from tests.ledger.conftest import sent  # noqa: F401  (the ledger's signal recorder)
 
 
 @pytest.fixture

@@ -6,32 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from recur_django.emulator.models import Product
 from recur_django.emulator.models import Subscription as EmulatedSubscription
-from recur_django.emulator.services import catalog
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Payment, Subscription, Transaction
 
 from .conftest import advance_to, buy, flush, shuffle_pending_deliveries
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def trial_product(recur_emulator):
-    """A monthly plan with a 14-day trial on the emulator (beside the test settings' products,
-    which tests elsewhere count)."""
-    catalog.ensure_products()
-    return Product.objects.create(
-        id="prod_pro_trial",
-        slug="pro-trial",
-        name="Pro (monthly, 14-day trial)",
-        type="SUBSCRIPTION",
-        billing_period="MONTHLY",
-        price=299,
-        currency="TWD",
-        trial_days=14,
-    )
 
 
 def test_trial_verification_notice_and_first_charge(recur_emulator, trial_product, buyer, sent):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,13 +18,6 @@ from recur_django.models import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    root = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(root)
-    return client
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -91,13 +90,6 @@ def test_numbers_on_a_known_dataset(known):
     revenue = dict(o.months)
     assert revenue[date(2026, 3, 1)] == 199 and revenue[date(2026, 1, 1)] == 2990
     assert sum(revenue.values()) == 3189
-
-
-@pytest.fixture
-def staff_client(client):
-    root = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(root)
-    return client
 
 
 def overview_page(client):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import yaml
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -15,13 +14,6 @@ from recur_django.models import Customer, Payment, Subscription, Transaction
 from tests.settings import RECUR
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ customer's name and email, back to the site."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -69,17 +71,24 @@ def portal_cancel(request: HttpRequest, session_id: str) -> HttpResponse:
     sub_id = request.POST.get("subscription_id", "")[:64]
     at_period_end = request.POST.get("when", "period_end") != "now"
     with transaction.atomic():
-        sub = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "product")
-            .filter(id=sub_id, customer=session.customer, status__in=Subscription.LIVE_STATUSES)
-            .first()
-        )
+        sub = _locked_subscription(session, sub_id, status__in=Subscription.LIVE_STATUSES)
         if sub is None:
             return render(request, "recur_emulator/not_found.html", status=404)
         subscriptions.cancel(sub, at_period_end=at_period_end)
-    url = reverse("recur_emulator:portal-page", args=[session.id])
-    return _SeeOther(f"{url}?done=cancelled")
+    return _back(session, done="cancelled")
+
+
+def _locked_subscription(
+    session: PortalSession, sub_id: str, **filters: Any
+) -> Subscription | None:
+    """The session customer's subscription ``sub_id``, locked for update (inside a
+    transaction), or None."""
+    return (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("customer", "product")
+        .filter(id=sub_id, customer=session.customer, **filters)
+        .first()
+    )
 
 
 def _back(session: PortalSession, **query: str) -> HttpResponse:
@@ -97,12 +106,7 @@ def portal_switch(request: HttpRequest, session_id: str) -> HttpResponse:
     sub_id = request.POST.get("subscription_id", "")[:64]
     product = Product.objects.filter(id=request.POST.get("product_id", "")[:64]).first()
     with transaction.atomic():
-        sub = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("customer", "product")
-            .filter(id=sub_id, customer=session.customer)
-            .first()
-        )
+        sub = _locked_subscription(session, sub_id)
         if sub is None or product is None:
             return render(request, "recur_emulator/not_found.html", status=404)
         try:

@@ -64,9 +64,7 @@ class Command(BaseCommand):
                 f"Clock is now {result.now}; {result.transitions} subscription changes, "
                 f"{result.expired_sessions} checkout sessions expired."
             )
-            self._report_sent(delivered)
-            if emulator_settings.WEBHOOK_DELIVERY == "manual":
-                self.stdout.write("Run 'recur_emulator deliver' to send the webhooks.")
+            self._report_sent_or_pending(delivered)
         elif action == "fail-card":
             try:
                 card, delivered = self._delivering(
@@ -90,9 +88,7 @@ class Command(BaseCommand):
             f"Refund {refund.id}: {refund.amount} {refund.currency} of {refund.order_id} "
             f"({refund.refunded_total} of {refund.order.amount} refunded)."
         )
-        self._report_sent(delivered)
-        if emulator_settings.WEBHOOK_DELIVERY == "manual":
-            self.stdout.write("Run 'recur_emulator deliver' to send the webhooks.")
+        self._report_sent_or_pending(delivered)
 
     def _delivering(self, work: Callable[[], T]) -> tuple[T, list[Any] | None]:
         """Run ``work``; in "background" mode send its webhooks before the command returns.
@@ -111,6 +107,12 @@ class Command(BaseCommand):
         if sent is not None:
             self._report(sent)
             self.stdout.write(f"{len(sent)} webhook deliveries sent.")
+
+    def _report_sent_or_pending(self, sent: list[Any] | None) -> None:
+        """Report what was sent; in "manual" mode, say how to send what is pending."""
+        self._report_sent(sent)
+        if emulator_settings.WEBHOOK_DELIVERY == "manual":
+            self.stdout.write("Run 'recur_emulator deliver' to send the webhooks.")
 
     def _report(self, sent: list[Any]) -> None:
         for delivery in sent:
