@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     # Webhooks
     "WEBHOOK_MAX_BYTES": 256 * 1024,
     "WEBHOOK_MAX_EVENT_AGE": None,  # seconds; None disables the age check
+    # PostgreSQL: apply a paid first-purchase checkout.completed in one SQL statement.
+    "WEBHOOK_FAST_PATH": True,
     # Checkout
     "CHECKOUT_SUCCESS_URL": None,  # absolute URL or path; default: recur:checkout-return
     "CHECKOUT_CANCEL_URL": None,  # absolute URL or path; default: "/"
