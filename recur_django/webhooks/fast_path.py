@@ -102,8 +102,7 @@ WITH txn AS (
     WHERE t.{lookup} = %(ref)s
       AND t.status IN ({fulfillable})
       AND t.checkout_session_id = %(session_id)s
-      AND t.user_id IS NOT NULL
-      AND (%(user_id)s::bigint IS NULL OR t.user_id = %(user_id)s::bigint)
+      AND t.user_id = %(user_id)s
       AND (t.amount IS NULL OR t.amount = %(amount)s)
       AND (t.currency = '' OR %(currency)s = '' OR upper(t.currency) = %(currency)s)
       AND (t.product_id = '' OR %(product_id)s = '' OR t.product_id = %(product_id)s)
@@ -112,7 +111,7 @@ WITH txn AS (
                       OR order_id = ANY(%(ids)s) OR invoice_id = ANY(%(ids)s))
       AND NOT EXISTS (SELECT 1 FROM {r} WHERE payment_id IS NULL
                       AND (order_id = ANY(%(ids)s) OR invoice_id = ANY(%(ids)s)))
-      AND ((%(external_id)s <> '' AND NOT EXISTS (SELECT 1 FROM {c} WHERE user_id = t.user_id)
+      AND ((NOT EXISTS (SELECT 1 FROM {c} WHERE user_id = t.user_id)
             AND NOT EXISTS (SELECT 1 FROM {c} WHERE recur_id = %(customer_id)s))
            OR EXISTS (SELECT 1 FROM {c} WHERE user_id = t.user_id
                       AND recur_id = %(customer_id)s
@@ -166,6 +165,8 @@ LEFT JOIN ev ON true LEFT JOIN pay ON true LEFT JOIN txn ON true
 
 
 def _unsigned_user_pk(external_id: str) -> int | None:
+    if not external_id:
+        return None
     try:
         return int(_signer().unsign(external_id))
     except (signing.BadSignature, ValueError):
@@ -187,13 +188,13 @@ def _params(
     except ValueError:
         return None
     facts: ChargeFacts = read_charge("checkout.completed", data, "paid")
-    # check_belongs: an external id must be one we signed for the transaction's user (no
-    # external id: only a user already linked to this customer is fast).
-    user_pk = _unsigned_user_pk(info.external_customer_id) if info.external_customer_id else None
+    # check_belongs: the external id (Recur echoes the one our checkout sent) must be one we
+    # signed for the transaction's user; an event without one is not fast.
+    user_pk = _unsigned_user_pk(info.external_customer_id)
     simple = (
         amount is not None
         and 0 <= amount < 2**63
-        and (user_pk is not None or not info.external_customer_id)
+        and user_pk is not None
         and info.customer_id
         and len(info.customer_id) <= 64
         and len(info.session_id) <= 128

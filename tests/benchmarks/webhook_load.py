@@ -61,7 +61,8 @@ class Gunicorn:
     def __init__(self, env: dict[str, str], workers: int = 4) -> None:
         self.port = free_port()
         self.env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "tests.benchmarks.settings"}
-        self.env["PYTHONPATH"] = str(ROOT)
+        extra = os.environ.get("PYTHONPATH", "")  # e.g. where psycopg_pool is installed
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), extra]))
         self.command = [
             sys.executable, "-m", "gunicorn", "tests.benchmarks.wsgi:application",
             "--workers", str(workers), "--worker-class", "sync",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -13,3 +15,22 @@ def deliver(client, django_capture_on_commit_callbacks):
             return post_event(client, event, **kwargs)
 
     return _deliver
+
+
+# On PostgreSQL every test here (and in tests/ledger) runs twice: with the single-statement
+# fast path off (the full path) and on, which must give the same answers, rows and signals.
+FAST_PATH_MODES = [False, True] if os.environ.get("RECUR_TEST_DB") == "postgres" else [False]
+
+
+def pytest_generate_tests(metafunc):
+    if "webhook_fast_path" in metafunc.fixturenames:
+        ids = ["fast" if on else "full" for on in FAST_PATH_MODES]
+        metafunc.parametrize("webhook_fast_path", FAST_PATH_MODES, indirect=True, ids=ids)
+
+
+@pytest.fixture(autouse=True)
+def webhook_fast_path(request, settings):
+    """``RECUR["WEBHOOK_FAST_PATH"]`` for this test (False in unittest-style tests)."""
+    on = getattr(request, "param", False)
+    settings.RECUR = {**settings.RECUR, "WEBHOOK_FAST_PATH": on}
+    return on

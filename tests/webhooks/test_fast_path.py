@@ -29,6 +29,18 @@ pytestmark = [
     ),
 ]
 
+
+@pytest.fixture(autouse=True)
+def webhook_fast_path(settings):
+    """Here the fast path is on unless a test turns it off."""
+    settings.RECUR = {**settings.RECUR, "WEBHOOK_FAST_PATH": True}
+    return True
+
+
+def pytest_generate_tests(metafunc):
+    """Not run twice: each test here chooses the path itself."""
+
+
 WATCHED = ("transaction_completed", "payment_succeeded", "webhook_received")
 
 
@@ -174,6 +186,25 @@ def test_already_completed_and_duplicate_fall_back(new_user, client):
     assert other.status_code == 200
     assert len(sent["transaction_completed"]) == 1
     assert WebhookEvent.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivery_costs_one_statement_more(new_user, client, django_assert_max_num_queries):
+    txn = make_transaction(new_user())
+    event = paid(txn)
+    post_event(client, event)
+    with django_assert_max_num_queries(1 + 4):
+        assert post_event(client, event).json()["status"] == "duplicate"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_off_or_not_postgresql_means_the_full_path(new_user, client, settings):
+    settings.RECUR = {**settings.RECUR, "WEBHOOK_FAST_PATH": False}
+    assert not fast_path.enabled()
+    txn = make_transaction(new_user())
+    with CaptureQueriesContext(connection) as queries:
+        assert post_event(client, paid(txn)).json()["status"] == "processed"
+    assert len(queries.captured_queries) > 3
 
 
 @pytest.mark.django_db(transaction=True)
