@@ -23,7 +23,9 @@ FAST_PATH_MODES = [False, True] if os.environ.get("RECUR_TEST_DB") == "postgres"
 
 
 def pytest_generate_tests(metafunc):
-    if "webhook_fast_path" in metafunc.fixturenames:
+    # A module that sets CHOOSES_PATH = True picks the path in each test itself.
+    chooses = getattr(metafunc.module, "CHOOSES_PATH", False)
+    if "webhook_fast_path" in metafunc.fixturenames and not chooses:
         ids = ["fast" if on else "full" for on in FAST_PATH_MODES]
         metafunc.parametrize("webhook_fast_path", FAST_PATH_MODES, indirect=True, ids=ids)
 

@@ -30,15 +30,14 @@ pytestmark = [
 ]
 
 
+CHOOSES_PATH = True
+
+
 @pytest.fixture(autouse=True)
 def webhook_fast_path(settings):
     """Here the fast path is on unless a test turns it off."""
     settings.RECUR = {**settings.RECUR, "WEBHOOK_FAST_PATH": True}
     return True
-
-
-def pytest_generate_tests(metafunc):
-    """Not run twice: each test here chooses the path itself."""
 
 
 WATCHED = ("transaction_completed", "payment_succeeded", "webhook_received")
