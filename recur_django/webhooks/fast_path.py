@@ -93,7 +93,7 @@ def statement(by_public_id: bool) -> str:
     txn_cols = ", ".join(f"t.{col}" for col in _columns(Transaction))
     fulfillable = ", ".join(f"'{s}'" for s in FULFILLABLE)
     # Only table and column names from the models are interpolated; every value is a parameter.
-    return f"""
+    sql = f"""
 WITH txn AS (
     UPDATE {t} AS t SET status = 'completed', completed_at = %(now)s, failure_reason = '',
         updated_at = %(now)s,
@@ -162,6 +162,8 @@ SELECT ev.id, ev.status, pay.id, pay.customer_id,
 FROM (SELECT 1) AS one
 LEFT JOIN ev ON true LEFT JOIN pay ON true LEFT JOIN txn ON true
 """  # noqa: S608
+    # One line, under psycopg's 4,096-character limit for caching the parsed query.
+    return " ".join(sql.split())
 
 
 def _unsigned_user_pk(external_id: str) -> int | None:
