@@ -224,6 +224,20 @@ def test_received_row_is_pending_not_a_duplicate(new_user, client):
     assert txn.status == Transaction.Status.COMPLETED
 
 
+@pytest.mark.django_db(transaction=True)
+def test_received_row_is_applied_by_recur_replay(new_user):
+    from django.core.management import call_command
+
+    txn = make_transaction(new_user(), status=Transaction.Status.CANCELED)
+    event = paid(txn)
+    assert fast_path.attempt(*_raw(event)).event is not None
+    Transaction.objects.filter(pk=txn.pk).update(status=Transaction.Status.PENDING)
+    with Signals() as sent:
+        call_command("recur_replay", event["id"], stdout=None)
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+    assert len(sent["transaction_completed"]) == len(sent["payment_succeeded"]) == 1
+
+
 def _raw(event):
     import json
 
