@@ -14,11 +14,11 @@ TESTADMIN   := PYTHONPATH=. DJANGO_SETTINGS_MODULE=tests.settings $(VENV)/bin/dj
 
 help:
 	@echo "make demo        serve the example shop on http://127.0.0.1:$(PORT) (admin/admin, demo/demo; PORT=8123 for another port)"
-	@echo "make test        whole suite: Django 5.2 and 6 x SQLite and PostgreSQL, lint, types, docs"
+	@echo "make test        whole suite: Django 5.2 and 6 x SQLite and PostgreSQL, lint, types, migrations, docs"
 	@echo "make bench       run tests/benchmarks/bench_*.py"
 	@echo "make lint        ruff check, ruff format --check, mypy"
 	@echo "make docs        build the documentation into site/ (strict)"
-	@echo "make migrations  regenerate recur_django's single 0001_initial migration"
+	@echo "make migrations  add the next migration for recur_django's changed models"
 	@echo "make messages    update and compile the en and zh_Hant catalogs"
 	@echo "make clean       remove virtualenvs, build output and caches"
 
@@ -45,8 +45,7 @@ docs: venv
 	$(VENV)/bin/mkdocs build --strict
 
 migrations: venv
-	rm -f recur_django/migrations/0001_initial.py
-	$(TESTADMIN) makemigrations recur_django -n initial --no-header
+	$(TESTADMIN) makemigrations recur_django --no-header
 
 messages: venv
 	@bash scripts/messages.sh

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
-from recur_django.conf import DEFAULTS, recur_settings
+from recur_django import tasks
+from recur_django.conf import DEFAULTS, WEBHOOK_PROCESSING_MODES, recur_settings
 from recur_django.emulator.conf import DEFAULTS as EMULATOR_DEFAULTS
 from recur_django.emulator.conf import emulator_settings
 
@@ -189,7 +190,9 @@ def check_emulator_agreement(app_configs: Any = None, **kwargs: Any) -> list[Che
     messages: list[CheckMessage] = []
     secret = raw.get("SECRET_KEY")
     accepted = emulator_settings.secret_keys
-    if isinstance(secret, str) and secret and secret not in accepted:
+    # A key that is not an sk_… key at all is recur.E002's error; advising to add a
+    # publishable key to the emulator's secret keys would contradict it.
+    if isinstance(secret, str) and secret.startswith("sk_") and secret not in accepted:
         messages.append(
             Error(
                 "RECUR['SECRET_KEY'] is not one of RECUR_EMULATOR['SECRET_KEYS']: the emulator "
@@ -212,6 +215,47 @@ def check_emulator_agreement(app_configs: Any = None, **kwargs: Any) -> list[Che
             )
         )
     return messages
+
+
+@register("recur")
+def check_webhook_processing(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``RECUR['WEBHOOK_PROCESSING']`` is "sync" or "task"; task mode needs a task worker."""
+    raw = getattr(settings, "RECUR", None)
+    if not isinstance(raw, dict):
+        return []
+    mode = raw.get("WEBHOOK_PROCESSING", "sync")
+    if mode not in WEBHOOK_PROCESSING_MODES:
+        return [
+            Error(
+                f"RECUR['WEBHOOK_PROCESSING'] is {mode!r}; it must be 'sync' or 'task'.",
+                hint="'sync' applies each event in the request; 'task' applies it in a task.",
+                id="recur.E009",
+            )
+        ]
+    if mode != "task":
+        return []
+    if not tasks.available():
+        return [
+            Error(
+                "RECUR['WEBHOOK_PROCESSING'] is 'task' but no tasks framework is installed: "
+                "every event would stay received.",
+                hint="On Django 5.2: pip install 'recur-django[tasks]' and add 'django_tasks' "
+                "and 'django_tasks_db' to INSTALLED_APPS; see docs/deploying.md.",
+                id="recur.E010",
+            )
+        ]
+    backend = tasks.default_backend_name()
+    if backend in tasks.NOT_DEFERRING_BACKENDS or not backend:
+        return [
+            Warning(
+                f"RECUR['WEBHOOK_PROCESSING'] is 'task' but the default task backend is "
+                f"{backend or 'not usable'}: events are not processed by a worker.",
+                hint="Configure a durable backend: TASKS = {'default': {'BACKEND': "
+                "'django_tasks_db.DatabaseBackend'}} and run manage.py db_worker.",
+                id="recur.W009",
+            )
+        ]
+    return []
 
 
 def _unknown_keys(

@@ -28,6 +28,11 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_MAX_EVENT_AGE": None,  # seconds; None disables the age check
     # PostgreSQL: apply a paid first-purchase checkout.completed in one SQL statement.
     "WEBHOOK_FAST_PATH": True,
+    # "sync": apply each event in the request; "task": store it, answer 200 and apply it in a
+    # task on Django's tasks framework (recur_django.webhooks.deferred).
+    "WEBHOOK_PROCESSING": "sync",
+    "WEBHOOK_TASK_RETRIES": 5,  # task mode: re-runs of a failing handler, with backoff
+    "WEBHOOK_STALE_AFTER": 600,  # seconds an event may stay RECEIVED before it is stale
     # Checkout
     "CHECKOUT_SUCCESS_URL": None,  # absolute URL or path; default: recur:checkout-return
     "CHECKOUT_CANCEL_URL": None,  # absolute URL or path; default: "/"
@@ -57,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 REQUIRED: frozenset[str] = frozenset({"SECRET_KEY", "WEBHOOK_SECRET"})
+
+#: The values of ``RECUR["WEBHOOK_PROCESSING"]``.
+WEBHOOK_PROCESSING_MODES: tuple[str, ...] = ("sync", "task")
 
 
 class RecurSettings:
@@ -102,6 +110,16 @@ class RecurSettings:
         if not secrets:
             raise ImproperlyConfigured("RECUR['WEBHOOK_SECRET'] is required but is not set.")
         return secrets
+
+    @property
+    def webhook_task_mode(self) -> bool:
+        """True when ``RECUR['WEBHOOK_PROCESSING']`` is ``"task"``; raises on a bad value."""
+        mode = self.WEBHOOK_PROCESSING
+        if mode not in WEBHOOK_PROCESSING_MODES:
+            raise ImproperlyConfigured(
+                f"RECUR['WEBHOOK_PROCESSING'] must be 'sync' or 'task', not {mode!r}."
+            )
+        return bool(mode == "task")
 
     def reload(self) -> None:
         self._cache = None

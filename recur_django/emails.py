@@ -33,6 +33,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from recur_django import signals
 from recur_django.conf import recur_settings
 from recur_django.money import format_twd
 from recur_django.safe_urls import is_http_url
@@ -158,8 +159,6 @@ def send_trial_ending(sender: Any, subscription: Any, **kwargs: Any) -> None:
 
 def connect() -> None:
     """Connect the receivers (from ``AppConfig.ready``; idempotent by ``dispatch_uid``)."""
-    from recur_django import signals
-
     signals.payment_succeeded.connect(send_receipt, dispatch_uid="recur_django.emails.receipt")
     signals.payment_failed.connect(
         send_payment_failed, dispatch_uid="recur_django.emails.payment_failed"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from recur_django.conf import recur_settings
 from recur_django.entitlements import _product_q, access_q
 from recur_django.models import Subscription
-from recur_django.products import ProductInfo, _load
+from recur_django.products import ProductInfo, _load, get_product
 
 __all__ = ["AlreadySubscribed", "check_one_plan", "family_members", "held_plan"]
 
@@ -78,8 +78,6 @@ def held_plan(
     if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
         return None
     if info is None and product:
-        from recur_django.products import get_product
-
         info = get_product(product)
     members = family_members(product, info)
     if not members:

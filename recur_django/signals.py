@@ -30,11 +30,16 @@
 Every signal is sent by :func:`send_after_commit`: receivers run only once the change
 they describe is committed, and a receiver that raises is logged and skipped, so it can
 never roll back (un-fulfil) a payment or turn a committed webhook delivery into a 500.
+Inside :func:`suppressed` nothing is sent (``recur_replay --no-signals``: rebuilding
+state from stored events without announcing it again).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -53,12 +58,29 @@ subscription_renewed = Signal()
 trial_will_end = Signal()
 
 
+_suppressed: ContextVar[bool] = ContextVar("recur_django_signals_suppressed", default=False)
+
+
+@contextmanager
+def suppressed() -> Iterator[None]:
+    """Within this block (this thread or task), :func:`send_after_commit` sends nothing."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
 def send_after_commit(signal: Signal, sender: Any, **kwargs: Any) -> None:
     """Send ``signal`` once the current transaction commits (right away outside one).
 
     Every receiver runs (``send_robust``); one that raises is logged on the
     ``recur_django.signals`` logger with its traceback and the next receiver still runs.
+    Inside :func:`suppressed` the signal is dropped (logged at DEBUG).
     """
+    if _suppressed.get():
+        logger.debug("Signal not sent (suppressed): %r from %r.", signal, sender)
+        return
 
     def send() -> None:
         for receiver, result in signal.send_robust(sender=sender, **kwargs):

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 import recur_django
 
 PACKAGE_DIR = Path(recur_django.__file__).resolve().parent
@@ -39,11 +37,6 @@ SERVICES = (
     "recur_django.entitlements",
 )
 HTTP_LAYERS = ("recur_django.views", "recur_django.admin", "recur_django.api")
-
-#: Modules other engineers are splitting into packages right now (issue 10, item 6).
-SPLITS_IN_FLIGHT = frozenset(
-    {"recur_django/checkout.py", "recur_django/subscriptions.py", "recur_django/payloads.py"}
-)
 
 
 @dataclass
@@ -255,10 +248,7 @@ def test_no_module_over_400_lines():
         lines = len(module.path.read_text(encoding="utf-8").splitlines())
         if lines > MAX_LINES:
             too_long[module.path.relative_to(PACKAGE_DIR.parent).as_posix()] = lines
-    unexpected = {path: n for path, n in too_long.items() if path not in SPLITS_IN_FLIGHT}
-    assert unexpected == {}
-    if too_long:
-        pytest.xfail(f"still over {MAX_LINES} lines while being split: {too_long}")
+    assert too_long == {}
 
 
 # --- (e) services do not reach the HTTP layers ----------------------------------------

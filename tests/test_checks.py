@@ -207,6 +207,15 @@ def test_a_secret_key_the_emulator_refuses_is_e007() -> None:
     assert "RECUR['SECRET_KEY']" in message.msg and "RECUR_EMULATOR['SECRET_KEYS']" in message.msg
 
 
+def test_a_publishable_key_as_secret_key_is_e002_without_e007() -> None:
+    """E007's hint would say to add the pk_ key to SECRET_KEYS, contradicting E002's."""
+    emulator = {"SECRET_KEYS": ["sk_test_x"], "WEBHOOK_SECRET": "whsec_x"}
+    assert agreement({**EMULATED, "SECRET_KEY": "pk_test_x"}, emulator) == {}
+    with override_settings(RECUR_EMULATOR=emulator):
+        found = run(SECRET_KEY="pk_test_x", API_BASE=EMULATED["API_BASE"])
+    assert "recur.E002" in found and "PUBLISHABLE_KEY" in str(found["recur.E002"].hint)
+
+
 def test_differing_webhook_secrets_are_e008() -> None:
     found = agreement(EMULATED, {"SECRET_KEYS": ["sk_test_x"], "WEBHOOK_SECRET": "whsec_demo"})
     assert set(found) == {"recur.E008"}

@@ -136,8 +136,10 @@ class AccountStateTests(TestCase):
                 self.assertNotIn("Canceled", html)
 
     def test_immediately_canceled_plan_shows_when_it_ended(self) -> None:
+        # Canceled at once: Recur ends the period when it cancels (a plan canceled for the
+        # period end keeps access until then, so it reads "Active — cancels on …").
         canceled_at = self.now - timedelta(days=3)
-        self.subscribe(status="CANCELED", canceled_at=canceled_at)
+        self.subscribe(status="CANCELED", canceled_at=canceled_at, current_period_end=canceled_at)
         response = self.client.get(reverse("shop:account"))
         day = date_format(timezone.localtime(canceled_at), "DATE_FORMAT")
         later = date_format(timezone.localtime(self.now + timedelta(days=20)), "DATE_FORMAT")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from recur_django.admin.read_only import ReadOnlyAdmin, change_link, changelist_link
+from recur_django.conf import recur_settings
 from recur_django.exceptions import EnvelopeError, SignatureError
 from recur_django.models import Customer, Payment, Subscription, Transaction, WebhookEvent
 from recur_django.webhooks.pipeline import replay
@@ -155,11 +158,16 @@ class WebhookEventAdmin(ReadOnlyAdmin):
             self.message_user(request, problem, messages.WARNING)
 
     def delivery_health(self) -> dict[str, Any]:
-        """Last received, failed count and total, in one query."""
+        """Last received, failed count and total, stale RECEIVED events (older than
+        ``RECUR['WEBHOOK_STALE_AFTER']``) and failed retryable ones, in one query."""
+        stale_before = timezone.now() - timedelta(seconds=float(recur_settings.WEBHOOK_STALE_AFTER))
+        Status = WebhookEvent.Status
         return WebhookEvent.objects.aggregate(
             last_received=Max("received_at"),
-            failed=Count("pk", filter=Q(status=WebhookEvent.Status.FAILED)),
+            failed=Count("pk", filter=Q(status=Status.FAILED)),
             total=Count("pk"),
+            stale=Count("pk", filter=Q(status=Status.RECEIVED, received_at__lte=stale_before)),
+            failed_retryable=Count("pk", filter=Q(status=Status.FAILED, retryable=True)),
         )
 
     def changelist_view(

@@ -124,8 +124,10 @@ def deliver(
     """Run one delivery through every step (see the module docstring).
 
     ``body`` is the raw request body, or None when it is known to be over the size cap.
-    With ``dispatch_now=False`` the event is stored as RECEIVED and not applied (a task
-    worker applies it later with :func:`replay`).
+    With ``dispatch_now=False`` the event is stored as RECEIVED and not applied; in task
+    mode (``RECUR['WEBHOOK_PROCESSING'] = "task"``) a task is enqueued once it is committed
+    (:mod:`recur_django.webhooks.deferred`), otherwise a redelivery or :func:`replay`
+    applies it.
     """
     max_bytes = int(recur_settings.WEBHOOK_MAX_BYTES)
     if body is None or len(body) > max_bytes:
@@ -146,7 +148,13 @@ def deliver(
         logger.warning("Webhook refused: %s.", exc)
         return Delivery.refused("invalid_event", str(exc), 400)
     if not dispatch_now:
-        return Delivery.of(dispatch.store(body, headers, envelope))
+        outcome = dispatch.store(body, headers, envelope)
+        if outcome.status == WebhookEvent.Status.RECEIVED and recur_settings.webhook_task_mode:
+            # Lazy: the tasks framework (an optional dependency) loads only in task mode.
+            from recur_django.webhooks.deferred import enqueue_on_commit
+
+            enqueue_on_commit(outcome.event.event_id)
+        return Delivery.of(outcome)
     if fast_path.enabled():
         return Delivery.of(_fast_or_full(body, headers, envelope))
     return Delivery.of(confirming(lambda: dispatch.store_and_dispatch(body, headers, envelope)))

@@ -4,15 +4,19 @@ The view reads the body (bounded by the size cap) and hands it to
 :func:`recur_django.webhooks.pipeline.deliver`, which runs every step: size cap (413) ->
 secrets (500, so Recur keeps the event and retries) -> signature (400) -> envelope (400; the
 signed body is kept as a failed event for replay) -> age (400) -> store and apply in one
-transaction (200; 500 when a handler failed unexpectedly, so Recur retries).
+transaction (200; 500 when a handler failed unexpectedly, so Recur retries). In task mode
+(``RECUR['WEBHOOK_PROCESSING'] = "task"``) the event is only stored (200) and a task applies
+it (:mod:`recur_django.webhooks.deferred`).
 Log lines name the event id and type, never the body, a signature or a secret.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
@@ -22,6 +26,8 @@ from django.views.decorators.csrf import csrf_exempt
 from recur_django.conf import recur_settings
 from recur_django.negotiation import json_error
 from recur_django.webhooks.pipeline import deliver, read_body
+
+logger = logging.getLogger("recur_django.webhooks")
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -41,8 +47,13 @@ class WebhookView(View):
         return JsonResponse({"ok": True, "detail": "POST signed Recur events to this URL."})
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            task_mode = recur_settings.webhook_task_mode
+        except ImproperlyConfigured as exc:
+            logger.error("Webhook refused: %s", exc)
+            return json_error("not_configured", "Webhook processing is misconfigured.", 500)
         body = read_body(request, int(recur_settings.WEBHOOK_MAX_BYTES))
-        delivery = deliver(body, request.headers)
+        delivery = deliver(body, request.headers, dispatch_now=not task_mode)
         if delivery.error_code:
             return json_error(delivery.error_code, delivery.error_message, delivery.http_status)
         assert delivery.event is not None

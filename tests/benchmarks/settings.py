@@ -11,7 +11,10 @@ Environment: PGHOST/PGPORT/PGUSER/PGDATABASE (default ``recur_bench``) and
 
 from __future__ import annotations
 
+import importlib.util
 import os
+
+import django
 
 from tests.settings import *  # noqa: F403
 from tests.settings import INSTALLED_APPS, RECUR
@@ -37,4 +40,17 @@ DATABASES = {
 }
 RECUR = {**RECUR, "WEBHOOK_FAST_PATH": os.environ.get("RECUR_BENCH_FAST_PATH", "1") == "1"}
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.benchmarks.apps.BenchmarkConfig"]
+
+# Task mode (the "task" variant): RECUR_BENCH_WEBHOOK_PROCESSING=task, with django-tasks-db
+# on the same database. Installed whenever it is importable, so `migrate` creates its table.
+if importlib.util.find_spec("django_tasks_db") is not None:
+    INSTALLED_APPS += [
+        *(["django_tasks"] if django.VERSION < (6, 0) else []),
+        "django_tasks_db",
+    ]
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+RECUR = {
+    **RECUR,
+    "WEBHOOK_PROCESSING": os.environ.get("RECUR_BENCH_WEBHOOK_PROCESSING", "sync"),
+}
 ROOT_URLCONF = "tests.benchmarks.urls"

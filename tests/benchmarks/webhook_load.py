@@ -55,14 +55,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def python_path() -> str:
+    """The project first, then what PYTHONPATH already holds (extra packages)."""
+    return os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+
+
 class Gunicorn:
     """``gunicorn`` with ``workers`` sync workers serving the benchmark settings."""
 
     def __init__(self, env: dict[str, str], workers: int = 4) -> None:
         self.port = free_port()
         self.env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "tests.benchmarks.settings"}
-        extra = os.environ.get("PYTHONPATH", "")  # e.g. where psycopg_pool is installed
-        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), extra]))
+        self.env["PYTHONPATH"] = python_path()
         self.command = [
             sys.executable, "-m", "gunicorn", "tests.benchmarks.wsgi:application",
             "--workers", str(workers), "--worker-class", "sync",
@@ -153,7 +157,7 @@ def drain(
 ) -> float:
     """Run a worker ``command`` until ``pending()`` returns 0; return the seconds it took."""
     full_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "tests.benchmarks.settings"}
-    full_env["PYTHONPATH"] = str(ROOT)
+    full_env["PYTHONPATH"] = python_path()
     began = time.perf_counter()
     worker = subprocess.Popen(command, cwd=ROOT, env=full_env)
     try:

@@ -18,6 +18,22 @@ def test_webhook_testing_example_is_the_tested_file():
     assert example in python_blocks((DOCS / "webhooks.md").read_text())
 
 
+def test_emulator_pytest_examples_are_the_tested_file():
+    example = (HERE / "test_emulator_example.py").read_text()
+    assert example in python_blocks((DOCS / "emulator.md").read_text())
+
+
+def test_emulator_examples_name_the_redirect_host_they_need():
+    """The examples return to shop.example, which the emulator refuses unless listed."""
+    from django.conf import settings
+
+    example = (HERE / "test_emulator_example.py").read_text()
+    prerequisites = (DOCS / "emulator.md").read_text().split("## From pytest")[1]
+    assert "https://shop.example/" in example
+    assert '"ALLOWED_REDIRECT_HOSTS": ["shop.example"]' in prerequisites
+    assert "shop.example" in settings.RECUR_EMULATOR["ALLOWED_REDIRECT_HOSTS"]
+
+
 def test_signals_testing_example_uses_the_webhook_example_fixtures():
     text = (DOCS / "signals.md").read_text()
     block = next(b for b in python_blocks(text) if "def test_points_credited" in b)

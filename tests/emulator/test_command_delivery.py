@@ -43,7 +43,18 @@ def test_a_refused_delivery_prints_its_status(recur_emulator, api, capture, sett
 
     call_command("recur_emulator", "advance", "--days", "32")
 
-    assert ": HTTP 500" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert ": HTTP 500" in out
+    refused = WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.SUCCEEDED).count()
+    url = recur_emulator.live_server_url + "/hooks/capture/"
+    assert refused and f"{refused} of {refused} not accepted by {url}: is your site" in out
+
+
+def test_deliveries_all_accepted_print_no_warning(recur_emulator, api, capture, settings, capsys):
+    subscribe(recur_emulator, api)
+    background(settings, recur_emulator.live_server_url + "/hooks/capture/")
+    call_command("recur_emulator", "deliver")
+    assert "not accepted" not in capsys.readouterr().out
 
 
 def test_fail_card_drains_the_outbox(recur_emulator, api, capture, settings, capsys):

@@ -59,6 +59,22 @@ def pro_family(recur_emulator):
     clear_cache()
 
 
+@pytest.fixture
+def no_family(recur_emulator):
+    """Recur's catalogue names no family for the Pro plans (no ``product_family`` field and
+    no ``metadata.productFamily``): each plan stands alone."""
+    from recur_django.emulator.models import Product
+    from recur_django.emulator.services.catalog import ensure_products
+
+    ensure_products()
+    Product.objects.filter(id__in=["prod_pro_monthly", "prod_pro_yearly"]).update(
+        product_family="", metadata={}
+    )
+    clear_cache()
+    yield
+    clear_cache()
+
+
 def checkout(client, product, **extra):
     return client.post(reverse("recur:checkout"), {"product": product}, **extra)
 
@@ -84,7 +100,9 @@ def test_json_checkout_of_a_held_plan_is_409(browser, holds_pro):
     assert error["code"] == "already_subscribed" and error["subscription_id"] == "sub_ann"
 
 
-def test_another_family_member_is_refused_only_when_recur_names_a_family(browser, holds_pro):
+def test_another_family_member_is_refused_only_when_recur_names_a_family(
+    browser, holds_pro, no_family
+):
     assert checkout(browser, "pro-yearly").status_code == 303
     assert Transaction.objects.get().product_slug == "pro-yearly"  # no family: allowed
 

@@ -222,3 +222,10 @@ def test_late_payment_completes_an_expired_transaction(client, user):
     post_event(client, envelope("checkout.completed", completed_data(txn)))
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
+
+
+def test_replay_older_than_needs_stale_and_a_non_negative_age():
+    with pytest.raises(CommandError, match="--older-than"):
+        call_command("recur_replay", "--older-than", "5")
+    with pytest.raises(CommandError, match="--older-than"):
+        call_command("recur_replay", "--stale", "--older-than", "-1")

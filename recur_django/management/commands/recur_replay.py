@@ -1,18 +1,31 @@
-"""``manage.py recur_replay [--failed] [EVENT_ID ...]``: apply stored webhook events again.
+"""``manage.py recur_replay [--failed | --all] [--no-signals] [--stale [--older-than S]]
+[EVENT_ID ...]``: apply stored webhook events again.
+
+``--stale`` (run it from cron in task mode) takes every event still RECEIVED after
+``RECUR['WEBHOOK_STALE_AFTER']`` seconds (or ``--older-than``): in task mode it enqueues
+their task again (the enqueue failed, or a worker died); in sync mode it applies them here.
+Either way an event is applied once.
 
 Each stored raw body is re-verified against the configured webhook secrets, then applied
 through the same handlers as a live delivery. Handlers are idempotent: a payment that was
-already fulfilled is not fulfilled twice.
+already fulfilled is not fulfilled twice. ``--no-signals`` sends none of recur-django's
+signals (nor what hangs on them, such as receipts): for rebuilding deleted rows (the
+payment ledger) from the stored events without announcing them a second time.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from recur_django import signals
+from recur_django.conf import recur_settings
 from recur_django.exceptions import EnvelopeError, SignatureError
 from recur_django.models import WebhookEvent
+from recur_django.webhooks import deferred
 from recur_django.webhooks.pipeline import replay
 
 
@@ -24,11 +37,42 @@ class Command(BaseCommand):
         parser.add_argument(
             "--failed", action="store_true", help="Replay every event whose status is failed."
         )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="Replay every stored event, oldest first (rebuilds the ledger).",
+        )
+        parser.add_argument(
+            "--no-signals",
+            action="store_true",
+            help="Send no signal (nor e-mail) while replaying: for rebuilding deleted rows.",
+        )
+        parser.add_argument(
+            "--stale",
+            action="store_true",
+            help="Enqueue (task mode) or apply events received but not processed in time.",
+        )
+        parser.add_argument(
+            "--older-than",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="With --stale: the age that makes an event stale "
+            "(default RECUR['WEBHOOK_STALE_AFTER']).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids: list[str] = list(dict.fromkeys(options["event_ids"]))
-        if not ids and not options["failed"]:
-            raise CommandError("Give one or more event ids, or --failed.")
+        if options["older_than"] is not None and (
+            not options["stale"] or options["older_than"] < 0
+        ):
+            raise CommandError("--older-than takes a number of seconds >= 0, with --stale.")
+        if options["stale"]:
+            self._stale(options["older_than"])
+            if not ids and not options["failed"] and not options["all"]:
+                return
+        if not ids and not options["failed"] and not options["all"]:
+            raise CommandError("Give one or more event ids, or --failed, --all or --stale.")
         if ids:
             known = set(
                 WebhookEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
@@ -36,17 +80,29 @@ class Command(BaseCommand):
             missing = [i for i in ids if i not in known]
             if missing:
                 raise CommandError(f"Unknown event id(s): {', '.join(missing)}")
-        if options["failed"]:
-            failed = WebhookEvent.objects.filter(status=WebhookEvent.Status.FAILED)
+        if options["failed"] or options["all"]:
+            stored = WebhookEvent.objects.all()
+            if not options["all"]:
+                stored = stored.filter(status=WebhookEvent.Status.FAILED)
+            chosen = set(ids)
             ids += [
                 i
-                for i in failed.order_by("received_at").values_list("event_id", flat=True)
-                if i not in ids
+                for i in stored.order_by("received_at", "pk").values_list("event_id", flat=True)
+                if i not in chosen
             ]
         if not ids:
-            self.stdout.write("No failed events to replay.")
+            self.stdout.write(
+                "No events to replay." if options["all"] else "No failed events to replay."
+            )
             return
 
+        with signals.suppressed() if options["no_signals"] else nullcontext():
+            counts = self._replay(ids)
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        quiet = " No signal was sent." if options["no_signals"] else ""
+        self.stdout.write(f"Replayed {len(ids)} event(s): {summary}.{quiet}")
+
+    def _replay(self, ids: list[str]) -> dict[str, int]:
         counts: dict[str, int] = {}
         for event_id in ids:
             try:
@@ -61,5 +117,27 @@ class Command(BaseCommand):
             line = f"{event_id}: {status}" + (f" ({detail})" if detail else "")
             style = self.style.SUCCESS if status in ("processed", "ignored") else self.style.WARNING
             self.stdout.write(style(line))
+        return counts
+
+    def _stale(self, older_than: float | None) -> None:
+        try:
+            task_mode = recur_settings.webhook_task_mode
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
+        stale = deferred.stale_events(older_than)
+        if not stale:
+            self.stdout.write("No stale events.")
+            return
+        if task_mode:
+            queued = sum(deferred.enqueue(event_id) for event_id in stale)
+            self.stdout.write(f"Enqueued {queued} of {len(stale)} stale event(s).")
+            if queued < len(stale):
+                raise CommandError("Some stale events could not be enqueued; see the log.")
+            return
+        counts: dict[str, int] = {}
+        for event_id in stale:
+            outcome = deferred.process_stored(event_id)
+            status = outcome.status if outcome else "unknown"
+            counts[status] = counts.get(status, 0) + 1
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        self.stdout.write(f"Replayed {len(ids)} event(s): {summary}.")
+        self.stdout.write(f"Processed {len(stale)} stale event(s): {summary}.")

@@ -11,6 +11,7 @@ from recur_django.emulator import sender
 from recur_django.emulator.api.control import set_card
 from recur_django.emulator.api.errors import ApiError
 from recur_django.emulator.conf import emulator_settings
+from recur_django.emulator.models import WebhookDelivery
 from recur_django.emulator.services import catalog, clock, refunds
 
 MAX_ADVANCE_DAYS = 3650
@@ -119,4 +120,13 @@ class Command(BaseCommand):
                 outcome = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
             self.stdout.write(
                 f"{delivery.event.type} {delivery.event.event_id}: {outcome} ({delivery.status})"
+            )
+        refused = [d for d in sent if d.status != WebhookDelivery.Status.SUCCEEDED]
+        if refused:
+            urls = ", ".join(sorted({d.url for d in refused}))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{len(refused)} of {len(sent)} not accepted by {urls}: is your site "
+                    "running there? They stay pending; 'recur_emulator deliver' sends them again."
+                )
             )

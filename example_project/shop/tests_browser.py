@@ -1,0 +1,149 @@
+"""A real browser in the example shop: subscribe, renew on the emulator's clock, and the
+account page lists both payments, in English and in Traditional Chinese.
+
+Headless Chromium (Debian's chromium + chromium-driver) against Django's live server with
+the Recur emulator mounted on it, delivering its webhooks to the shop's own endpoint.
+Skipped when the browser, its driver or selenium is missing. Run by ``make test``
+(``manage.py test example_project.shop``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import tempfile
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client, LiveServerTestCase
+from django.urls import reverse
+
+from recur_django.emulator import sender
+from recur_django.emulator.services import clock
+from recur_django.models import Payment, Subscription
+from tests.e2e.test_browser_checkout import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    GOOD_CARD,
+    WAIT,
+    page_text,
+    pay_with_card,
+    wait_for_path,
+)
+
+HAS_BROWSER = (
+    CHROMIUM.exists() and CHROMEDRIVER.exists() and importlib.util.find_spec("selenium") is not None
+)
+
+
+@pytest.mark.browser
+class SubscribeRenewAndReadTheAccountPage(LiveServerTestCase):
+    def setUp(self) -> None:
+        if not HAS_BROWSER:
+            self.skipTest("needs /usr/bin/chromium, /usr/bin/chromedriver and selenium")
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        base = self.live_server_url
+        emulator = dict(settings.RECUR_EMULATOR)
+        emulator.update(
+            ENABLED=True,  # the test runner sets DEBUG=False
+            WEBHOOK_URL=base + reverse("recur:webhook"),
+            WEBHOOK_DELIVERY="manual",  # sent by deliver() below, from this thread
+            WEBHOOK_RETRY_SCHEDULE=[0, 0, 0],
+        )
+        overrides = self.settings(
+            RECUR={**settings.RECUR, "API_BASE": base + "/_recur"}, RECUR_EMULATOR=emulator
+        )
+        overrides.enable()
+        self.addCleanup(overrides.disable)
+
+        profile = tempfile.mkdtemp(prefix="recur-chromium-")
+        self.addCleanup(shutil.rmtree, profile, ignore_errors=True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = str(CHROMIUM)
+        for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
+            options.add_argument(flag)
+        self.driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        self.addCleanup(self.driver.quit)
+        self.driver.set_page_load_timeout(WAIT)
+        self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
+
+    def log_in(self) -> None:
+        """Give the browser a real session cookie."""
+        client = Client()
+        client.force_login(self.user)
+        self.driver.get(self.live_server_url + reverse("shop:pricing"))
+        self.driver.add_cookie(
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "path": "/",
+            }
+        )
+
+    def deliver(self) -> None:
+        deliveries = sender.deliver_pending()
+        self.assertTrue(deliveries, "the emulator had no webhook to deliver")
+        self.assertEqual({d.status for d in deliveries}, {"SUCCEEDED"})
+
+    def payment_rows(self) -> list[str]:
+        from selenium.webdriver.common.by import By
+
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "table.payments tr")
+        return [str(row.text) for row in rows[1:]]  # after the heading row
+
+    def test_subscribe_renew_and_see_both_payments_in_two_languages(self) -> None:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+
+        self.log_in()
+        self.driver.get(self.live_server_url + reverse("shop:pricing"))
+        buy = self.driver.find_element(
+            By.XPATH, "//form[.//input[@name='product' and @value='pro-monthly']]//button"
+        )
+        buy.click()
+        wait_for_path(self.driver, "/_recur/checkout/")
+        self.assertIn("299", page_text(self.driver))
+        pay_with_card(self.driver, GOOD_CARD)
+        wait_for_path(self.driver, reverse("recur:checkout-return"))
+        self.deliver()
+        self.assertEqual(Subscription.objects.get().status, "ACTIVE")
+
+        clock.advance(days=31)  # the emulator renews at the period end
+        self.deliver()
+        self.assertEqual(
+            sorted(Payment.objects.values_list("kind", "status", "amount")),
+            [("checkout", "paid", 299), ("renewal", "paid", 299)],
+        )
+
+        self.driver.get(self.live_server_url + reverse("shop:account"))
+        rows = self.payment_rows()
+        self.assertEqual(len(rows), 2, page_text(self.driver))
+        self.assertTrue(all("299" in row and "Paid" in row for row in rows), rows)
+        self.assertEqual(
+            sorted("Renewal" in row for row in rows), [False, True], rows
+        )  # the first charge and its renewal
+        self.assertTrue(any("Checkout" in row for row in rows), rows)
+        text = page_text(self.driver)
+        for heading in ("Account", "Subscriptions", "Payments"):
+            self.assertIn(heading, text)
+
+        # The shop's language menu posts to set_language and comes back to the account.
+        language = Select(self.driver.find_element(By.NAME, "language"))
+        language.select_by_value("zh-hant")
+        wait_for_path(self.driver, reverse("shop:account"))
+        self.assertEqual(
+            self.driver.find_element(By.TAG_NAME, "html").get_attribute("lang"), "zh-hant"
+        )
+        text = page_text(self.driver)
+        for heading in ("帳戶", "訂閱", "付款紀錄"):
+            self.assertIn(heading, text)
+        self.assertNotIn("Payments", text)
+        rows = self.payment_rows()
+        self.assertEqual(len(rows), 2, text)
+        self.assertTrue(any("續訂" in row for row in rows) and any("結帳" in row for row in rows))
+        self.assertTrue(urlsplit(self.driver.current_url).path == reverse("shop:account"))
