@@ -23,8 +23,11 @@ FAST_PATH_MODES = [False, True] if os.environ.get("RECUR_TEST_DB") == "postgres"
 
 
 def pytest_generate_tests(metafunc):
-    # A module that sets CHOOSES_PATH = True picks the path in each test itself.
-    chooses = getattr(metafunc.module, "CHOOSES_PATH", False)
+    # A module that sets CHOOSES_PATH = True picks the path in each test itself; the task
+    # worker scenarios (task_worker_scenarios.py, run and counted by a subprocess) run once:
+    # task mode never takes the fast path.
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    chooses = getattr(metafunc.module, "CHOOSES_PATH", False) or module.startswith("task")
     if "webhook_fast_path" in metafunc.fixturenames and not chooses:
         ids = ["fast" if on else "full" for on in FAST_PATH_MODES]
         metafunc.parametrize("webhook_fast_path", FAST_PATH_MODES, indirect=True, ids=ids)
