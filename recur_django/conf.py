@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     # Webhooks
     "WEBHOOK_MAX_BYTES": 256 * 1024,
     "WEBHOOK_MAX_EVENT_AGE": None,  # seconds; None disables the age check
+    # PostgreSQL: apply a paid first-purchase checkout.completed in one SQL statement.
+    "WEBHOOK_FAST_PATH": True,
     # "sync": apply each event in the request; "task": store it, answer 200 and apply it in a
     # task on Django's tasks framework (recur_django.webhooks.deferred).
     "WEBHOOK_PROCESSING": "sync",

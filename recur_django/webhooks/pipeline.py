@@ -32,10 +32,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from recur_django import signals
 from recur_django.conf import recur_settings
 from recur_django.exceptions import EnvelopeError, SignatureError
 from recur_django.models import WebhookEvent
-from recur_django.webhooks import dispatch
+from recur_django.signals import send_after_commit
+from recur_django.webhooks import dispatch, fast_path
 from recur_django.webhooks.confirmation import confirming
 from recur_django.webhooks.dispatch import UNREADABLE_PREFIX, Outcome
 from recur_django.webhooks.envelope import check_age, parse_envelope
@@ -153,7 +155,23 @@ def deliver(
 
             enqueue_on_commit(outcome.event.event_id)
         return Delivery.of(outcome)
+    if fast_path.enabled():
+        return Delivery.of(_fast_or_full(body, headers, envelope))
     return Delivery.of(confirming(lambda: dispatch.store_and_dispatch(body, headers, envelope)))
+
+
+def _fast_or_full(body: bytes, headers: Mapping[str, str], envelope: dict[str, Any]) -> Outcome:
+    """Steps 6 and 7 as one statement when the event allows it (:mod:`.fast_path`), else
+    the full path; an event the statement stored without applying is applied now."""
+    tried = fast_path.attempt(body, headers, envelope)
+    if tried.applied and tried.event is not None:
+        return Outcome(str(tried.event.status), tried.event)
+    if tried.event is None:
+        return confirming(lambda: dispatch.store_and_dispatch(body, headers, envelope))
+    outcome = confirming(lambda: dispatch.redispatch(envelope["id"], envelope))
+    if outcome.status != "duplicate":
+        send_after_commit(signals.webhook_received, sender=WebhookEvent, event=outcome.event)
+    return outcome
 
 
 def replay(event: WebhookEvent | str) -> Outcome:

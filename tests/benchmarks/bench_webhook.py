@@ -69,7 +69,16 @@ TASK_WORKER = (
 TASK = Variant("task", "/billing/webhook/", {"RECUR_BENCH_WEBHOOK_PROCESSING": "task"}, TASK_WORKER)
 VARIANTS: tuple[Variant, ...] = (
     BASELINE,
+    # The real endpoint as shipped: fast path on, persistent connections (CONN_MAX_AGE=60).
     Variant("sync", "/billing/webhook/"),
+    # The full path (fast path off): what every unusual event costs.
+    Variant("sync-full", "/billing/webhook/", {"RECUR_BENCH_FAST_PATH": "0"}),
+    # A new connection per request (CONN_MAX_AGE=0, Django's default).
+    Variant("sync-conn0", "/billing/webhook/", {"RECUR_BENCH_CONN_MAX_AGE": "0"}),
+    # Django's connection pool (OPTIONS["pool"], psycopg_pool) instead of CONN_MAX_AGE.
+    Variant("sync-pool", "/billing/webhook/", {"RECUR_BENCH_POOL": "1"}),
+    # Server-side binding with prepared statements (prepare_threshold=1).
+    Variant("sync-prep", "/billing/webhook/", {"RECUR_BENCH_PREPARE": "1"}),
     *((TASK,) if importlib.util.find_spec("django_tasks_db") else ()),
 )
 # Issue 12's targets (with fsync on): throughput ratio >= , p99 ratio <= (none for task).
@@ -78,6 +87,16 @@ TARGETS = {"sync": (0.75, 1.5), "task": (0.9, float("inf"))}
 DRAIN_TARGET = 0.75
 QUERY_TARGET = 3
 SYNC_PATH = "/billing/webhook/"
+
+
+def available(variants: tuple[Variant, ...]) -> tuple[Variant, ...]:
+    """``variants`` without those this environment cannot run (the pool needs psycopg_pool)."""
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg_pool") is not None:
+        return variants
+    print("(psycopg_pool is not installed: the sync-pool variant is skipped)")
+    return tuple(v for v in variants if v.env.get("RECUR_BENCH_POOL") != "1")
 
 
 def fresh_database(name: str) -> None:
@@ -151,6 +170,7 @@ def main() -> int:
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
+    variants = available(VARIANTS)
 
     signal_dir = tempfile.mkdtemp(prefix="recur-bench-signals-")
     setup(signal_dir)
@@ -165,7 +185,7 @@ def main() -> int:
     print(f"== fsync {label}: " + ", ".join(f"{k}={v}" for k, v in server.items()))
     print(
         f"gunicorn {args.workers} sync workers, {args.clients} clients, {args.rounds} rounds x "
-        f"{len(VARIANTS)} variants x {args.events} events (+{args.warmup} warm-up per variant)"
+        f"{len(variants)} variants x {args.events} events (+{args.warmup} warm-up per variant)"
     )
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     posted: dict[str, list[data.Delivery]] = {}
@@ -173,9 +193,20 @@ def main() -> int:
     small = data.signed_deliveries("q10", data.seed_pending("q10", 10))
     posted["sync (query count)"] = list(small)
     queries = [(10, *data.queries_per_event(SYNC_PATH, small))]
+    full = data.signed_deliveries("q10full", data.seed_pending("q10full", 10))
+    posted["sync (query count, full path)"] = list(full)
+    from django.conf import settings
+    from django.test.utils import override_settings
 
-    results: dict[str, list[LoadResult]] = {v.name: [] for v in VARIANTS}
-    drains: dict[str, list[float]] = {v.name: [] for v in VARIANTS}
+    with override_settings(RECUR={**settings.RECUR, "WEBHOOK_FAST_PATH": False}):
+        full_queries = data.queries_per_event(SYNC_PATH, full)
+    print(
+        f"queries per event with the fast path off (the full path, every unusual event): "
+        f"max {full_queries[0]}, median {full_queries[1]:g}"
+    )
+
+    results: dict[str, list[LoadResult]] = {v.name: [] for v in variants}
+    drains: dict[str, list[float]] = {v.name: [] for v in variants}
     errors_seen: list[int] = []
 
     def measure(variant: Variant, tag: str, n: int, port: int) -> LoadResult:
@@ -191,15 +222,15 @@ def main() -> int:
 
     with ExitStack() as stack:
         servers: dict[tuple[tuple[str, str], ...], Gunicorn] = {}
-        for variant in VARIANTS:
+        for variant in variants:
             key = tuple(sorted(variant.env.items()))
             if key not in servers:
                 servers[key] = stack.enter_context(Gunicorn(variant.env, args.workers))
-        port = {v.name: servers[tuple(sorted(v.env.items()))].port for v in VARIANTS}
-        for variant in VARIANTS:
+        port = {v.name: servers[tuple(sorted(v.env.items()))].port for v in variants}
+        for variant in variants:
             measure(variant, f"w-{variant.name}", args.warmup, port[variant.name])
         for round_no in range(args.rounds):
-            order = VARIANTS[round_no % len(VARIANTS) :] + VARIANTS[: round_no % len(VARIANTS)]
+            order = variants[round_no % len(variants) :] + variants[: round_no % len(variants)]
             for variant in order:
                 tag = f"r{round_no}-{variant.name}"
                 result = measure(variant, tag, args.events, port[variant.name])
@@ -214,7 +245,7 @@ def main() -> int:
 
         # Redeliveries: Recur retries; a second copy must change nothing (checked by the audit).
         redelivered = 0
-        for variant in VARIANTS:
+        for variant in variants:
             again = posted[variant.name][args.warmup :][: args.events // 10]
             result = run_load(port[variant.name], variant.path, again, args.clients)
             redelivered += len(again)
@@ -233,7 +264,7 @@ def main() -> int:
 
     failed = report(results, drains, queries, args.fsync == "on")
     completes = {name for name in posted if name.startswith("sync")}
-    completes |= {v.name for v in VARIANTS if v.applies}
+    completes |= {v.name for v in variants if v.applies}
     problems = data.audit(posted, completes, count_signals(signal_dir))
     shutil.rmtree(signal_dir, ignore_errors=True)
     total = sum(len(d) for d in posted.values())

@@ -21,8 +21,8 @@ from recur_django.webhooks.signature import SignatureError, verify_signature
 
 INSERT_EVENT = (
     "INSERT INTO recur_django_webhookevent (event_id, type, body, headers, payload, status, "
-    "error, traceback, attempts, received_at, processed_at) "
-    "VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, 'received', '', '', 0, %s, NULL) "
+    "error, traceback, retryable, attempts, received_at, processed_at) "
+    "VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, 'received', '', '', false, 0, %s, NULL) "
     "ON CONFLICT (event_id) DO NOTHING"
 )
 

@@ -11,6 +11,7 @@ import json
 import statistics
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from recur_django.webhooks.signature import compute_signature
@@ -34,7 +35,7 @@ SELECT 'txn_' || substr(md5(random()::text || users.id), 1, 24), users.id, %(pro
        'credits-100', '100 credits', 'PAYMENT', 'pending', %(amount)s, %(currency)s, '{}',
        'cs_' || users.username, '', '', '', '', now(), now()
 FROM users
-RETURNING public_id, checkout_session_id
+RETURNING public_id, checkout_session_id, user_id
 """
 
 SEED_BACKGROUND = """
@@ -58,12 +59,13 @@ class Delivery:
     headers: dict[str, str]
 
 
-def seed_pending(tag: str, n: int) -> list[tuple[str, str]]:
-    """``n`` new users, each with one pending transaction; returns (public_id, session_id)."""
+def seed_pending(tag: str, n: int) -> list[tuple[str, str, int]]:
+    """``n`` new users, each with one pending transaction; returns (public_id, session_id,
+    user_id)."""
     params = {"tag": tag, "n": n, "product": PRODUCT, "amount": AMOUNT, "currency": CURRENCY}
     with connection.cursor() as cursor:
         cursor.execute(SEED_PENDING, params)
-        return [(row[0], row[1]) for row in cursor.fetchall()]
+        return [(row[0], row[1], row[2]) for row in cursor.fetchall()]
 
 
 def seed_background(total: int) -> int:
@@ -80,10 +82,14 @@ def seed_background(total: int) -> int:
         return int(cursor.fetchone()[0])
 
 
-def signed_deliveries(tag: str, pending: list[tuple[str, str]]) -> list[Delivery]:
-    """A first-purchase ``checkout.completed`` per transaction (a new Recur customer each)."""
+def signed_deliveries(tag: str, pending: list[tuple[str, str, int]]) -> list[Delivery]:
+    """A first-purchase ``checkout.completed`` per transaction (a new Recur customer each),
+    carrying the ``external_customer_id`` the checkout was started with, as Recur echoes it."""
+    from recur_django.customers import external_id_for
+
+    user_model = get_user_model()
     deliveries = []
-    for i, (public_id, session_id) in enumerate(pending):
+    for i, (public_id, session_id, user_id) in enumerate(pending):
         event_id = f"evt_{tag}_{i}"
         event = {
             "id": event_id,
@@ -99,6 +105,7 @@ def signed_deliveries(tag: str, pending: list[tuple[str, str]]) -> list[Delivery
                 "customer_id": f"cus_{tag}_{i}",
                 "customer_email": f"{session_id[3:]}@example.com",
                 "order_id": f"ord_{tag}_{i}",
+                "external_customer_id": external_id_for(user_model(pk=user_id)),
             },
         }
         body = json.dumps(event, separators=(",", ":")).encode()

@@ -4,6 +4,10 @@ import pytest
 
 from recur_django import signals
 from tests.recur_helpers import SignalRecorder
+from tests.webhooks.conftest import (  # noqa: F401 (every test on the full and fast path)
+    pytest_generate_tests,
+    webhook_fast_path,
+)
 
 LEDGER_SIGNALS = (
     "payment_succeeded",

@@ -1,0 +1,261 @@
+"""The single-statement fast path (:mod:`recur_django.webhooks.fast_path`).
+
+PostgreSQL only: elsewhere the full path always runs. Each unusual case must fall back to
+the full path and end exactly as it would there.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from recur_django import signals
+from recur_django.customers import external_id_for
+from recur_django.models import Customer, Payment, Transaction, WebhookEvent
+from recur_django.webhooks import fast_path
+from tests.recur_helpers import (
+    SignalRecorder,
+    completed_data,
+    envelope,
+    make_transaction,
+    post_event,
+    run_together,
+)
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the fast path runs on PostgreSQL only"
+    ),
+]
+
+
+CHOOSES_PATH = True
+
+
+@pytest.fixture(autouse=True)
+def webhook_fast_path(settings):
+    """Here the fast path is on unless a test turns it off."""
+    settings.RECUR = {**settings.RECUR, "WEBHOOK_FAST_PATH": True}
+    return True
+
+
+WATCHED = ("transaction_completed", "payment_succeeded", "webhook_received")
+
+
+def paid(txn: Transaction, **overrides):
+    """checkout.completed as the emulator sends it: with our signed external id."""
+    data = completed_data(txn, external_customer_id=external_id_for(txn.user))
+    data.update(overrides)
+    return envelope("checkout.completed", data)
+
+
+class Signals:
+    def __init__(self) -> None:
+        self.recorders = {n: SignalRecorder(getattr(signals, n)) for n in WATCHED}
+
+    def __enter__(self) -> dict[str, list]:
+        for r in self.recorders.values():
+            r.__enter__()
+        return {n: r.calls for n, r in self.recorders.items()}
+
+    def __exit__(self, *exc) -> None:
+        for r in self.recorders.values():
+            r.__exit__()
+
+
+def _snapshot(txn: Transaction) -> dict:
+    """The rows a delivery leaves, without ids and times."""
+    txn.refresh_from_db()
+    event = WebhookEvent.objects.get()
+    payment = Payment.objects.filter(transaction=txn).first()
+    customer = Customer.objects.filter(user=txn.user).first()
+    drop = {"id", "_state", "created_at", "updated_at", "completed_at", "received_at"}
+    drop |= {"processed_at", "paid_at", "customer_id", "transaction_id", "public_id"}
+    drop |= {"checkout_session_id", "order_id", "recur_id", "user_id", "metadata", "raw"}
+    drop |= {"event_id", "body", "headers", "payload", "external_id", "email", "product_id"}
+    drop.add("_prefetched_objects_cache")
+    event.error = event.error.replace(txn.public_id, "TXN").replace(
+        txn.checkout_session_id or "-", "CS"
+    )
+    event.traceback = bool(event.traceback)
+    clean = lambda obj: obj and {k: v for k, v in vars(obj).items() if k not in drop}  # noqa: E731
+    return {
+        "txn": clean(txn),
+        "event": clean(event),
+        "payment": clean(payment),
+        "customer": clean(customer),
+    }
+
+
+def _deliver_both(user_factory, make_event, client):
+    """Deliver the same kind of event with the fast path on and off; return both results."""
+    results = {}
+    for on in (True, False):
+        WebhookEvent.objects.all().delete()
+        user = user_factory()
+        txn = make_transaction(user)
+        with override_settings(RECUR={**_recur(), "WEBHOOK_FAST_PATH": on}), Signals() as sent:
+            response = post_event(client, make_event(txn))
+        results[on] = (
+            response.status_code,
+            response.json().get("status"),
+            _snapshot(txn),
+            {k: len(v) for k, v in sent.items()},
+        )
+    return results
+
+
+def _recur():
+    from django.conf import settings
+
+    return dict(settings.RECUR)
+
+
+@pytest.fixture
+def new_user(django_user_model):
+    counter = iter(range(10**6))
+
+    def make():
+        n = next(counter)
+        return django_user_model.objects.create_user(f"fp{n}", f"fp{n}@example.com", "pw")
+
+    return make
+
+
+@pytest.mark.django_db(transaction=True)
+def test_common_case_is_one_query(new_user, client):
+    txn = make_transaction(new_user())
+    with Signals() as sent, CaptureQueriesContext(connection) as queries:
+        response = post_event(client, paid(txn))
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "processed"
+    assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED
+    assert Customer.objects.get(user=txn.user).recur_id == f"cus_{txn.user_id}"
+    payment = Payment.objects.get()
+    assert (payment.transaction_id, payment.user_id, payment.status) == (
+        txn.pk,
+        txn.user_id,
+        "paid",
+    )
+    assert {k: len(v) for k, v in sent.items()} == dict.fromkeys(WATCHED, 1)
+    assert sent["transaction_completed"][0]["transaction"].pk == txn.pk
+    assert sent["payment_succeeded"][0]["payment"].pk == payment.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fast_and_full_paths_leave_the_same_rows(new_user, client):
+    results = _deliver_both(new_user, paid, client)
+    assert results[True] == results[False]
+    assert results[True][1] == "processed"
+
+
+UNUSUAL = {
+    "wrong amount (rejected)": lambda t: paid(t, amount=1),
+    "other currency (rejected)": lambda t: paid(t, currency="USD"),
+    "other product (rejected)": lambda t: paid(t, product_id="prod_other"),
+    "unknown transaction": lambda t: paid(t, metadata={"transaction_id": "txn_nope"}),
+    "no amount (needs confirmation)": lambda t: paid(t, amount=None),
+    "another user's external id": lambda t: paid(t, external_customer_id="1:forged"),
+    "failed status": lambda t: paid(t, status="FAILED"),
+    "no order id": lambda t: paid(t, order_id=None),
+    "subscription checkout": lambda t: paid(t, subscription_id="sub_1"),
+}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", list(UNUSUAL))
+def test_unusual_events_fall_back_with_the_same_outcome(case, new_user, client):
+    results = _deliver_both(new_user, UNUSUAL[case], client)
+    assert results[True] == results[False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_already_completed_and_duplicate_fall_back(new_user, client):
+    txn = make_transaction(new_user())
+    event = paid(txn)
+    with Signals() as sent:
+        first = post_event(client, event)
+        second = post_event(client, event)
+        other = post_event(client, paid(txn, order_id=txn.order_id or "ord_x"))
+    assert first.json()["status"] == "processed"
+    assert second.json()["status"] == "duplicate"
+    assert other.status_code == 200
+    assert len(sent["transaction_completed"]) == 1
+    assert WebhookEvent.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivery_costs_one_statement_more(new_user, client, django_assert_max_num_queries):
+    txn = make_transaction(new_user())
+    event = paid(txn)
+    post_event(client, event)
+    with django_assert_max_num_queries(1 + 4):
+        assert post_event(client, event).json()["status"] == "duplicate"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_off_or_not_postgresql_means_the_full_path(new_user, client, settings):
+    settings.RECUR = {**settings.RECUR, "WEBHOOK_FAST_PATH": False}
+    assert not fast_path.enabled()
+    txn = make_transaction(new_user())
+    with CaptureQueriesContext(connection) as queries:
+        assert post_event(client, paid(txn)).json()["status"] == "processed"
+    assert len(queries.captured_queries) > 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_received_row_is_pending_not_a_duplicate(new_user, client):
+    """A row the statement stored without applying is applied by a redelivery."""
+    txn = make_transaction(new_user(), status=Transaction.Status.CANCELED)
+    event = paid(txn)
+    tried = fast_path.attempt(*_raw(event))
+    assert not tried.applied and tried.event is not None
+    stored = WebhookEvent.objects.get()
+    assert stored.status == WebhookEvent.Status.RECEIVED and stored.pending
+    Transaction.objects.filter(pk=txn.pk).update(status=Transaction.Status.PENDING)
+    with Signals() as sent:
+        response = post_event(client, event)
+    assert response.json()["status"] == "processed"
+    assert len(sent["transaction_completed"]) == 1
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_received_row_is_applied_by_recur_replay(new_user):
+    from django.core.management import call_command
+
+    txn = make_transaction(new_user(), status=Transaction.Status.CANCELED)
+    event = paid(txn)
+    assert fast_path.attempt(*_raw(event)).event is not None
+    Transaction.objects.filter(pk=txn.pk).update(status=Transaction.Status.PENDING)
+    with Signals() as sent:
+        call_command("recur_replay", event["id"], stdout=None)
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+    assert len(sent["transaction_completed"]) == len(sent["payment_succeeded"]) == 1
+
+
+def _raw(event):
+    import json
+
+    from recur_django.testing import sign
+
+    body = json.dumps(event).encode()
+    return body, {"X-Recur-Signature": sign(body)}, event
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_deliveries_complete_once(new_user, client):
+    from django.test import Client
+
+    txn = make_transaction(new_user())
+    event = paid(txn)
+    with Signals() as sent:
+        answers = run_together(lambda i: post_event(Client(), event).json()["status"], 20)
+    assert sorted(set(answers)) in (["duplicate", "processed"], ["processed"])
+    assert answers.count("processed") == 1
+    assert {k: len(v) for k, v in sent.items()} == dict.fromkeys(WATCHED, 1)
+    assert Payment.objects.count() == 1 and WebhookEvent.objects.count() == 1
