@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -42,6 +43,8 @@ def already_subscribed_response(
     return response
 
 
+# held_plan may load the product list from Recur (cache miss): never under ATOMIC_REQUESTS.
+@transaction.non_atomic_requests
 @never_cache
 @require_GET
 def already_subscribed(request: HttpRequest) -> HttpResponse:
