@@ -1,10 +1,13 @@
-"""The single-statement fast path for the hot event: a paid first-purchase checkout.
+"""The single-statement fast path for the hot events: a paid first purchase.
 
-On PostgreSQL (``RECUR["WEBHOOK_FAST_PATH"]``, default True) a ``checkout.completed`` with a
-paid status that proves itself (it names our stored checkout session and carries an
-amount), names its transaction, its order, a new or already-linked Recur customer and our
-signed ``external_customer_id`` is applied with ONE SQL statement — one round trip under
-autocommit — built once per process. Its data-modifying CTEs:
+On PostgreSQL (``RECUR["WEBHOOK_FAST_PATH"]``, default True) a ``checkout.completed`` or
+``order.paid`` with a paid status that proves itself (it names our stored checkout session
+and carries an amount), names its transaction, its order, a new or already-linked Recur
+customer and our signed ``external_customer_id``, and belongs to no subscription, is
+applied with ONE SQL statement — one round trip under autocommit — built once per process.
+Recur sends both events for one first purchase; whichever arrives first takes this path,
+the other finds the transaction completed and the charge recorded, and the full path
+answers it as the duplicate charge it is. Its data-modifying CTEs:
 
 1. ``txn``: ``UPDATE`` the transaction to completed only when it is fulfillable and every
    check of :func:`~recur_django.checkout.checks.check_belongs` /
@@ -39,7 +42,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -52,7 +55,7 @@ from recur_django import signals
 from recur_django.checkout.proof import parse_amount
 from recur_django.conf import recur_settings
 from recur_django.customers import _signer
-from recur_django.ledger.charges import LOCK_NAMESPACE, json_safe, kind_of
+from recur_django.ledger.charges import LOCK_NAMESPACE, kind_of
 from recur_django.ledger.facts import ChargeFacts, read_charge
 from recur_django.models import Customer, Payment, Refund, Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
@@ -62,7 +65,12 @@ from recur_django.webhooks.envelope import recorded_headers
 
 logger = logging.getLogger("recur_django.webhooks")
 
-FAST_TYPES = frozenset({"checkout.completed"})
+#: The fast event types, each with the reader its handler uses for the payment's facts.
+READERS: dict[str, Callable[[Mapping[str, Any]], CheckoutData]] = {
+    "checkout.completed": CheckoutData.from_checkout,
+    "order.paid": CheckoutData.from_order,
+}
+FAST_TYPES = frozenset(READERS)
 FULFILLABLE = ("pending", "failed", "expired")
 
 
@@ -94,7 +102,8 @@ def statement(by_public_id: bool) -> str:
     fulfillable = ", ".join(f"'{s}'" for s in FULFILLABLE)
     # Only table and column names from the models are interpolated; every value is a parameter.
     sql = f"""
-WITH txn AS (
+WITH src AS (SELECT %(payload)s::jsonb AS payload),
+txn AS (
     UPDATE {t} AS t SET status = 'completed', completed_at = %(now)s, failure_reason = '',
         updated_at = %(now)s,
         order_id = CASE WHEN %(order_id)s <> '' THEN %(order_id)s ELSE t.order_id END,
@@ -123,7 +132,7 @@ WITH txn AS (
 ev AS (
     INSERT INTO {e} (event_id, type, body, headers, payload, status, error, traceback,
                      retryable, attempts, received_at, processed_at)
-    SELECT %(event_id)s, %(type)s, %(body)s, %(headers)s::jsonb, %(payload)s::jsonb,
+    SELECT %(event_id)s, %(type)s, %(body)s, %(headers)s::jsonb, (SELECT payload FROM src),
            CASE WHEN applied THEN 'processed' ELSE 'received' END, '', '', false,
            CASE WHEN applied THEN 1 ELSE 0 END, %(now)s,
            CASE WHEN applied THEN %(now)s::timestamptz END
@@ -151,7 +160,7 @@ pay AS (
     SELECT %(pay_key)s, %(pay_order_id)s, %(pay_invoice_id)s, %(kind)s, 'paid',
            %(amount)s, %(pay_currency)s, 0, 0, payer.id, txn.user_id, NULL, txn.id, NULL,
            %(pay_session_id)s, %(pay_product_id)s, %(billing_reason)s, '', %(paid_at)s,
-           NULL, true, false, 0, %(raw)s::jsonb, %(now)s, %(now)s
+           NULL, true, false, 0, (SELECT payload -> 'data' FROM src), %(now)s, %(now)s
     FROM txn, payer
     RETURNING id, customer_id
 )
@@ -175,27 +184,39 @@ def _unsigned_user_pk(external_id: str) -> int | None:
         return None
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A fast event's statement parameters and the rows it writes when it applies."""
+
+    params: dict[str, Any]
+    by_public_id: bool
+    stored: WebhookEvent
+    payment: Payment
+
+
 def _params(
     body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
-) -> tuple[dict[str, Any], CheckoutData, WebhookEvent] | None:
+) -> _Prepared | None:
     """The statement's parameters, or None when the event is not a fast one."""
-    data = envelope.get("data")
-    if envelope.get("type") not in FAST_TYPES or not isinstance(data, Mapping):
+    data, event_type = envelope.get("data"), str(envelope.get("type"))
+    reader = READERS.get(event_type)
+    if reader is None or not isinstance(data, Mapping):
         return None
-    info = CheckoutData.from_checkout(data)
+    info = reader(data)
     if info.outcome is not Outcome.SUCCEEDED or not info.session_id:
         return None
     try:
         amount = parse_amount(info.amount)
     except ValueError:
         return None
-    facts: ChargeFacts = read_charge("checkout.completed", data, "paid")
+    facts: ChargeFacts = read_charge(event_type, data, "paid")
     # check_belongs: the external id (Recur echoes the one our checkout sent) must be one we
     # signed for the transaction's user; an event without one is not fast.
     user_pk = _unsigned_user_pk(info.external_customer_id)
+    if amount is None:
+        return None
     simple = (
-        amount is not None
-        and 0 <= amount < 2**63
+        0 <= amount < 2**63
         and user_pk is not None
         and info.customer_id
         and len(info.customer_id) <= 64
@@ -213,16 +234,35 @@ def _params(
         return None
     now = timezone.now()
     recorded = recorded_headers(headers)
+    payload = json.dumps(dict(envelope))
+    copied: dict[str, Any] = json.loads(payload)
     stored = WebhookEvent(
         event_id=envelope["id"],
-        type=envelope["type"],
+        type=event_type,
         body=body,
         headers=recorded,
-        payload=dict(envelope),
+        payload=copied,
         received_at=now,
     )
-    probe = Payment(billing_reason=facts.billing_reason, checkout_session_id=facts.session_id)
-    probe.transaction_id = 0  # the payment is linked to the transaction
+    # What record_charge would store; its pk, customer and transaction come from the row.
+    payment = Payment(
+        recur_id=facts.key,
+        order_id=facts.order_id or None,
+        invoice_id=facts.invoice_id or None,
+        status=Payment.Status.PAID,
+        amount=amount,
+        currency=facts.currency or "TWD",
+        checkout_session_id=facts.session_id[:128],
+        product_id=facts.product_id[:128],
+        billing_reason=facts.billing_reason[:128],
+        paid_at=facts.at or event_time(stored, data),
+        success_signaled=True,
+        raw=copied["data"],
+        created_at=now,
+        updated_at=now,
+    )
+    payment.transaction_id = 0  # linked to the transaction: kind_of reads that
+    payment.kind = kind_of(payment)
     params = {
         "now": now,
         "ref": info.transaction_id or info.session_id,
@@ -236,24 +276,23 @@ def _params(
         "type": stored.type,
         "body": body,
         "headers": json.dumps(recorded),
-        "payload": json.dumps(dict(envelope)),
+        "payload": payload,
         "ids": facts.ids,
         "customer_id": info.customer_id,
         "email": info.customer_email,
         "name": info.customer_name,
         "external_id": info.external_customer_id,
-        "pay_key": facts.key,
-        "pay_order_id": facts.order_id or None,
-        "pay_invoice_id": facts.invoice_id or None,
-        "kind": kind_of(probe),
-        "pay_currency": facts.currency or "TWD",
-        "pay_session_id": facts.session_id[:128],
-        "pay_product_id": facts.product_id[:128],
-        "billing_reason": facts.billing_reason[:128],
-        "paid_at": facts.at or event_time(stored, data),
-        "raw": json.dumps(json_safe(data)),
+        "pay_key": payment.recur_id,
+        "pay_order_id": payment.order_id,
+        "pay_invoice_id": payment.invoice_id,
+        "kind": payment.kind,
+        "pay_currency": payment.currency,
+        "pay_session_id": payment.checkout_session_id,
+        "pay_product_id": payment.product_id,
+        "billing_reason": payment.billing_reason,
+        "paid_at": payment.paid_at,
     }
-    return params, info, stored
+    return _Prepared(params, bool(info.transaction_id), stored, payment)
 
 
 def _execute(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -276,8 +315,8 @@ def attempt(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
     prepared = _params(body, headers, envelope)
     if prepared is None:
         return Attempt(False, None)
-    params, info, stored = prepared
-    row = _execute(statement(bool(info.transaction_id)), params)
+    stored, payment = prepared.stored, prepared.payment
+    row = _execute(statement(prepared.by_public_id), prepared.params)
     if row is None or row[0] is None:
         return Attempt(False, None)
     event_pk, status, payment_pk, customer_pk, _guard, *txn_values = row
@@ -286,29 +325,10 @@ def attempt(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
         stored.status, stored.attempts = WebhookEvent.Status.RECEIVED, 0
         return Attempt(False, stored)
     stored.status, stored.attempts = WebhookEvent.Status.PROCESSED, 1
-    stored.processed_at = params["now"]
+    stored.processed_at = prepared.params["now"]
     txn = _from_row(Transaction, txn_values)
-    payment = Payment(
-        pk=payment_pk,
-        recur_id=params["pay_key"],
-        order_id=params["pay_order_id"],
-        invoice_id=params["pay_invoice_id"],
-        kind=params["kind"],
-        status=Payment.Status.PAID,
-        amount=params["amount"],
-        currency=params["pay_currency"],
-        customer_id=customer_pk,
-        user_id=txn.user_id,
-        transaction_id=txn.pk,
-        checkout_session_id=params["pay_session_id"],
-        product_id=params["pay_product_id"],
-        billing_reason=params["billing_reason"],
-        paid_at=params["paid_at"],
-        success_signaled=True,
-        raw=json.loads(params["raw"]),
-        created_at=params["now"],
-        updated_at=params["now"],
-    )
+    payment.pk, payment.customer_id = payment_pk, customer_pk
+    payment.user_id, payment.transaction_id = txn.user_id, txn.pk
     send_after_commit(
         signals.transaction_completed,
         sender=Transaction,

@@ -50,6 +50,16 @@ def paid(txn: Transaction, **overrides):
     return envelope("checkout.completed", data)
 
 
+def order_paid(txn: Transaction, **overrides):
+    """order.paid for the same first purchase: the order is ``id``, the session referenced."""
+    checkout = completed_data(txn, external_customer_id=external_id_for(txn.user))
+    data = {**checkout, "id": checkout["order_id"], "status": "PAID"}
+    data["checkout_session_id"] = checkout["id"]
+    del data["order_id"]
+    data.update(overrides)
+    return envelope("order.paid", data)
+
+
 class Signals:
     def __init__(self) -> None:
         self.recorders = {n: SignalRecorder(getattr(signals, n)) for n in WATCHED}
@@ -152,6 +162,50 @@ def test_fast_and_full_paths_leave_the_same_rows(new_user, client):
     assert results[True][1] == "processed"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_first_purchase_order_paid_is_one_query(new_user, client):
+    txn = make_transaction(new_user())
+    with Signals() as sent, CaptureQueriesContext(connection) as queries:
+        response = post_event(client, order_paid(txn))
+    assert response.json()["status"] == "processed", response.content
+    assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
+    txn.refresh_from_db()
+    payment = Payment.objects.get()
+    assert (txn.status, txn.order_id) == (Transaction.Status.COMPLETED, payment.order_id)
+    assert (payment.recur_id, payment.kind, payment.transaction_id) == (
+        txn.order_id,
+        Payment.Kind.CHECKOUT,
+        txn.pk,
+    )
+    assert {k: len(v) for k, v in sent.items()} == dict.fromkeys(WATCHED, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_order_paid_fast_and_full_paths_leave_the_same_rows(new_user, client):
+    results = _deliver_both(new_user, order_paid, client)
+    assert results[True] == results[False]
+    assert results[True][1] == "processed"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first", ["checkout.completed", "order.paid"])
+def test_both_events_of_one_purchase_complete_and_record_it_once(first, new_user, client):
+    """Recur sends checkout.completed and order.paid for one purchase, in either order:
+    the first takes the fast path, the second is a known charge on the full path."""
+    txn = make_transaction(new_user())
+    checkout = paid(txn)
+    order = order_paid(txn, id=checkout["data"]["order_id"])
+    events = [checkout, order] if first == "checkout.completed" else [order, checkout]
+    with Signals() as sent:
+        answers = [post_event(client, event).json()["status"] for event in events]
+    assert answers[0] == "processed"
+    assert answers[1] in ("processed", "ignored")
+    assert Payment.objects.count() == 1
+    assert Customer.objects.count() == 1
+    assert len(sent["transaction_completed"]) == len(sent["payment_succeeded"]) == 1
+    assert len(sent["webhook_received"]) == 2
+
+
 UNUSUAL = {
     "wrong amount (rejected)": lambda t: paid(t, amount=1),
     "other currency (rejected)": lambda t: paid(t, currency="USD"),
@@ -162,6 +216,10 @@ UNUSUAL = {
     "failed status": lambda t: paid(t, status="FAILED"),
     "no order id": lambda t: paid(t, order_id=None),
     "subscription checkout": lambda t: paid(t, subscription_id="sub_1"),
+    "order.paid without the session": lambda t: order_paid(t, checkout_session_id=None),
+    "order.paid of another amount": lambda t: order_paid(t, amount=1),
+    "order.paid of a subscription": lambda t: order_paid(t, subscription_id="sub_1"),
+    "order.paid without an external id": lambda t: order_paid(t, external_customer_id=None),
 }
 
 
