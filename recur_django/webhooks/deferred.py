@@ -1,8 +1,12 @@
 """Task mode: the endpoint stores an event, a task on Django's tasks framework applies it.
 
 With ``RECUR['WEBHOOK_PROCESSING'] = "task"`` the endpoint verifies the delivery, stores it
-as RECEIVED (one INSERT in autocommit) and answers 200; :func:`enqueue_on_commit` then
-enqueues :data:`process_webhook_event` once the row is committed. A worker (``manage.py
+as RECEIVED and answers 200 (:func:`store_for_task`). When the task backend keeps its
+queue in the same database (django-tasks-db's ``DatabaseBackend``), the event row and its
+task row are written in ONE transaction: one commit, and never an event without its task
+or a task a worker could pick before its event is visible. With any other backend
+(Celery, RQ, …) the event is stored in autocommit and :data:`process_webhook_event` is
+enqueued once the row is committed (:func:`enqueue_on_commit`). A worker (``manage.py
 db_worker`` with django-tasks-db) runs it:
 
 - the stored event is applied through the same steps as a redelivery
@@ -26,10 +30,11 @@ When enqueueing fails (the backend is down) the event stays RECEIVED: nothing is
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from recur_django import tasks
@@ -146,6 +151,50 @@ def enqueue(event_id: str) -> bool:
         )
         return False
     return True
+
+
+def store_for_task(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) -> Outcome:
+    """Store a verified event as RECEIVED and enqueue its task (see the module docstring).
+
+    Should the enqueue fail inside the shared transaction, that transaction is rolled back
+    and the event is stored on its own, as with any other backend: it waits, RECEIVED, for
+    ``recur_replay --stale``.
+    """
+    if _queue_shares_the_database():
+        try:
+            with transaction.atomic():
+                outcome = dispatch.store(body, headers, envelope)
+                if outcome.status == WebhookEvent.Status.RECEIVED:
+                    process_webhook_event.enqueue(outcome.event.event_id)
+            return outcome
+        except Exception as exc:
+            logger.error(
+                "Webhook %s: the task could not be enqueued with the event (%s: %s); "
+                "storing the event alone.",
+                envelope.get("id"),
+                type(exc).__name__,
+                exc,
+            )
+    outcome = dispatch.store(body, headers, envelope)
+    if outcome.status == WebhookEvent.Status.RECEIVED:
+        enqueue_on_commit(outcome.event.event_id)
+    return outcome
+
+
+def _queue_shares_the_database() -> bool:
+    """Whether the task backend is django-tasks-db writing where the events are written."""
+    if process_webhook_event is None:
+        return False
+    try:
+        backend = process_webhook_event.get_backend()
+    except Exception:  # an unknown alias or a backend that cannot be loaded: enqueue says why
+        return False
+    if type(backend).__module__.split(".")[0] != "django_tasks_db":
+        return False
+    # Lazy: django-tasks-db is an optional dependency, loaded only with its backend.
+    from django_tasks_db.models import DBTaskResult
+
+    return bool(router.db_for_write(DBTaskResult) == router.db_for_write(WebhookEvent))
 
 
 def enqueue_on_commit(event_id: str) -> None:

@@ -22,9 +22,10 @@ import logging
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from recur_django import signals
@@ -224,7 +225,25 @@ def keep_unreadable(body: bytes, headers: Mapping[str, str], error: str) -> Webh
 
 
 def _insert_once(event: WebhookEvent) -> bool:
-    """INSERT ``event``; False when its event_id exists. One statement in autocommit mode."""
+    """INSERT ``event``; False when its event_id exists. One statement, no savepoint.
+
+    ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id`` where the database has it
+    (PostgreSQL, SQLite 3.35+), so a duplicate is not an error and the statement may run
+    inside a caller's transaction; elsewhere the ORM's INSERT, in a savepoint.
+    """
+    if connection.vendor in ("postgresql", "sqlite") and (
+        connection.features.can_return_columns_from_insert
+    ):
+        fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
+        values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(connection.vendor, tuple(f.column for f in fields)), values)
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        event.pk = row[0]
+        event._state.adding, event._state.db = False, connection.alias
+        return True
     try:
         if transaction.get_autocommit():
             event.save(force_insert=True)
@@ -234,6 +253,18 @@ def _insert_once(event: WebhookEvent) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+@lru_cache(maxsize=2)
+def _insert_sql(vendor: str, columns: tuple[str, ...]) -> str:
+    """The INSERT of :func:`_insert_once` for ``vendor`` (both quote names alike)."""
+    quote = connection.ops.quote_name
+    table, pk = WebhookEvent._meta.db_table, WebhookEvent._meta.pk.column or "id"
+    return (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({quote('event_id')}) DO NOTHING RETURNING {quote(pk)}"
+    )
 
 
 def _record_failure(event: WebhookEvent, failure: _HandlerFailed, *, fresh: bool) -> Outcome:

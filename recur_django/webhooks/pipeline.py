@@ -148,13 +148,12 @@ def deliver(
         logger.warning("Webhook refused: %s.", exc)
         return Delivery.refused("invalid_event", str(exc), 400)
     if not dispatch_now:
-        outcome = dispatch.store(body, headers, envelope)
-        if outcome.status == WebhookEvent.Status.RECEIVED and recur_settings.webhook_task_mode:
-            # Lazy: the tasks framework (an optional dependency) loads only in task mode.
-            from recur_django.webhooks.deferred import enqueue_on_commit
+        if not recur_settings.webhook_task_mode:
+            return Delivery.of(dispatch.store(body, headers, envelope))
+        # Lazy: the tasks framework (an optional dependency) loads only in task mode.
+        from recur_django.webhooks.deferred import store_for_task
 
-            enqueue_on_commit(outcome.event.event_id)
-        return Delivery.of(outcome)
+        return Delivery.of(store_for_task(body, headers, envelope))
     if fast_path.enabled():
         return Delivery.of(_fast_or_full(body, headers, envelope))
     return Delivery.of(confirming(lambda: dispatch.store_and_dispatch(body, headers, envelope)))

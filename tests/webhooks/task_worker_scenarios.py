@@ -168,3 +168,43 @@ def test_worker_killed_mid_batch_then_restarted(client, signal_dir):
     finally:
         stop(worker)
     assert_each_applied_once(deliveries, signal_dir)
+
+
+def test_the_event_and_its_task_commit_together(client, monkeypatch):
+    """With the queue in the same database, one transaction writes both rows: one commit."""
+    from django_tasks_db.models import DBTaskResult
+
+    (delivery,) = signed_deliveries("tx", seed_pending("tx", 1))
+    commits: list[bool] = []
+    real_commit = connection.commit
+    monkeypatch.setattr(connection, "commit", lambda: commits.append(True) or real_commit())
+    inserts: list[bool] = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("INSERT"):
+            inserts.append(connection.get_autocommit())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        post(client, delivery)
+    assert inserts == [False, False], "both INSERTs inside one transaction"
+    assert len(commits) == 1
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["args"] == [delivery.event_id]
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.RECEIVED
+
+
+def test_a_failed_enqueue_still_keeps_the_event(client, monkeypatch):
+    """The shared transaction rolls back, then the event is stored alone for --stale."""
+    from django_tasks_db.models import DBTaskResult
+
+    (delivery,) = signed_deliveries("tf", seed_pending("tf", 1))
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("queue refused")
+
+    monkeypatch.setattr(type(deferred.process_webhook_event.get_backend()), "enqueue", refuse)
+    post(client, delivery)
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.RECEIVED
+    assert DBTaskResult.objects.count() == 0
+    assert deferred.stale_events(older_than=0) == [delivery.event_id]

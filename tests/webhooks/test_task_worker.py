@@ -1,5 +1,6 @@
 """Task mode with real worker processes on PostgreSQL: runs task_worker_scenarios.py in a
-child pytest with ``tests.task_settings`` (see that file for the scenarios)."""
+child pytest with ``tests.task_settings`` (see that file for the scenarios: two with real
+workers, two on how the endpoint writes an event and its task)."""
 
 from __future__ import annotations
 
@@ -44,4 +45,4 @@ def test_real_workers_apply_every_event_once():
         timeout=600,
     )
     assert child.returncode == 0, child.stdout[-6000:] + child.stderr[-3000:]
-    assert "2 passed" in child.stdout, child.stdout[-3000:]
+    assert "4 passed" in child.stdout, child.stdout[-3000:]
