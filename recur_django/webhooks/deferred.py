@@ -9,10 +9,13 @@ or a task a worker could pick before its event is visible. With any other backen
 enqueued once the row is committed (:func:`enqueue_on_commit`). A worker (``manage.py
 db_worker`` with django-tasks-db) runs it:
 
-- the stored event is applied through the same steps as a redelivery
-  (:func:`~recur_django.webhooks.dispatch.redispatch` under the event's row lock, with the
-  confirmation step), so a duplicate task, a concurrent worker or a redelivery never applies
-  it twice: whoever takes the lock second sees it is no longer pending;
+- a RECEIVED paid first purchase is applied by the fast path's one statement (its stored
+  form, :func:`~recur_django.webhooks.fast_path.apply_stored`, on PostgreSQL); anything
+  else, and anything that statement does not apply, goes through the same steps as a
+  redelivery (:func:`~recur_django.webhooks.dispatch.redispatch` under the event's row
+  lock, with the confirmation step), so a duplicate task, a concurrent worker or a
+  redelivery never applies it twice: whoever takes the lock second sees it is no longer
+  pending;
 - the signature is **not** verified again: it was verified before the row was written, and
   the task reads the envelope stored then. Verifying again would add nothing a database
   writer could not also forge, and would strand events received just before a secret
@@ -40,11 +43,17 @@ from django.utils import timezone
 from recur_django import tasks
 from recur_django.conf import recur_settings
 from recur_django.models import WebhookEvent
-from recur_django.webhooks import dispatch
+from recur_django.webhooks import dispatch, fast_path
 from recur_django.webhooks.confirmation import confirming
 from recur_django.webhooks.dispatch import Outcome
 
 logger = logging.getLogger("recur_django.webhooks")
+
+#: What a task reads of a stored event (the fast path also reads its time and attempts).
+STORED_FIELDS = (
+    *("event_id", "type", "status", "retryable", "attempts", "payload", "headers"),
+    "received_at",
+)
 
 #: The first retry waits this long; each next one twice as long, up to :data:`MAX_BACKOFF`.
 FIRST_BACKOFF = timedelta(seconds=30)
@@ -57,17 +66,16 @@ def process_stored(event_id: str) -> Outcome | None:
     An event that is no longer pending (processed by another worker, a redelivery or a
     replay) is answered as ``duplicate`` without being applied again.
     """
-    row = (
-        WebhookEvent.objects.filter(event_id=event_id)
-        .only("event_id", "type", "status", "retryable", "payload")
-        .first()
-    )
+    row = WebhookEvent.objects.filter(event_id=event_id).only(*STORED_FIELDS).first()
     if row is None:
         logger.warning("Webhook task: event %s is not stored; nothing to do.", event_id)
         return None
     if not row.pending or not isinstance(row.payload, dict):
         return Outcome("duplicate", row)
     envelope = row.payload
+    fast = row.status == WebhookEvent.Status.RECEIVED and fast_path.enabled()
+    if fast and fast_path.apply_stored(row, envelope):
+        return Outcome(str(row.status), row)
     return confirming(lambda: dispatch.redispatch(event_id, envelope, only_pending=True))
 
 

@@ -317,3 +317,77 @@ def test_twenty_concurrent_deliveries_complete_once(new_user, client):
     assert answers.count("processed") == 1
     assert {k: len(v) for k, v in sent.items()} == dict.fromkeys(WATCHED, 1)
     assert Payment.objects.count() == 1 and WebhookEvent.objects.count() == 1
+
+
+def _store(event) -> str:
+    """The event stored as RECEIVED, as the task-mode endpoint leaves it."""
+    from recur_django.webhooks import dispatch
+
+    body, headers, envelope_ = _raw(event)
+    assert dispatch.store(body, headers, envelope_).status == WebhookEvent.Status.RECEIVED
+    return event["id"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("make_event", [paid, order_paid], ids=["checkout", "order"])
+def test_a_task_applies_a_stored_event_with_the_stored_form(make_event, new_user):
+    """The worker's path: one read of the row, then the one statement (stored form)."""
+    from recur_django.webhooks import deferred
+
+    txn = make_transaction(new_user())
+    event_id = _store(make_event(txn))
+    with Signals() as sent, CaptureQueriesContext(connection) as queries:
+        outcome = deferred.process_stored(event_id)
+    assert outcome is not None and outcome.status == "processed"
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) == 2 and "lockev AS" in sql[1], [s[:60] for s in sql]
+    stored = WebhookEvent.objects.get()
+    assert (stored.status, stored.attempts, stored.retryable) == ("processed", 1, False)
+    assert stored.processed_at is not None
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.COMPLETED
+    assert Payment.objects.get().transaction_id == txn.pk
+    assert {k: len(v) for k, v in sent.items()} == {
+        "transaction_completed": 1,
+        "payment_succeeded": 1,
+        "webhook_received": 0,  # sent when the row was stored
+    }
+    assert deferred.process_stored(event_id).status == "duplicate"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_event_the_statement_cannot_apply_takes_the_full_path(new_user):
+    from recur_django.webhooks import deferred
+
+    txn = make_transaction(new_user())
+    event_id = _store(paid(txn, amount=1))  # another amount: rejected by the full path
+    outcome = deferred.process_stored(event_id)
+    assert outcome is not None and outcome.status == "failed"
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.PENDING
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_and_redeliveries_apply_a_stored_event_once(new_user):
+    """Tasks (stored form) racing redeliveries (full path, event row locked first)."""
+    from django.test import Client
+
+    from recur_django.webhooks import deferred
+
+    txn = make_transaction(new_user())
+    event = paid(txn)
+    event_id = _store(event)
+
+    def race(i: int) -> str:
+        if i % 2:
+            return post_event(Client(), event).json()["status"]
+        outcome = deferred.process_stored(event_id)
+        return outcome.status if outcome else "unknown"
+
+    with Signals() as sent:
+        answers = run_together(race, 12)
+    assert answers.count("processed") == 1, answers
+    assert set(answers) <= {"processed", "duplicate"}, answers
+    assert len(sent["transaction_completed"]) == len(sent["payment_succeeded"]) == 1
+    assert WebhookEvent.objects.get().attempts == 1

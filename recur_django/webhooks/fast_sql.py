@@ -1,0 +1,129 @@
+"""The fast path's one SQL statement (:mod:`recur_django.webhooks.fast_path`), in two forms.
+
+- **new** (a delivery): the ``ev`` CTE INSERTs the event, ``ON CONFLICT (event_id) DO
+  NOTHING``, as PROCESSED when ``txn`` applied and RECEIVED otherwise; ``txn`` requires that
+  no row of the event exists yet.
+- **stored** (a task worker applying a RECEIVED row): ``lockev`` locks the event's row
+  while it is still RECEIVED, ``txn`` requires that lock, and ``ev`` UPDATEs that row to
+  PROCESSED only when ``txn`` applied. The event row is locked before the transaction's
+  row, the order the full path (``redispatch``) locks them in, so the two cannot deadlock.
+
+Both then link the Recur customer (``cust``) and insert the ledger's payment (``pay``), and
+divide by zero — rolling everything back — should ``txn`` have applied while ``ev`` wrote
+nothing. Built once per process for each form and lookup (transaction public id or
+checkout session id); only table and column names from the models are interpolated, every
+value is a parameter. One line, under psycopg's 4,096-character limit for caching the
+parsed query.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from recur_django.ledger.charges import LOCK_NAMESPACE
+from recur_django.models import Customer, Payment, Refund, Transaction, WebhookEvent
+
+#: Statuses from which a proven payment completes a transaction (as ``fulfil``).
+FULFILLABLE = ("pending", "failed", "expired")
+
+
+def _columns(model: Any) -> list[str]:
+    return [f.column for f in model._meta.concrete_fields]
+
+
+@lru_cache(maxsize=4)
+def statement(by_public_id: bool, stored: bool = False) -> str:
+    """The SQL for a new delivery or (``stored``) a RECEIVED row, by public or session id."""
+    t, e = Transaction._meta.db_table, WebhookEvent._meta.db_table
+    c, p, r = Customer._meta.db_table, Payment._meta.db_table, Refund._meta.db_table
+    lookup = "public_id" if by_public_id else "checkout_session_id"
+    txn_cols = ", ".join(f"t.{col}" for col in _columns(Transaction))
+    fulfillable = ", ".join(f"'{s}'" for s in FULFILLABLE)
+    # Only table and column names from the models are interpolated (S608 below).
+    if stored:
+        source = f"""lockev AS (
+    SELECT id, payload FROM {e} WHERE event_id = %(event_id)s AND status = 'received'
+    FOR UPDATE
+),
+src AS (SELECT payload FROM lockev),"""  # noqa: S608
+        event_check = "EXISTS (SELECT 1 FROM lockev)"
+        write_event = f"""UPDATE {e} SET status = 'processed', attempts = attempts + 1,
+        processed_at = %(now)s, error = '', traceback = '', retryable = false
+    WHERE id = (SELECT id FROM lockev) AND EXISTS (SELECT 1 FROM txn)
+    RETURNING id, status"""  # noqa: S608
+    else:
+        source = "src AS (SELECT %(payload)s::jsonb AS payload),"
+        event_check = f"NOT EXISTS (SELECT 1 FROM {e} WHERE event_id = %(event_id)s)"  # noqa: S608
+        write_event = f"""INSERT INTO {e} (event_id, type, body, headers, payload, status, error,
+        traceback, retryable, attempts, received_at, processed_at)
+    SELECT %(event_id)s, %(type)s, %(body)s, %(headers)s::jsonb, (SELECT payload FROM src),
+           CASE WHEN applied THEN 'processed' ELSE 'received' END, '', '', false,
+           CASE WHEN applied THEN 1 ELSE 0 END, %(now)s,
+           CASE WHEN applied THEN %(now)s::timestamptz END
+    FROM (SELECT EXISTS (SELECT 1 FROM txn) AS applied) AS a
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING id, status"""  # noqa: S608
+    sql = f"""
+WITH {source}
+txn AS (
+    UPDATE {t} AS t SET status = 'completed', completed_at = %(now)s, failure_reason = '',
+        updated_at = %(now)s,
+        order_id = CASE WHEN %(order_id)s <> '' THEN %(order_id)s ELSE t.order_id END,
+        product_id = CASE WHEN t.product_id = '' THEN %(product_id)s ELSE t.product_id END
+    WHERE t.{lookup} = %(ref)s
+      AND t.status IN ({fulfillable})
+      AND t.checkout_session_id = %(session_id)s
+      AND t.user_id = %(user_id)s
+      AND (t.amount IS NULL OR t.amount = %(amount)s)
+      AND (t.currency = '' OR %(currency)s = '' OR upper(t.currency) = %(currency)s)
+      AND (t.product_id = '' OR %(product_id)s = '' OR t.product_id = %(product_id)s)
+      AND {event_check}
+      AND NOT EXISTS (SELECT 1 FROM {p} WHERE recur_id = ANY(%(ids)s)
+                      OR order_id = ANY(%(ids)s) OR invoice_id = ANY(%(ids)s))
+      AND NOT EXISTS (SELECT 1 FROM {r} WHERE payment_id IS NULL
+                      AND (order_id = ANY(%(ids)s) OR invoice_id = ANY(%(ids)s)))
+      AND ((NOT EXISTS (SELECT 1 FROM {c} WHERE user_id = t.user_id)
+            AND NOT EXISTS (SELECT 1 FROM {c} WHERE recur_id = %(customer_id)s))
+           OR EXISTS (SELECT 1 FROM {c} WHERE user_id = t.user_id
+                      AND recur_id = %(customer_id)s
+                      AND (%(email)s = '' OR email = %(email)s)))
+      AND (SELECT bool_and(pg_try_advisory_xact_lock({LOCK_NAMESPACE}, hashtext(i)))
+           FROM unnest(%(ids)s::text[]) AS i)
+    RETURNING {txn_cols}
+),
+ev AS (
+    {write_event}
+),
+cust AS (
+    INSERT INTO {c} (user_id, recur_id, email, name, external_id, created_at, updated_at)
+    SELECT txn.user_id, %(customer_id)s, %(email)s, %(name)s, %(external_id)s,
+           %(now)s, %(now)s
+    FROM txn WHERE NOT EXISTS (SELECT 1 FROM {c} WHERE user_id = txn.user_id)
+    RETURNING id
+),
+payer AS (
+    SELECT COALESCE((SELECT id FROM cust),
+                    (SELECT id FROM {c} WHERE recur_id = %(customer_id)s)) AS id
+),
+pay AS (
+    INSERT INTO {p} (recur_id, order_id, invoice_id, kind, status, amount, currency,
+        refunded_amount, reported_refunded_total, customer_id, user_id, subscription_id,
+        transaction_id, payment_link_id, checkout_session_id, product_id, billing_reason,
+        failure_reason, paid_at, failed_at, success_signaled, failure_signaled,
+        refund_signaled_amount, raw, created_at, updated_at)
+    SELECT %(pay_key)s, %(pay_order_id)s, %(pay_invoice_id)s, %(kind)s, 'paid',
+           %(amount)s, %(pay_currency)s, 0, 0, payer.id, txn.user_id, NULL, txn.id, NULL,
+           %(pay_session_id)s, %(pay_product_id)s, %(billing_reason)s, '', %(paid_at)s,
+           NULL, true, false, 0, (SELECT payload -> 'data' FROM src), %(now)s, %(now)s
+    FROM txn, payer
+    RETURNING id, customer_id
+)
+SELECT ev.id, ev.status, pay.id, pay.customer_id,
+       CASE WHEN ev.id IS NULL AND EXISTS (SELECT 1 FROM txn)
+            THEN 1 / (SELECT count(*) FROM ev)::int END,
+       {", ".join(f"txn.{col}" for col in _columns(Transaction))}
+FROM (SELECT 1) AS one
+LEFT JOIN ev ON true LEFT JOIN pay ON true LEFT JOIN txn ON true
+"""  # noqa: S608
+    return " ".join(sql.split())
