@@ -168,8 +168,10 @@ def _fast_or_full(body: bytes, headers: Mapping[str, str], envelope: dict[str, A
     if tried.event is None:
         return confirming(lambda: dispatch.store_and_dispatch(body, headers, envelope))
     outcome = confirming(lambda: dispatch.redispatch(envelope["id"], envelope))
-    if outcome.status != "duplicate":
-        send_after_commit(signals.webhook_received, sender=WebhookEvent, event=outcome.event)
+    # This delivery stored the row, so it announces it — even when a concurrent delivery
+    # of the same event took the row lock first and applied it (then this one is a
+    # duplicate): webhook_received is sent by whoever inserted the row, once per event id.
+    send_after_commit(signals.webhook_received, sender=WebhookEvent, event=outcome.event)
     return outcome
 
 

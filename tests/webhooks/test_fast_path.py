@@ -391,3 +391,31 @@ def test_concurrent_workers_and_redeliveries_apply_a_stored_event_once(new_user)
     assert set(answers) <= {"processed", "duplicate"}, answers
     assert len(sent["transaction_completed"]) == len(sent["payment_succeeded"]) == 1
     assert WebhookEvent.objects.get().attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_delivery_that_stored_the_row_announces_it_even_when_another_applies_it(
+    new_user, client, monkeypatch
+):
+    """The statement stores the event without applying it; before this delivery applies it,
+    a concurrent one does. webhook_received is still sent once (by the one that stored it)."""
+    import threading
+
+    from recur_django.webhooks import dispatch, pipeline
+
+    txn = make_transaction(new_user(), status=Transaction.Status.CANCELED)
+    event = paid(txn)
+    real = dispatch.redispatch
+
+    def applied_elsewhere_first(event_id, envelope_, *args, **kwargs):
+        Transaction.objects.filter(pk=txn.pk).update(status=Transaction.Status.PENDING)
+        other = threading.Thread(target=lambda: (real(event_id, envelope_), connection.close()))
+        other.start()
+        other.join()
+        return real(event_id, envelope_, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline.dispatch, "redispatch", applied_elsewhere_first)
+    with Signals() as sent:
+        response = post_event(client, event)
+    assert response.json()["status"] == "duplicate"
+    assert {k: len(v) for k, v in sent.items()} == dict.fromkeys(WATCHED, 1)
