@@ -239,7 +239,9 @@ def main() -> int:
                     f"  round {round_no + 1} {variant.name:<10} {result.throughput:7.0f} ev/s  "
                     f"p50 {result.percentile(50) * 1000:6.1f} ms  "
                     f"p99 {result.percentile(99) * 1000:6.1f} ms  errors {result.errors}  "
-                    f"(clients used {result.client_share:.0%} of a core)"
+                    f"CPU/event: web {result.per_event(result.web_cpu):5.0f} µs, "
+                    f"db {result.per_event(result.db_cpu):5.0f} µs, "
+                    f"clients {result.per_event(result.client_cpu):4.0f} µs"
                     + (f" (first: {result.first_error})" if result.errors else "")
                 )
 
@@ -306,7 +308,7 @@ def report(
     base = results[BASELINE.name]
     print(
         f"{'variant':<10} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'x thr':>7} {'x p50':>7} {'x p99':>7}"
+        f"{'x thr':>7} {'x p50':>7} {'x p99':>7} {'web µs':>7} {'db µs':>7}"
     )
     missed = False
     for name, rounds in results.items():
@@ -319,9 +321,11 @@ def report(
         r_thr = median([r.throughput / b.throughput for r, b in pairs])
         r_p50 = median([r.percentile(50) / b.percentile(50) for r, b in pairs])
         r_p99 = median([r.percentile(99) / b.percentile(99) for r, b in pairs])
+        web = median([r.per_event(r.web_cpu) for r in rounds])
+        db = median([r.per_event(r.db_cpu) for r in rounds])
         print(
             f"{name:<10} {thr:9.0f} {p50:8.1f} {p99:8.1f} {errors:7d} "
-            f"{r_thr:7.2f} {r_p50:7.2f} {r_p99:7.2f}"
+            f"{r_thr:7.2f} {r_p50:7.2f} {r_p99:7.2f} {web:7.0f} {db:7.0f}"
         )
         if drains.get(name):
             drain = median(drains[name])

@@ -34,11 +34,17 @@ class LoadResult:
     errors: int = 0
     first_error: str = ""
     client_cpu: float = 0.0  # CPU seconds the load generator itself used
+    web_cpu: float = 0.0  # CPU seconds of every gunicorn process meanwhile
+    db_cpu: float = 0.0  # CPU seconds of every PostgreSQL process meanwhile
 
     @property
     def client_share(self) -> float:
         """The generator's CPU as a share of one core while the load ran."""
         return self.client_cpu / self.seconds
+
+    def per_event(self, seconds: float) -> float:
+        """``seconds`` of CPU per event, in microseconds."""
+        return seconds / self.events * 1e6
 
     @property
     def throughput(self) -> float:
@@ -139,17 +145,43 @@ def run_load(port: int, path: str, deliveries: list[Delivery], clients: int) -> 
     ]
     for thread in threads:
         thread.start()
+    before = cpu_by_kind()
     began, cpu = time.perf_counter(), time.process_time()
     start.set()
     for thread in threads:
         thread.join()
     result = LoadResult(len(deliveries), time.perf_counter() - began)
     result.client_cpu = time.process_time() - cpu
+    after = cpu_by_kind()
+    result.web_cpu = after["gunicorn"] - before["gunicorn"]
+    result.db_cpu = after["postgres"] - before["postgres"]
     for part in parts:
         result.latencies.extend(part.latencies)
         result.errors += part.errors
         result.first_error = result.first_error or part.first_error
     return result
+
+
+def cpu_by_kind() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by every gunicorn and every PostgreSQL
+    process on this machine, from /proc (Linux; zeros elsewhere). Idle servers of other
+    variants add nothing measurable; a process that exits meanwhile is not counted."""
+    totals = {"gunicorn": 0.0, "postgres": 0.0}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        kind = "postgres" if name == "postgres" else "gunicorn" if b"gunicorn" in command else ""
+        if kind:
+            fields = stat[stat.rindex(")") + 2 :].split()
+            totals[kind] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
 
 
 def drain(
