@@ -45,7 +45,8 @@ class Variant:
     ``env`` is given to the gunicorn serving it (switches read by the benchmark settings,
     e.g. ``RECUR_BENCH_CONN_MAX_AGE``); variants with equal ``env`` share one server.
     ``worker`` is a command that applies the stored events after the load (task mode): its
-    drain rate is measured too. ``applies``: the events end applied (transactions completed).
+    drain rate is measured too. ``applies``: the events end applied (transactions completed);
+    ``announces``: with ``transaction_completed`` sent once each (the audit checks both).
     """
 
     name: str
@@ -53,9 +54,12 @@ class Variant:
     env: dict[str, str] = field(default_factory=dict)
     worker: tuple[str, ...] = ()
     applies: bool = True
+    announces: bool = True  # sends transaction_completed for what it applies
 
 
 BASELINE = Variant("baseline", "/bench/baseline/", applies=False)
+# The floor of applying: the same four rows the fast path writes, no checks, no signals.
+FLOOR = Variant("floor", "/bench/floor/", announces=False)
 # Task mode: the endpoint only stores and enqueues; after the load, TASK_WORKERS db_worker
 # processes (as many as gunicorn's sync workers) drain the queue and exit (--batch).
 TASK_WORKERS = 4
@@ -69,6 +73,7 @@ TASK_WORKER = (
 TASK = Variant("task", "/billing/webhook/", {"RECUR_BENCH_WEBHOOK_PROCESSING": "task"}, TASK_WORKER)
 VARIANTS: tuple[Variant, ...] = (
     BASELINE,
+    FLOOR,
     # The real endpoint as shipped: fast path on, persistent connections (CONN_MAX_AGE=60).
     Variant("sync", "/billing/webhook/"),
     # The full path (fast path off): what every unusual event costs.
@@ -267,7 +272,8 @@ def main() -> int:
     failed = report(results, drains, queries, args.fsync == "on")
     completes = {name for name in posted if name.startswith("sync")}
     completes |= {v.name for v in variants if v.applies}
-    problems = data.audit(posted, completes, count_signals(signal_dir))
+    silent = {v.name for v in variants if not v.announces}
+    problems = data.audit(posted, completes, count_signals(signal_dir), silent)
     shutil.rmtree(signal_dir, ignore_errors=True)
     total = sum(len(d) for d in posted.values())
     if problems:
@@ -347,6 +353,17 @@ def report(
                 f"({r_p99:.2f}x){scope}"
             )
             missed |= production and not (ok_thr and ok_p99)
+    floor = results.get(FLOOR.name)
+    if floor:
+        for name, rounds in results.items():
+            if name in (BASELINE.name, FLOOR.name):
+                continue
+            pairs = list(zip(rounds, floor, strict=True))
+            ratio = median([r.throughput / f.throughput for r, f in pairs])
+            print(
+                f"{name:<10} {ratio:.2f}x the floor (the same rows written by one unchecked "
+                "statement): what correctness costs"
+            )
     for size, most, mid in queries:
         print(
             f"queries per sync event with {size:>9,} existing transactions: max {most}, "

@@ -1,13 +1,22 @@
-"""The benchmark's baseline: the work any webhook design must do, and nothing else.
+"""The benchmark's baselines: the work a webhook design must do, and nothing else.
 
-Size cap, signature over the raw body, parse the signed body (the same envelope check as
-the real endpoint), then ONE autocommit INSERT of the full ``WebhookEvent`` row with
-ON CONFLICT DO NOTHING. Nothing is applied; the row is left ``received``.
+``baseline`` (issue 12's yardstick): size cap, signature over the raw body, parse the signed
+body (the same envelope check as the real endpoint), then ONE autocommit INSERT of the full
+``WebhookEvent`` row with ON CONFLICT DO NOTHING. Nothing is applied; the row is left
+``received``.
+
+``floor``: the same, but the one statement also writes what applying a first purchase
+must write — the transaction completed, the customer linked, the payment recorded — read
+straight from the payload, with none of the checks, none of the signals and none of the
+fallbacks of the real path. No correct endpoint can apply these events for less, so the
+real path's ratio to it is the cost of being correct; the ratio of ``floor`` to
+``baseline`` is the cost of the work itself.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -27,8 +36,39 @@ INSERT_EVENT = (
 )
 
 
-@csrf_exempt
-def baseline(request: HttpRequest) -> HttpResponse:
+# The floor: the event row as PROCESSED, plus the three rows a first purchase writes.
+APPLY = """
+WITH txn AS (
+    UPDATE recur_django_transaction SET status = 'completed', completed_at = %(now)s,
+        updated_at = %(now)s, order_id = %(order)s
+    WHERE public_id = %(txn)s AND status = 'pending' RETURNING id, user_id
+),
+ev AS (
+    INSERT INTO recur_django_webhookevent (event_id, type, body, headers, payload, status,
+        error, traceback, retryable, attempts, received_at, processed_at)
+    VALUES (%(id)s, %(type)s, %(body)s, %(headers)s::jsonb, %(payload)s::jsonb, 'processed',
+        '', '', false, 1, %(now)s, %(now)s)
+    ON CONFLICT (event_id) DO NOTHING RETURNING id
+),
+cust AS (
+    INSERT INTO recur_django_customer (user_id, recur_id, email, name, external_id,
+        created_at, updated_at)
+    SELECT user_id, %(customer)s, %(email)s, '', %(external)s, %(now)s, %(now)s FROM txn
+    RETURNING id
+)
+INSERT INTO recur_django_payment (recur_id, order_id, kind, status, amount, currency,
+    refunded_amount, reported_refunded_total, customer_id, user_id, transaction_id,
+    checkout_session_id, product_id, billing_reason, failure_reason, paid_at,
+    success_signaled, failure_signaled, refund_signaled_amount, raw, created_at, updated_at)
+SELECT %(order)s, %(order)s, 'checkout', 'paid', %(amount)s, %(currency)s, 0, 0, cust.id,
+    txn.user_id, txn.id, %(session)s, %(product)s, '', '', %(now)s, true, false, 0,
+    %(payload)s::jsonb -> 'data', %(now)s, %(now)s
+FROM txn, cust
+"""
+
+
+def _verified(request: HttpRequest) -> tuple[bytes, dict[str, Any]] | HttpResponse:
+    """Size cap, signature and envelope, as the real endpoint checks them."""
     max_bytes = int(recur_settings.WEBHOOK_MAX_BYTES)
     body = request.read(max_bytes + 1)
     if len(body) > max_bytes:
@@ -38,9 +78,17 @@ def baseline(request: HttpRequest) -> HttpResponse:
     except SignatureError:
         return json_error("invalid_signature", "The signature is missing or invalid.", 400)
     try:
-        envelope = parse_envelope(body)
+        return body, parse_envelope(body)
     except EnvelopeError as exc:
         return json_error("invalid_event", str(exc), 400)
+
+
+@csrf_exempt
+def baseline(request: HttpRequest) -> HttpResponse:
+    verified = _verified(request)
+    if isinstance(verified, HttpResponse):
+        return verified
+    body, envelope = verified
     with connection.cursor() as cursor:
         cursor.execute(
             INSERT_EVENT,
@@ -54,6 +102,35 @@ def baseline(request: HttpRequest) -> HttpResponse:
             ],
         )
     return JsonResponse({"received": True, "id": envelope["id"], "status": "received"})
+
+
+@csrf_exempt
+def floor(request: HttpRequest) -> HttpResponse:
+    verified = _verified(request)
+    if isinstance(verified, HttpResponse):
+        return verified
+    body, envelope = verified
+    data = envelope["data"]
+    params = {
+        "now": timezone.now(),
+        "txn": data["metadata"]["transaction_id"],
+        "order": data["order_id"],
+        "id": envelope["id"],
+        "type": envelope["type"],
+        "body": body,
+        "headers": json.dumps(recorded_headers(request.headers)),
+        "payload": body.decode("utf-8"),
+        "customer": data["customer_id"],
+        "email": data["customer_email"],
+        "external": data["external_customer_id"],
+        "amount": data["amount"],
+        "currency": data["currency"],
+        "session": data["id"],
+        "product": data["product_id"],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(APPLY, params)
+    return JsonResponse({"received": True, "id": envelope["id"], "status": "processed"})
 
 
 def ready(request: HttpRequest) -> HttpResponse:
