@@ -145,16 +145,15 @@ def run_load(port: int, path: str, deliveries: list[Delivery], clients: int) -> 
     ]
     for thread in threads:
         thread.start()
-    before = cpu_by_kind()
+    before = cpu_by_process()
     began, cpu = time.perf_counter(), time.process_time()
     start.set()
     for thread in threads:
         thread.join()
     result = LoadResult(len(deliveries), time.perf_counter() - began)
     result.client_cpu = time.process_time() - cpu
-    after = cpu_by_kind()
-    result.web_cpu = after["gunicorn"] - before["gunicorn"]
-    result.db_cpu = after["postgres"] - before["postgres"]
+    used = cpu_used(before, cpu_by_process())
+    result.web_cpu, result.db_cpu = used["gunicorn"], used["postgres"]
     for part in parts:
         result.latencies.extend(part.latencies)
         result.errors += part.errors
@@ -162,11 +161,10 @@ def run_load(port: int, path: str, deliveries: list[Delivery], clients: int) -> 
     return result
 
 
-def cpu_by_kind() -> dict[str, float]:
-    """CPU seconds (user + system) used so far by every gunicorn and every PostgreSQL
-    process on this machine, from /proc (Linux; zeros elsewhere). Idle servers of other
-    variants add nothing measurable; a process that exits meanwhile is not counted."""
-    totals = {"gunicorn": 0.0, "postgres": 0.0}
+def cpu_by_process() -> dict[int, tuple[str, float]]:
+    """pid -> (kind, CPU seconds so far) of every gunicorn and every PostgreSQL process on
+    this machine, from /proc (Linux; empty elsewhere)."""
+    found: dict[int, tuple[str, float]] = {}
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not pid.isdigit():
@@ -180,8 +178,22 @@ def cpu_by_kind() -> dict[str, float]:
         kind = "postgres" if name == "postgres" else "gunicorn" if b"gunicorn" in command else ""
         if kind:
             fields = stat[stat.rindex(")") + 2 :].split()
-            totals[kind] += (int(fields[11]) + int(fields[12])) / tick
-    return totals
+            found[int(pid)] = (kind, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def cpu_used(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    """CPU seconds each kind used between two snapshots. A process started meanwhile counts
+    whole; one that exited meanwhile is lost (so a new connection per request, which ends
+    its server process each time, is undercounted). Idle servers add nothing measurable."""
+    used = {"gunicorn": 0.0, "postgres": 0.0}
+    for pid, (kind, seconds) in after.items():
+        earlier = before.get(pid)
+        # max(): a pid reused by a new process must not subtract the old one's time.
+        used[kind] += max(0.0, seconds - (earlier[1] if earlier and earlier[0] == kind else 0.0))
+    return used
 
 
 def drain(
