@@ -16,6 +16,8 @@ real path's ratio to it is the cost of being correct; the ratio of ``floor`` to
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.db import connection
@@ -67,28 +69,34 @@ FROM txn, cust
 """
 
 
-def _verified(request: HttpRequest) -> tuple[bytes, dict[str, Any]] | HttpResponse:
-    """Size cap, signature and envelope, as the real endpoint checks them."""
-    max_bytes = int(recur_settings.WEBHOOK_MAX_BYTES)
-    body = request.read(max_bytes + 1)
-    if len(body) > max_bytes:
-        return json_error("payload_too_large", "Body over the cap.", 413)
-    try:
-        verify_signature(body, request.headers, recur_settings.WEBHOOK_SECRETS)
-    except SignatureError:
-        return json_error("invalid_signature", "The signature is missing or invalid.", 400)
-    try:
-        return body, parse_envelope(body)
-    except EnvelopeError as exc:
-        return json_error("invalid_event", str(exc), 400)
+def verified(
+    view: Callable[[HttpRequest, bytes, dict[str, Any]], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Size cap, signature and envelope, as the real endpoint checks them; then ``view``
+    with the body and the envelope."""
+
+    @csrf_exempt
+    @wraps(view)
+    def checked(request: HttpRequest) -> HttpResponse:
+        max_bytes = int(recur_settings.WEBHOOK_MAX_BYTES)
+        body = request.read(max_bytes + 1)
+        if len(body) > max_bytes:
+            return json_error("payload_too_large", "Body over the cap.", 413)
+        try:
+            verify_signature(body, request.headers, recur_settings.WEBHOOK_SECRETS)
+        except SignatureError:
+            return json_error("invalid_signature", "The signature is missing or invalid.", 400)
+        try:
+            envelope = parse_envelope(body)
+        except EnvelopeError as exc:
+            return json_error("invalid_event", str(exc), 400)
+        return view(request, body, envelope)
+
+    return checked
 
 
-@csrf_exempt
-def baseline(request: HttpRequest) -> HttpResponse:
-    verified = _verified(request)
-    if isinstance(verified, HttpResponse):
-        return verified
-    body, envelope = verified
+@verified
+def baseline(request: HttpRequest, body: bytes, envelope: dict[str, Any]) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute(
             INSERT_EVENT,
@@ -104,12 +112,8 @@ def baseline(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"received": True, "id": envelope["id"], "status": "received"})
 
 
-@csrf_exempt
-def floor(request: HttpRequest) -> HttpResponse:
-    verified = _verified(request)
-    if isinstance(verified, HttpResponse):
-        return verified
-    body, envelope = verified
+@verified
+def floor(request: HttpRequest, body: bytes, envelope: dict[str, Any]) -> HttpResponse:
     data = envelope["data"]
     params = {
         "now": timezone.now(),

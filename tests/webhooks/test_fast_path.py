@@ -156,8 +156,9 @@ def test_common_case_is_one_query(new_user, client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_fast_and_full_paths_leave_the_same_rows(new_user, client):
-    results = _deliver_both(new_user, paid, client)
+@pytest.mark.parametrize("make_event", [paid, order_paid], ids=["checkout", "order"])
+def test_fast_and_full_paths_leave_the_same_rows(make_event, new_user, client):
+    results = _deliver_both(new_user, make_event, client)
     assert results[True] == results[False]
     assert results[True][1] == "processed"
 
@@ -178,13 +179,6 @@ def test_first_purchase_order_paid_is_one_query(new_user, client):
         txn.pk,
     )
     assert {k: len(v) for k, v in sent.items()} == dict.fromkeys(WATCHED, 1)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_order_paid_fast_and_full_paths_leave_the_same_rows(new_user, client):
-    results = _deliver_both(new_user, order_paid, client)
-    assert results[True] == results[False]
-    assert results[True][1] == "processed"
 
 
 @pytest.mark.django_db(transaction=True)
