@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
@@ -106,6 +108,11 @@ RECUR_EMULATOR: dict[str, Any] = {
     "WEBHOOK_SECRET": "whsec_test_secret",
     "WEBHOOK_URL": None,
 }
+
+# Django 6.1 configures mail through MAILERS (EMAIL_BACKEND is deprecated there); the test
+# runner swaps in the in-memory backend either way.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend"}}
 
 LOGGING = {
     "version": 1,

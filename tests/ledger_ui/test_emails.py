@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+import django
 import pytest
 from django.core import mail
 from django.test import override_settings
@@ -144,7 +145,16 @@ def test_only_safe_links_are_mailed(customer, deliver):
     assert "https://recur.tw/r/ord_2" in second.body
 
 
-@override_settings(EMAIL_BACKEND="tests.ledger_ui.failing_backend.FailingBackend")
+FAILING_BACKEND = "tests.ledger_ui.failing_backend.FailingBackend"
+# Django 6.1 configures mail through MAILERS (EMAIL_BACKEND is deprecated there).
+failing_mail = (
+    override_settings(MAILERS={"default": {"BACKEND": FAILING_BACKEND}})
+    if django.VERSION >= (6, 1)
+    else override_settings(EMAIL_BACKEND=FAILING_BACKEND)
+)
+
+
+@failing_mail
 def test_a_failing_mail_backend_is_logged_and_never_breaks_the_webhook(
     customer, deliver, sent, caplog
 ):
