@@ -117,7 +117,8 @@ def test_post_is_not_retried_on_read_timeout(make_client, recur_server):
     started = time.monotonic()
     with pytest.raises(APIConnectionError) as info:
         create_session(client)
-    assert time.monotonic() - started < 2.0
+    # Waiting for the reply would take 3 s; the margin is for a loaded machine.
+    assert time.monotonic() - started < 2.9
     assert info.value.code == "read_timeout"
     assert info.value.status is None
     assert len(recur_server.received) == 1
