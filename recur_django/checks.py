@@ -245,6 +245,15 @@ def check_webhook_processing(app_configs: Any = None, **kwargs: Any) -> list[Che
             )
         ]
     backend = tasks.default_backend_name()
+    if tasks.default_backend_is_django_tasks_db() and not apps.is_installed("django_tasks_db"):
+        return [
+            Error(
+                "RECUR['WEBHOOK_PROCESSING'] is 'task' with django-tasks-db's DatabaseBackend, "
+                "but 'django_tasks_db' is not in INSTALLED_APPS: no task can be stored.",
+                hint="Add 'django_tasks_db' to INSTALLED_APPS and run migrate.",
+                id="recur.E011",
+            )
+        ]
     if backend in tasks.NOT_DEFERRING_BACKENDS or not backend:
         return [
             Warning(

@@ -43,3 +43,13 @@ def default_backend_name() -> str:
         return type(task_backends["default"]).__name__
     except Exception:  # an unknown alias or a backend that cannot be imported
         return ""
+
+
+def default_backend_is_django_tasks_db() -> bool:
+    """Whether the default task backend is django-tasks-db's (stores tasks in a table)."""
+    if task_backends is None:
+        return False
+    try:
+        return type(task_backends["default"]).__module__.split(".")[0] == "django_tasks_db"
+    except Exception:  # an unknown alias or a backend that cannot be imported
+        return False

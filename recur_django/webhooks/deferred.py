@@ -199,9 +199,11 @@ def _queue_shares_the_database() -> bool:
         return False
     if type(backend).__module__.split(".")[0] != "django_tasks_db":
         return False
-    # Lazy: django-tasks-db is an optional dependency, loaded only with its backend.
-    from django_tasks_db.models import DBTaskResult
-
+    try:
+        # Lazy: django-tasks-db is an optional dependency, loaded only with its backend.
+        from django_tasks_db.models import DBTaskResult
+    except Exception:  # not in INSTALLED_APPS (recur.E011): enqueue logs why, event kept
+        return False
     return bool(router.db_for_write(DBTaskResult) == router.db_for_write(WebhookEvent))
 
 

@@ -8,6 +8,7 @@ A real worker process on PostgreSQL: tests/webhooks/test_task_worker.py.
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -209,6 +210,28 @@ def test_checks_want_a_tasks_framework_and_a_worker_backend(monkeypatch):
     assert missing.id == "recur.E010"
     with override_settings(RECUR={**TASK_MODE, "WEBHOOK_PROCESSING": "sync"}):
         assert check_webhook_processing() == []
+
+
+# django-tasks-db's backend without its app in INSTALLED_APPS (as in these test settings).
+DB_BACKEND_WITHOUT_APP = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("django_tasks_db") is None, reason="django-tasks-db not installed"
+)
+def test_django_tasks_db_without_its_app_keeps_the_event_and_fails_the_check(
+    client, user, caplog, django_capture_on_commit_callbacks
+):
+    txn = make_transaction(user)
+    event = envelope("checkout.completed", completed_data(txn))
+    with override_settings(TASKS=DB_BACKEND_WITHOUT_APP):
+        (message,) = check_webhook_processing()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post(client, event)
+    assert message.id == "recur.E011"
+    assert response.status_code == 200 and response.json()["status"] == "received"
+    assert WebhookEvent.objects.get(event_id=event["id"]).status == WebhookEvent.Status.RECEIVED
+    assert "stays received" in caplog.text
 
 
 def test_admin_banner_counts_stale_and_failed_retryable_events(admin_client, user):
