@@ -81,7 +81,9 @@ def checkout_completed(
     **fields: Any,
 ) -> Event:
     """A ``checkout.completed`` event; with ``transaction`` (a ``Transaction`` your site
-    started), everything not given is taken from it, as Recur would send it back."""
+    started), everything not given is taken from it, as Recur would send it back — the
+    external customer id the checkout sent included (pass ``external_customer_id=None`` to
+    leave it out)."""
     data: dict[str, Any] = {"status": "COMPLETED", "currency": currency}
     if transaction is not None:
         data.update(
@@ -94,6 +96,12 @@ def checkout_completed(
             customer_email=getattr(transaction.user, "email", ""),
             order_id=f"ord_{secrets.token_hex(4)}",
         )
+        if transaction.user_id is not None:
+            # Lazy: the customer link reads the database; only for a transaction's user.
+            from recur_django.customers import external_id_to_send
+
+            # Recur echoes the external customer id the checkout sent.
+            data["external_customer_id"] = external_id_to_send(transaction.user)
         if str(transaction.mode).upper() == "SUBSCRIPTION":
             data["subscription_id"] = f"sub_{secrets.token_hex(4)}"
     given = {

@@ -66,6 +66,8 @@ from recur_django.signals import send_after_commit
 from recur_django.subscriptions import event_time
 from recur_django.webhooks.envelope import recorded_headers
 from recur_django.webhooks.fast_sql import statement
+from recur_django.webhooks.handlers import checkout as checkout_handlers
+from recur_django.webhooks.registry import get_handler
 
 logger = logging.getLogger("recur_django.webhooks")
 
@@ -75,6 +77,12 @@ READERS: dict[str, Callable[[Mapping[str, Any]], CheckoutData]] = {
     "order.paid": CheckoutData.from_order,
 }
 FAST_TYPES = frozenset(READERS)
+#: The handlers the statement stands in for; a site that registers its own handler for one
+#: of these types (``@handles``) gets it called: the event takes the full path.
+BUILT_IN = {
+    "checkout.completed": checkout_handlers.checkout_completed,
+    "order.paid": checkout_handlers.order_paid,
+}
 
 
 def enabled() -> bool:
@@ -119,6 +127,8 @@ def _prepare(envelope: Mapping[str, Any], stored: WebhookEvent, now: datetime) -
     data, event_type = envelope.get("data"), str(envelope.get("type"))
     reader = READERS.get(event_type)
     if reader is None or not isinstance(data, Mapping):
+        return None
+    if get_handler(event_type) is not BUILT_IN[event_type]:
         return None
     info = reader(data)
     if info.outcome is not Outcome.SUCCEEDED or not info.session_id:

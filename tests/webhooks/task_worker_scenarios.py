@@ -107,7 +107,12 @@ def shuffled_with_duplicates(deliveries: list[Delivery], seed: int) -> list[Deli
     return stream
 
 
-def assert_each_applied_once(deliveries: list[Delivery], signal_dir: Path) -> None:
+def assert_each_applied_once(
+    deliveries: list[Delivery], signal_dir: Path, *, killed: int = 0
+) -> None:
+    """Every event applied once and each completed transaction announced once; with
+    ``killed`` workers SIGKILLed, each may have died between a commit and its signals
+    (after-commit signals are not durable): that many transactions may go unannounced."""
     ids = [d.transaction_id for d in deliveries]
     events = WebhookEvent.objects.filter(event_id__in=[d.event_id for d in deliveries])
     assert events.count() == len(deliveries)
@@ -116,7 +121,8 @@ def assert_each_applied_once(deliveries: list[Delivery], signal_dir: Path) -> No
     completed = Transaction.objects.filter(public_id__in=ids, status="completed").count()
     assert completed == len(deliveries)
     signals = count_signals(str(signal_dir))
-    assert set(signals) == set(ids), "every completed transaction announced"
+    assert set(signals) <= set(ids), "only these transactions announced"
+    assert len(set(ids) - set(signals)) <= killed, "every completed transaction announced"
     assert max(signals.values()) == 1, "no transaction announced twice"
 
 
@@ -143,13 +149,15 @@ def test_thousand_events_with_duplicates_and_reordering(client, signal_dir):
 
 
 def test_worker_killed_mid_batch_then_restarted(client, signal_dir):
-    deliveries = signed_deliveries("tk", seed_pending("tk", 400))
+    # Enough events that the worker is still busy when it is killed, even on a loaded
+    # machine where this process polls late (a worker applies a few hundred a second).
+    deliveries = signed_deliveries("tk", seed_pending("tk", 1000))
     for delivery in deliveries:
         post(client, delivery)
     assert received() == len(deliveries)
     worker = start_worker(signal_dir)
     try:
-        wait_for(lambda: received() <= len(deliveries) - 60, 120, [worker])
+        wait_for(lambda: received() <= len(deliveries) - 30, 120, [worker])
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(30)
@@ -167,7 +175,7 @@ def test_worker_killed_mid_batch_then_restarted(client, signal_dir):
         wait_for(lambda: received() == 0 and ready_tasks() == 0, 120, [worker])
     finally:
         stop(worker)
-    assert_each_applied_once(deliveries, signal_dir)
+    assert_each_applied_once(deliveries, signal_dir, killed=1)
 
 
 def test_the_event_and_its_task_commit_together(client, monkeypatch):

@@ -136,8 +136,9 @@ def new_user(django_user_model):
 @pytest.mark.django_db(transaction=True)
 def test_common_case_is_one_query(new_user, client):
     txn = make_transaction(new_user())
+    event = paid(txn)
     with Signals() as sent, CaptureQueriesContext(connection) as queries:
-        response = post_event(client, paid(txn))
+        response = post_event(client, event)
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "processed"
     assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
@@ -166,8 +167,9 @@ def test_fast_and_full_paths_leave_the_same_rows(make_event, new_user, client):
 @pytest.mark.django_db(transaction=True)
 def test_first_purchase_order_paid_is_one_query(new_user, client):
     txn = make_transaction(new_user())
+    event = order_paid(txn)
     with Signals() as sent, CaptureQueriesContext(connection) as queries:
-        response = post_event(client, order_paid(txn))
+        response = post_event(client, event)
     assert response.json()["status"] == "processed", response.content
     assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
     txn.refresh_from_db()
@@ -253,8 +255,9 @@ def test_off_or_not_postgresql_means_the_full_path(new_user, client, settings):
     settings.RECUR = {**settings.RECUR, "WEBHOOK_FAST_PATH": False}
     assert not fast_path.enabled()
     txn = make_transaction(new_user())
+    event = paid(txn)
     with CaptureQueriesContext(connection) as queries:
-        assert post_event(client, paid(txn)).json()["status"] == "processed"
+        assert post_event(client, event).json()["status"] == "processed"
     assert len(queries.captured_queries) > 3
 
 
@@ -413,3 +416,26 @@ def test_the_delivery_that_stored_the_row_announces_it_even_when_another_applies
         response = post_event(client, event)
     assert response.json()["status"] == "duplicate"
     assert {k: len(v) for k, v in sent.items()} == dict.fromkeys(WATCHED, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_site_handler_for_the_type_is_called_not_bypassed(new_user, client):
+    """A site that registers its own checkout.completed handler gets it called."""
+    from recur_django.webhooks import registry
+
+    calls = []
+    builtin = registry.get_handler("checkout.completed")
+
+    @registry.handles("checkout.completed")
+    def mine(event):
+        calls.append(event.id)
+        builtin(event)
+
+    try:
+        txn = make_transaction(new_user())
+        event = paid(txn)
+        assert post_event(client, event).json()["status"] == "processed"
+    finally:
+        registry.handles("checkout.completed")(builtin)
+    assert calls == [event["id"]]
+    assert Payment.objects.count() == 1
