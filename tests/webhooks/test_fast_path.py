@@ -133,15 +133,20 @@ def new_user(django_user_model):
     return make
 
 
-@pytest.mark.django_db(transaction=True)
-def test_common_case_is_one_query(new_user, client):
-    txn = make_transaction(new_user())
-    event = paid(txn)
+def _processed_in_one_query(client, event) -> dict[str, list]:
+    """Deliver ``event``; it must be processed with one query. Returns the signals sent."""
     with Signals() as sent, CaptureQueriesContext(connection) as queries:
         response = post_event(client, event)
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "processed"
     assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_common_case_is_one_query(new_user, client):
+    txn = make_transaction(new_user())
+    sent = _processed_in_one_query(client, paid(txn))
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
     assert Customer.objects.get(user=txn.user).recur_id == f"cus_{txn.user_id}"
@@ -167,11 +172,7 @@ def test_fast_and_full_paths_leave_the_same_rows(make_event, new_user, client):
 @pytest.mark.django_db(transaction=True)
 def test_first_purchase_order_paid_is_one_query(new_user, client):
     txn = make_transaction(new_user())
-    event = order_paid(txn)
-    with Signals() as sent, CaptureQueriesContext(connection) as queries:
-        response = post_event(client, event)
-    assert response.json()["status"] == "processed", response.content
-    assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
+    sent = _processed_in_one_query(client, order_paid(txn))
     txn.refresh_from_db()
     payment = Payment.objects.get()
     assert (txn.status, txn.order_id) == (Transaction.Status.COMPLETED, payment.order_id)
