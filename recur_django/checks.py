@@ -245,7 +245,9 @@ def check_webhook_processing(app_configs: Any = None, **kwargs: Any) -> list[Che
             )
         ]
     backend = tasks.default_backend_name()
-    if tasks.default_backend_is_django_tasks_db() and not apps.is_installed("django_tasks_db"):
+    if tasks.is_django_tasks_db(tasks.default_backend()) and not apps.is_installed(
+        "django_tasks_db"
+    ):
         return [
             Error(
                 "RECUR['WEBHOOK_PROCESSING'] is 'task' with django-tasks-db's DatabaseBackend, "

@@ -35,21 +35,23 @@ def available() -> bool:
     return task is not None
 
 
+def default_backend() -> Any:
+    """The default task backend, or None (no framework, an unknown alias, or a backend
+    that cannot be imported)."""
+    if task_backends is None:
+        return None
+    try:
+        return task_backends["default"]
+    except Exception:  # an unknown alias or a backend that cannot be imported
+        return None
+
+
 def default_backend_name() -> str:
     """The class name of the default task backend ("" when there is none)."""
-    if task_backends is None:
-        return ""
-    try:
-        return type(task_backends["default"]).__name__
-    except Exception:  # an unknown alias or a backend that cannot be imported
-        return ""
+    backend = default_backend()
+    return "" if backend is None else type(backend).__name__
 
 
-def default_backend_is_django_tasks_db() -> bool:
-    """Whether the default task backend is django-tasks-db's (stores tasks in a table)."""
-    if task_backends is None:
-        return False
-    try:
-        return type(task_backends["default"]).__module__.split(".")[0] == "django_tasks_db"
-    except Exception:  # an unknown alias or a backend that cannot be imported
-        return False
+def is_django_tasks_db(backend: Any) -> bool:
+    """Whether ``backend`` is django-tasks-db's (it stores tasks in a table)."""
+    return backend is not None and type(backend).__module__.split(".")[0] == "django_tasks_db"

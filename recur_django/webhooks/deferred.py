@@ -51,9 +51,8 @@ logger = logging.getLogger("recur_django.webhooks")
 
 #: What a task reads of a stored event (the fast path also reads its time and attempts).
 STORED_FIELDS = (
-    *("event_id", "type", "status", "retryable", "attempts", "payload", "headers"),
-    "received_at",
-)
+    "event_id", "type", "status", "retryable", "attempts", "payload", "headers", "received_at",
+)  # fmt: skip
 
 #: The first retry waits this long; each next one twice as long, up to :data:`MAX_BACKOFF`.
 FIRST_BACKOFF = timedelta(seconds=30)
@@ -197,7 +196,7 @@ def _queue_shares_the_database() -> bool:
         backend = process_webhook_event.get_backend()
     except Exception:  # an unknown alias or a backend that cannot be loaded: enqueue says why
         return False
-    if type(backend).__module__.split(".")[0] != "django_tasks_db":
+    if not tasks.is_django_tasks_db(backend):
         return False
     try:
         # Lazy: django-tasks-db is an optional dependency, loaded only with its backend.
