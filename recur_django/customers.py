@@ -46,16 +46,25 @@ def user_for_external_id(external_id: str | None) -> Any:
     Only a token that verifies names a user: a bare primary key (what versions before the
     token sent), a tampered or foreign token, or anything else returns ``None``.
     """
-    if not external_id or not isinstance(external_id, str):
-        return None
-    try:
-        pk = _signer().unsign(external_id)
-    except signing.BadSignature:
+    pk = signed_user_pk(external_id)
+    if pk is None:
         return None
     user_model = get_user_model()
     try:
         return user_model._default_manager.filter(pk=pk).first()
     except (ValueError, TypeError):
+        return None
+
+
+def signed_user_pk(external_id: str | None) -> str | None:
+    """The user primary key (as text) an :func:`external_id_for` token carries, or ``None``
+    for anything that does not verify (a bare primary key, a tampered or foreign token).
+    No query."""
+    if not external_id or not isinstance(external_id, str):
+        return None
+    try:
+        return _signer().unsign(external_id)
+    except signing.BadSignature:
         return None
 
 
@@ -94,10 +103,8 @@ def external_id_is_users(external_id: str, user: Any) -> bool:
     customer = linked_customer(user)
     if customer is not None and customer.external_id and customer.external_id == external_id:
         return True
-    try:  # a token signed with a key now in SECRET_KEY_FALLBACKS; no query needed
-        return _signer().unsign(external_id) == str(user.pk)
-    except signing.BadSignature:
-        return False
+    # A token signed with a key now in SECRET_KEY_FALLBACKS; no query needed.
+    return signed_user_pk(external_id) == str(user.pk)
 
 
 def upsert_customer(
