@@ -44,6 +44,8 @@ UNREADABLE_PREFIX = "unreadable_"
 UNREADABLE_TYPE = "(unreadable)"
 
 Status = WebhookEvent.Status
+#: What one attempt at applying a stored event writes.
+ATTEMPT_FIELDS = ["status", "error", "traceback", "retryable", "attempts", "processed_at"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,8 @@ class _HandlerFailed(Exception):
         self.error, self.trace, self.retry = error, trace, retry
 
 
-def _new_row(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) -> WebhookEvent:
+def new_row(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) -> WebhookEvent:
+    """The unsaved RECEIVED row of a verified delivery (also what the fast path inserts)."""
     return WebhookEvent(
         event_id=envelope["id"],
         type=envelope["type"],
@@ -85,7 +88,7 @@ def _new_row(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any
 
 def store(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) -> Outcome:
     """Store a verified event as RECEIVED without applying it (``duplicate`` if known)."""
-    event = _new_row(body, headers, envelope)
+    event = new_row(body, headers, envelope)
     if not _insert_once(event):
         return Outcome("duplicate", WebhookEvent.objects.get(event_id=event.event_id))
     send_after_commit(signals.webhook_received, sender=WebhookEvent, event=event)
@@ -102,7 +105,7 @@ def store_and_dispatch(
     retryably (Recur retrying after our 500): then it is applied now.
     """
     handler = get_handler(envelope["type"])
-    event = _new_row(body, headers, envelope)
+    event = new_row(body, headers, envelope)
     event.status = Status.PROCESSED if handler else Status.IGNORED
     event.attempts, event.processed_at = 1, timezone.now()
     inserted = False
@@ -153,16 +156,7 @@ def redispatch(
             event.error, event.traceback, event.retryable = "", "", False
             event.processed_at = timezone.now()
             _run(event, envelope, handler)
-            event.save(
-                update_fields=[
-                    "status",
-                    "error",
-                    "traceback",
-                    "retryable",
-                    "attempts",
-                    "processed_at",
-                ]
-            )
+            event.save(update_fields=ATTEMPT_FIELDS)
     except _HandlerFailed as failure:
         return _record_failure(event, failure, fresh=False)
     _log_outcome(event)
@@ -288,16 +282,7 @@ def _record_failure(event: WebhookEvent, failure: _HandlerFailed, *, fresh: bool
             target.error, target.traceback = failure.error, failure.trace
             target.retryable = failure.retry
             target.processed_at = timezone.now()
-            target.save(
-                update_fields=[
-                    "status",
-                    "error",
-                    "traceback",
-                    "retryable",
-                    "attempts",
-                    "processed_at",
-                ]
-            )
+            target.save(update_fields=ATTEMPT_FIELDS)
     if failure.retry:
         logger.error(
             "Webhook %s (%s) failed with %s; changes rolled back, the sender will retry.",

@@ -50,21 +50,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core import signing
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from recur_django import signals
 from recur_django.checkout.proof import parse_amount
 from recur_django.conf import recur_settings
-from recur_django.customers import _signer
-from recur_django.ledger.charges import kind_of
+from recur_django.customers import signed_user_pk
+from recur_django.ledger.charges import json_safe, kind_of
 from recur_django.ledger.facts import ChargeFacts, read_charge
 from recur_django.models import Payment, Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.signals import send_after_commit
 from recur_django.subscriptions import event_time
-from recur_django.webhooks.envelope import recorded_headers
+from recur_django.webhooks import dispatch
 from recur_django.webhooks.fast_sql import statement
 from recur_django.webhooks.handlers import checkout as checkout_handlers
 from recur_django.webhooks.registry import get_handler
@@ -100,11 +99,11 @@ class Attempt:
 
 
 def _unsigned_user_pk(external_id: str) -> int | None:
-    if not external_id:
-        return None
+    """The integer user pk our token carries (None: no token, or a non-integer pk)."""
+    pk = signed_user_pk(external_id)
     try:
-        return int(_signer().unsign(external_id))
-    except (signing.BadSignature, ValueError):
+        return None if pk is None else int(pk)
+    except ValueError:
         return None
 
 
@@ -172,7 +171,7 @@ def _prepare(envelope: Mapping[str, Any], stored: WebhookEvent, now: datetime) -
         billing_reason=facts.billing_reason[:128],
         paid_at=facts.at or event_time(stored, data),
         success_signaled=True,
-        raw=json.loads(json.dumps(dict(data))),
+        raw=json_safe(data),
         created_at=now,
         updated_at=now,
     )
@@ -224,16 +223,9 @@ def _execute(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
 def attempt(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) -> Attempt:
     """Try the single statement on a new delivery; see :class:`Attempt` for what the caller
     does next."""
-    recorded, now = recorded_headers(headers), timezone.now()
-    payload = json.dumps(dict(envelope))
-    stored = WebhookEvent(
-        event_id=envelope["id"],
-        type=str(envelope.get("type")),
-        body=body,
-        headers=recorded,
-        payload=json.loads(payload),
-        received_at=now,
-    )
+    now = timezone.now()
+    stored = dispatch.new_row(body, headers, envelope)  # RECEIVED, no attempt yet
+    stored.received_at = now
     prepared = _prepare(envelope, stored, now)
     if prepared is None:
         return Attempt(False, None)
@@ -241,17 +233,15 @@ def attempt(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
         **prepared.params,
         "type": stored.type,
         "body": body,
-        "headers": json.dumps(recorded),
-        "payload": payload,
+        "headers": json.dumps(stored.headers),
+        "payload": json.dumps(stored.payload),
     }
     row = _execute(statement(prepared.by_public_id), params)
     if row is None or row[0] is None:
         return Attempt(False, None)
     stored.pk = row[0]
     if row[1] != WebhookEvent.Status.PROCESSED:
-        stored.status, stored.attempts = WebhookEvent.Status.RECEIVED, 0
         return Attempt(False, stored)
-    stored.attempts = 0
     _applied(stored, prepared, row, webhook_received=True)
     return Attempt(True, stored)
 
