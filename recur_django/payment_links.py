@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from recur_django.client.errors import NotFoundError, RecurError
+from recur_django.client.resources import LINK_UPDATE_FIELDS
 from recur_django.client_factory import get_client
 from recur_django.exceptions import PaymentLinkNotStored
 from recur_django.models import PaymentLink
@@ -56,16 +57,7 @@ MIRRORED_FIELDS: tuple[str, ...] = (
 )
 
 #: Fields Recur accepts on update (PATCH), by their Python client keyword.
-UPDATABLE_FIELDS: frozenset[str] = frozenset(
-    {
-        "active",
-        "promotion_code",
-        "collect_payment_method",
-        "success_url",
-        "max_completions",
-        "metadata",
-    }
-)
+UPDATABLE_FIELDS: frozenset[str] = frozenset(LINK_UPDATE_FIELDS)
 
 
 def _store(remote: RemotePaymentLink, action: str) -> PaymentLink:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from recur_django import payment_links as service
 from recur_django.client.errors import RecurError
+from recur_django.client.resources import LINK_UPDATE_FIELDS
 from recur_django.models import PaymentLink
 
 logger = logging.getLogger("recur_django.admin.payment_link")
@@ -250,14 +251,7 @@ class PaymentLinkChangeForm(_PaymentLinkForm):
 
     class Meta:
         model = PaymentLink
-        fields = (
-            "active",
-            "promotion_code",
-            "collect_payment_method",
-            "success_url",
-            "max_completions",
-            "metadata",
-        )
+        fields = LINK_UPDATE_FIELDS  # only what Recur lets an update change
 
     def write_to_recur(self) -> PaymentLink:
         changes = {

@@ -155,15 +155,14 @@ class PortalSessions(_Resource):
         return parse_portal_session(data)
 
 
-_LINK_UPDATE_FIELDS = frozenset(
-    {
-        "active",
-        "promotion_code",
-        "collect_payment_method",
-        "success_url",
-        "max_completions",
-        "metadata",
-    }
+#: What Recur accepts when a payment link is updated (PATCH), by keyword, in form order.
+LINK_UPDATE_FIELDS: tuple[str, ...] = (
+    "active",
+    "promotion_code",
+    "collect_payment_method",
+    "success_url",
+    "max_completions",
+    "metadata",
 )
 
 
@@ -209,7 +208,7 @@ class PaymentLinks(_Resource):
         Fields: ``active``, ``promotion_code``, ``collect_payment_method``,
         ``success_url``, ``max_completions``, ``metadata``.
         """
-        unknown = set(fields) - _LINK_UPDATE_FIELDS
+        unknown = set(fields) - set(LINK_UPDATE_FIELDS)
         if unknown:
             raise TypeError(f"Unknown payment link field(s): {', '.join(sorted(unknown))}")
         body = {camel(key): value for key, value in fields.items()}
