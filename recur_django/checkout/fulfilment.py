@@ -211,18 +211,23 @@ def mark_failed(
                 txn.order_id = data.order_id
                 fields.append("order_id")
             txn.save(update_fields=fields)
-            send_after_commit(
-                signals.transaction_failed,
-                sender=Transaction,
-                transaction=txn,
-                reason=txn.failure_reason,
-                event=event,
-                source=source,
-            )
+            _announce_failure(txn, event, source)
     if refusal is not None:
         raise refusal
     logger.info("Transaction %s %s (%s)", txn.public_id, status, source)
     return FulfilmentResult(txn, changed=True)
+
+
+def _announce_failure(txn: Transaction, event: WebhookEvent | None, source: str) -> None:
+    """``transaction_failed`` for ``txn`` (its ``failure_reason``), after commit."""
+    send_after_commit(
+        signals.transaction_failed,
+        sender=Transaction,
+        transaction=txn,
+        reason=txn.failure_reason,
+        event=event,
+        source=source,
+    )
 
 
 def fail_on_start(txn: Transaction, reason: str) -> None:
@@ -233,14 +238,7 @@ def fail_on_start(txn: Transaction, reason: str) -> None:
         )
         txn.status, txn.failure_reason = Transaction.Status.FAILED, reason
         if updated:
-            send_after_commit(
-                signals.transaction_failed,
-                sender=Transaction,
-                transaction=txn,
-                reason=reason,
-                event=None,
-                source="checkout",
-            )
+            _announce_failure(txn, None, "checkout")
 
 
 def due_for_expiry(now: datetime | None = None) -> QuerySet[Transaction]:
@@ -278,14 +276,7 @@ def expire_due(now: datetime | None = None) -> int:
             )
             for txn in batch:
                 txn.status, txn.failure_reason = Transaction.Status.EXPIRED, EXPIRED_REASON
-                send_after_commit(
-                    signals.transaction_failed,
-                    sender=Transaction,
-                    transaction=txn,
-                    reason=EXPIRED_REASON,
-                    event=None,
-                    source="expire",
-                )
+                _announce_failure(txn, None, "expire")
         total += len(batch)
     if total:
         logger.info("Expired %d pending transaction(s).", total)
