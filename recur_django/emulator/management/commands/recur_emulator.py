@@ -1,4 +1,8 @@
-"""``manage.py recur_emulator seed|deliver|advance|fail-card|refund``: drive the local Recur."""
+"""``manage.py recur_emulator seed|deliver|advance|fail-card|refund``: drive the local Recur.
+
+Every subcommand changes the emulator's state, so each refuses (``CommandError``) while
+the emulator is disabled, by the same rule as its URLs (:mod:`recur_django.emulator.gate`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from recur_django.emulator import sender
 from recur_django.emulator.api.control import set_card
 from recur_django.emulator.api.errors import ApiError
 from recur_django.emulator.conf import emulator_settings
+from recur_django.emulator.gate import EmulatorClosed, require_open
 from recur_django.emulator.models import WebhookDelivery
 from recur_django.emulator.services import catalog, clock, refunds
 
@@ -38,6 +43,10 @@ class Command(BaseCommand):
         refund.add_argument("--reason", default="", help="reason sent with the refund")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            require_open()
+        except EmulatorClosed as exc:
+            raise CommandError(str(exc)) from None
         action = options["action"]
         if action == "seed":
             if not emulator_settings.PRODUCTS:
