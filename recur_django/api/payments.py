@@ -2,7 +2,10 @@
 
 Every charge (first purchase, renewal, trial verification, payment-link sale) with what
 was refunded of it, newest first, paginated like the other lists. A payment is the
-user's when it is attached to them or to the Recur customer mapped to them.
+user's when its transaction (the checkout that paid it) is theirs, or when it carries no
+transaction and is attached to them or to the Recur customer mapped to them: a purchase
+Recur charged to another user's customer (the other person's e-mail typed on the hosted
+page) stays its buyer's and is never listed for the customer's user.
 """
 
 from __future__ import annotations
@@ -57,8 +60,11 @@ class PaymentListView(RecurAPIView, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Payment]:
         user_id = cast(int, self.request.user.pk)
+        unattached = Q(transaction__isnull=True) & (
+            Q(user_id=user_id) | Q(customer__user_id=user_id)
+        )
         return (
-            Payment.objects.filter(Q(user_id=user_id) | Q(customer__user_id=user_id))
+            Payment.objects.filter(Q(transaction__user_id=user_id) | unattached)
             .select_related("subscription", "transaction")
             .order_by("-created_at", "-pk")
         )
