@@ -1,12 +1,18 @@
 """Read-only admin of the payment ledger: payments with their refunds, and refunds.
 
 Each payment links to its customer, user, subscription, first-purchase transaction,
-payment link and the webhook events that name its order or invoice.
+payment link and the webhook events that name its order or invoice. Rows the ledger
+flagged (``review_reason``) are found with the "Needs review" filter and show why on
+their change page.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -16,9 +22,32 @@ from recur_django.models import Payment, Refund
 from recur_django.money import format_twd
 
 
+class NeedsReviewFilter(admin.SimpleListFilter):
+    """``?needs_review=yes``: rows the ledger flagged (``review_reason`` set); ``no``: the rest."""
+
+    title = _("needs review")
+    parameter_name = "needs_review"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Needs review")), ("no", _("No review needed"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.exclude(review_reason="")
+        if self.value() == "no":
+            return queryset.filter(review_reason="")
+        return queryset
+
+
+@admin.display(description=_("review"), boolean=True)
+def flagged(obj: Payment | Refund) -> bool | None:
+    """⚠ in the list for a flagged row (the admin's "no" icon), nothing otherwise."""
+    return False if obj.review_reason else None
+
+
 class RefundInline(ReadOnlyTabularInline):
     model = Refund
-    fields = ("recur_id", "amount", "status", "created_at")
+    fields = ("recur_id", "amount", "status", "review_reason", "created_at")
     readonly_fields = fields
 
 
@@ -41,8 +70,10 @@ class PaymentInline(ReadOnlyTabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("recur_id", "kind", "status", "price", "refunded", "customer", "paid_at")
-    list_filter = ("kind", "status", "paid_at", "created_at")
+    list_display = (
+        "recur_id", "kind", "status", "price", "refunded", "customer", "paid_at", flagged,
+    )  # fmt: skip
+    list_filter = (NeedsReviewFilter, "kind", "status", "paid_at", "created_at")
     search_fields = (
         "=recur_id",
         "=order_id",
@@ -56,6 +87,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     inlines = [RefundInline]
     fields = (
+        "review_reason",
         "recur_id",
         "order_id",
         "invoice_id",
@@ -116,11 +148,14 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ("recur_id", "payment", "amount", "status", "created_at")
-    list_filter = ("status", "created_at")
+    list_display = ("recur_id", "payment", "amount", "currency", "status", "created_at", flagged)
+    list_filter = (NeedsReviewFilter, "status", "created_at")
     search_fields = ("=recur_id", "=order_id", "=invoice_id", "payment__recur_id")
     list_select_related = ("payment",)
-    fields = ("recur_id", "payment_page", "order_id", "invoice_id", "amount", "status", "raw")
+    fields = (
+        "review_reason", "recur_id", "payment_page", "order_id", "invoice_id", "amount",
+        "currency", "status", "raw",
+    )  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description=_("payment"))
