@@ -15,6 +15,7 @@ from types import TracebackType
 
 import requests
 
+from recur_django.client.charges import Charge, Invoices, Orders
 from recur_django.client.errors import (
     APIConnectionError,
     APIError,
@@ -56,6 +57,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "AuthenticationError",
+    "Charge",
     "CheckoutSession",
     "Customer",
     "CustomerEntitlements",
@@ -158,6 +160,8 @@ class RecurClient:
         self.customers = Customers(self._transport)
         self.subscriptions = Subscriptions(self._transport)
         self.entitlements = Entitlements(self._transport)
+        self.orders = Orders(self._transport)
+        self.invoices = Invoices(self._transport)
 
     @property
     def session(self) -> requests.Session:
