@@ -140,17 +140,19 @@ def _exactly(in_database: Callable[[], T], in_python: Callable[[], T]) -> T:
 
 
 _LIVE = Q(status__in=(Status.ACTIVE, Status.PAST_DUE))
-_INTERVALS = {
-    "interval": KeyTextTransform("interval", "raw"),
-    "period": KeyTextTransform("billing_period", "raw"),
-    "count": KeyTextTransform("interval_count", "raw"),
-}
+
+
+def _live_with_intervals() -> Any:  # a QuerySet with three annotations
+    return Subscription.objects.filter(_LIVE).annotate(
+        interval=KeyTextTransform("interval", "raw"),
+        period=KeyTextTransform("billing_period", "raw"),
+        count=KeyTextTransform("interval_count", "raw"),
+    )
 
 
 def _mrr_rows() -> list[dict[str, Any]]:
     rows = (
-        Subscription.objects.filter(_LIVE)
-        .annotate(**_INTERVALS)
+        _live_with_intervals()
         .values("interval", "period", "count")
         .annotate(total=Sum("amount"))
         .order_by()
@@ -160,8 +162,8 @@ def _mrr_rows() -> list[dict[str, Any]]:
 
 def _mrr_rows_in_python() -> list[dict[str, Any]]:
     totals: defaultdict[tuple[Any, ...], int] = defaultdict(int)
-    rows = Subscription.objects.filter(_LIVE).annotate(**_INTERVALS)
-    for row in rows.values("interval", "period", "count", "amount").iterator():
+    rows = _live_with_intervals().values("interval", "period", "count", "amount")
+    for row in rows.iterator():
         totals[row["interval"], row["period"], row["count"]] += row["amount"] or 0
     return [
         {"interval": interval, "period": period, "count": count, "total": total}
@@ -198,10 +200,10 @@ def _revenue(first: datetime) -> dict[date, int]:
 
     def in_python() -> dict[date, int]:
         net: defaultdict[date, int] = defaultdict(int)
-        for paid_at, amount, refunded in paid.values_list(
-            "paid_at", "amount", "refunded_amount"
-        ).iterator():
-            net[month_start(paid_at).date()] += amount - refunded
+        rows = paid.values_list("paid_at", "amount", "refunded_amount")
+        for paid_at, amount, refunded in rows.iterator():
+            if paid_at is not None:  # always: filtered on paid_at
+                net[month_start(paid_at).date()] += amount - refunded
         return dict(net)
 
     return _exactly(in_database, in_python)

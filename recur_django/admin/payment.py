@@ -40,9 +40,9 @@ class NeedsReviewFilter(admin.SimpleListFilter):
 
 
 @admin.display(description=_("review"), boolean=True)
-def flagged(obj: Payment | Refund) -> bool | None:
-    """⚠ in the list for a flagged row (the admin's "no" icon), nothing otherwise."""
-    return False if obj.review_reason else None
+def flagged(obj: Any) -> bool:
+    """The admin's "no" icon for a flagged row (``review_reason`` set), "yes" otherwise."""
+    return not obj.review_reason
 
 
 class RefundInline(ReadOnlyTabularInline):

@@ -13,17 +13,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='payment',
             name='review_reason',
-            field=models.TextField(blank=True, help_text='Why this payment needs a look (blank when all is well).', verbose_name='review reason'),
+            field=models.TextField(blank=True, db_default='', default='', help_text='Why this payment needs a look (blank when all is well).', verbose_name='review reason'),
         ),
         migrations.AddField(
             model_name='refund',
             name='review_reason',
-            field=models.TextField(blank=True, help_text='Why this refund was not applied to its payment (blank when it was).', verbose_name='review reason'),
+            field=models.TextField(blank=True, db_default='', default='', help_text='Why this refund was not applied to its payment (blank when it was).', verbose_name='review reason'),
         ),
         migrations.AddField(
             model_name='transaction',
             name='family_key',
-            field=models.CharField(blank=True, default='', max_length=255, verbose_name='product family'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=255, verbose_name='product family'),
         ),
         migrations.AddConstraint(
             model_name='transaction',

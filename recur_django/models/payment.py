@@ -125,6 +125,8 @@ class Payment(models.Model):
     review_reason = models.TextField(
         _("review reason"),
         blank=True,
+        default="",
+        db_default="",  # rows inserted by SQL (the webhook fast path) need no value
         help_text=_("Why this payment needs a look (blank when all is well)."),
     )
     raw = models.JSONField(_("raw data"), default=dict, blank=True)
@@ -188,6 +190,8 @@ class Refund(models.Model):
     review_reason = models.TextField(
         _("review reason"),
         blank=True,
+        default="",
+        db_default="",
         help_text=_("Why this refund was not applied to its payment (blank when it was)."),
     )
     raw = models.JSONField(_("raw data"), default=dict, blank=True)

@@ -60,7 +60,9 @@ class Transaction(models.Model):
     failure_reason = models.TextField(_("failure reason"), blank=True)
     # The product family a subscription checkout claims for its buyer (one plan per
     # family); blank when the rule does not apply. See recur_django.plans.
-    family_key = models.CharField(_("product family"), max_length=255, blank=True, default="")
+    family_key = models.CharField(
+        _("product family"), max_length=255, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)

@@ -54,13 +54,13 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from recur_django import signals
-from recur_django.checkout.proof import parse_amount
 from recur_django.conf import recur_settings
 from recur_django.customers import signed_user_pk
 from recur_django.ledger.charges import json_safe, kind_of
 from recur_django.ledger.facts import ChargeFacts, read_charge
 from recur_django.models import Payment, Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
+from recur_django.payloads.amounts import parse_amount
 from recur_django.signals import send_after_commit
 from recur_django.subscriptions import event_time
 from recur_django.webhooks import dispatch

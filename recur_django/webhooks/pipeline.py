@@ -212,9 +212,7 @@ def replay(event: WebhookEvent | str, *, only_pending: bool = False) -> Outcome:
         headers = stored.headers if isinstance(stored.headers, Mapping) else {}
         return _replay_unreadable(stored, bytes(stored.body), headers)
     envelope = verified_stored(stored)
-    outcome = confirming(
-        lambda: dispatch.redispatch(event_id, envelope, only_pending=only_pending)
-    )
+    outcome = confirming(lambda: dispatch.redispatch(event_id, envelope, only_pending=only_pending))
     logger.info("Webhook %s replayed: %s", event_id, outcome.status)
     return outcome
 
