@@ -11,11 +11,22 @@ On PostgreSQL every test runs on the full path and on the single-statement fast 
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test import Client
 
+from recur_django.customers import external_id_for
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Customer, Payment, Transaction, WebhookEvent
+from recur_django.testing import sign
+from recur_django.webhooks import fast_path
 from tests.ledger.payloads import order, refund
-from tests.recur_helpers import completed_data, envelope, make_transaction
+from tests.recur_helpers import (
+    body_of,
+    completed_data,
+    envelope,
+    make_transaction,
+    post_event,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -131,9 +142,7 @@ def test_a_charge_of_our_stored_session_attaches_and_is_not_flagged(user, delive
     assert len(sent["payment_succeeded"]) == 1
 
 
-def test_a_strangers_failed_charge_does_not_fail_the_victims_pending_checkout(
-    user, deliver, sent
-):
+def test_a_strangers_failed_charge_does_not_fail_the_victims_pending_checkout(user, deliver, sent):
     """``mark_failed`` needs the stored session too: an attacker's declined card naming the
     victim's pending transaction leaves it pending (the victim can still pay)."""
     txn = make_transaction(user, amount=590)
@@ -158,3 +167,42 @@ def test_a_strangers_failed_charge_does_not_fail_the_victims_pending_checkout(
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
     assert Payment.objects.get(recur_id="ord_v").transaction == txn
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the fast path runs on PostgreSQL only"
+)
+@pytest.mark.parametrize("victim_status", ["pending", "completed"])
+def test_the_fast_path_statement_requires_the_stored_session(
+    user, settings, victim_status, django_capture_on_commit_callbacks
+):
+    """The single statement is handed an event that is simple in every other way (the
+    victim's own signed external id, the expected amount, a new customer): because it
+    names another checkout session, the statement applies nothing and the full path
+    records the charge apart."""
+    settings.RECUR = {**settings.RECUR, "WEBHOOK_FAST_PATH": True}
+    txn = make_transaction(user, amount=100, status=victim_status)
+    data = completed_data(
+        txn, id="cs_mallory", order_id="ord_m", customer_id="cus_mallory",
+        external_customer_id=external_id_for(user),
+    )  # fmt: skip
+    event = envelope("checkout.completed", data)
+    body = body_of(event)
+    attempt = fast_path.attempt(body, {"X-Recur-Signature": sign(body)}, event)
+    assert not attempt.applied
+    txn.refresh_from_db()
+    assert txn.status == victim_status and txn.order_id == ""
+    WebhookEvent.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(Client(), event)
+    txn.refresh_from_db()
+    assert txn.status == victim_status
+    foreign = Payment.objects.get(recur_id="ord_m")
+    assert foreign.transaction is None and txn.public_id in foreign.review_reason
+
+    # The same event naming the stored session is one the statement applies.
+    if victim_status == "pending":
+        own = completed_data(txn, external_customer_id=external_id_for(user), order_id="ord_ok")
+        own_event = envelope("checkout.completed", own)
+        own_body = body_of(own_event)
+        assert fast_path.attempt(own_body, {"X-Recur-Signature": sign(own_body)}, own_event).applied
