@@ -1,8 +1,9 @@
 """Every transition of a transaction out of ``pending``, and nowhere else.
 
 ``fulfil`` (→ completed), ``mark_failed`` (→ failed / canceled / expired), ``fail_on_start``
-(Recur refused to start the checkout) and ``expire_due`` (sessions past their expiry, for
-``recur_expire``). The webhook handlers, the return page, ``recur_replay`` and the
+(Recur refused to start the checkout), ``expire_due`` (sessions past their expiry, for
+``recur_expire``) and ``expire_if_due`` (one of them, when it blocks a new checkout of
+its plan family). The webhook handlers, the return page, ``recur_replay`` and the
 management commands all go through them. Each locks the row (``select_for_update``), so
 duplicate or concurrent deliveries complete a transaction once and send
 ``transaction_completed`` once.
@@ -280,22 +281,36 @@ def expire_due(now: datetime | None = None) -> int:
     transaction anyway (:data:`FULFILLABLE`). Returns how many were expired.
     """
     due = due_for_expiry(now)
-    updated_at = timezone.now()  # audit time stays real time
     total = 0
     while True:
-        with db_transaction.atomic():
-            batch = list(due.select_for_update(skip_locked=True).order_by("pk")[:EXPIRE_BATCH])
-            if not batch:
-                break
-            Transaction.objects.filter(pk__in=[t.pk for t in batch]).update(
-                status=Transaction.Status.EXPIRED,
-                failure_reason=EXPIRED_REASON,
-                updated_at=updated_at,
-            )
-            for txn in batch:
-                txn.status, txn.failure_reason = Transaction.Status.EXPIRED, EXPIRED_REASON
-                _announce_failure(txn, None, "expire")
-        total += len(batch)
+        expired = _expire(due.order_by("pk")[:EXPIRE_BATCH])
+        if not expired:
+            break
+        total += expired
     if total:
         logger.info("Expired %d pending transaction(s).", total)
     return total
+
+
+def expire_if_due(txn: Transaction, now: datetime | None = None) -> bool:
+    """Expire ``txn`` if it is still pending and its session expired before ``now`` (the
+    billing clock), as :func:`expire_due` would; True when this call expired it."""
+    return bool(_expire(due_for_expiry(now).filter(pk=txn.pk)))
+
+
+def _expire(due: QuerySet[Transaction]) -> int:
+    """Expire the pending transactions of ``due`` not locked right now, in one database
+    transaction, announcing each; returns how many."""
+    with db_transaction.atomic():
+        batch = list(due.select_for_update(skip_locked=True))
+        if not batch:
+            return 0
+        Transaction.objects.filter(pk__in=[t.pk for t in batch]).update(
+            status=Transaction.Status.EXPIRED,
+            failure_reason=EXPIRED_REASON,
+            updated_at=timezone.now(),  # audit time stays real time
+        )
+        for txn in batch:
+            txn.status, txn.failure_reason = Transaction.Status.EXPIRED, EXPIRED_REASON
+            _announce_failure(txn, None, "expire")
+    return len(batch)

@@ -18,13 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recur_django import clock as billing_clock
+from recur_django.checkout.claims import take as take_claim
 from recur_django.checkout.fulfilment import fail_on_start
 from recur_django.client.errors import APIError, AuthenticationError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_to_send
 from recur_django.models import Transaction
-from recur_django.plans import check_one_plan
+from recur_django.plans import check_one_plan, family_claim
 from recur_django.products import ProductInfo, get_product
 from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
 from recur_django.transaction_state import warn_if_in_transaction
@@ -103,7 +104,10 @@ def start_checkout(
     id. Returns the transaction with ``checkout_url`` set. On any API error the transaction
     is marked failed (reason stored) and the :class:`~recur_django.client.errors.RecurError`
     is raised. Raises ``ValueError`` for a missing product, an unknown mode or an anonymous
-    user.
+    user, and its subclasses :class:`~recur_django.plans.AlreadySubscribed` (the user holds
+    a plan of the product's family, or paid for one not mirrored yet) and
+    :class:`~recur_django.plans.CheckoutInProgress` (their checkout of the family is still
+    open: resume it at its ``checkout_url``) — see :mod:`recur_django.checkout.claims`.
     """
     if user is None or not getattr(user, "is_authenticated", False):
         raise ValueError("start_checkout needs an authenticated user.")
@@ -115,6 +119,9 @@ def start_checkout(
     info = get_product(ref)
     check_one_plan(user, ref, info)  # raises AlreadySubscribed (409 already_subscribed)
     chosen_mode = _mode_for(mode, info)
+    # A subscription checkout claims its plan family (a card set-up does not).
+    subscribing = chosen_mode == Transaction.Mode.SUBSCRIPTION
+    claim = family_claim(user, ref, info) if subscribing else None
     success = build_success_url(success_url, request)
     cancel = build_cancel_url(cancel_url, request)
 
@@ -130,7 +137,12 @@ def start_checkout(
     else:
         txn.product_slug = ref
     txn.metadata = {**dict(metadata or {}), "transaction_id": txn.public_id}
-    txn.save()
+    if claim is None:
+        txn.save()
+    else:
+        # One open checkout per buyer and plan family, also under races: raises
+        # CheckoutInProgress or AlreadySubscribed (both 409) and saves nothing then.
+        take_claim(claim, txn)
 
     params: dict[str, Any] = {
         "success_url": success,

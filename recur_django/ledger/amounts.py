@@ -152,10 +152,10 @@ def decide(facts: ChargeFacts, payment: Payment | None) -> Decision:
         return Decision(told.amount, recur_currency, f"{said}; Recur's object says {kept}.")
     # Recur charges TWD: a TWD figure first, then the smaller amount (a total order, so
     # the same figure is kept whatever the delivery order).
-    kept = min(
+    amount, kept_currency = min(
         (payment.amount, payment.currency),
         (facts.amount, currency),
         key=lambda pair: (pair[1] != "TWD", pair[0], pair[1]),
     )
-    note = f"{said}; Recur cannot say which is right, so {_shown(*kept)} is kept."
-    return Decision(kept[0], kept[1], note)
+    note = f"{said}; Recur cannot say which is right, so {_shown(amount, kept_currency)} is kept."
+    return Decision(amount, kept_currency, note)
