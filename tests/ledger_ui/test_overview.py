@@ -172,7 +172,10 @@ def test_sums_beyond_64_bits_are_shown_exactly(staff_client):
     paid = datetime(2026, 3, 2, tzinfo=TPE)
     for n in range(3):
         payment = Payment.objects.create(
-            recur_id=f"in_huge_{n}", status="refunded", amount=huge, refunded_amount=huge // 2,
+            recur_id=f"in_huge_{n}",
+            status="refunded",
+            amount=huge,
+            refunded_amount=huge // 2,
             paid_at=paid,
         )
         refund = Refund.objects.create(

@@ -142,6 +142,4 @@ def test_a_purchase_recur_attributed_to_another_users_customer_stays_the_buyers(
     assert sorted(bob_sees) == ["in_bob", "ord_bob"]
     body = api_for(alice).get(reverse("recur-api:payments")).json()
     assert "ord_typed" in [p["id"] for p in body["results"]]
-    assert alices_txn.public_id not in str(
-        api_for(bob).get(reverse("recur-api:payments")).content
-    )
+    assert alices_txn.public_id not in str(api_for(bob).get(reverse("recur-api:payments")).content)

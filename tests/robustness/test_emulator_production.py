@@ -201,13 +201,18 @@ def test_emulator_commands_refuse_while_the_emulator_is_disabled(args, enabled):
     from recur_django.emulator.models import Customer, Product
 
     Customer.objects.create(
-        id="cus_card", email="card@example.com", created_at=emulator_now(), updated_at=emulator_now()
+        id="cus_card",
+        email="card@example.com",
+        created_at=emulator_now(),
+        updated_at=emulator_now(),
     )
     before = emulator_now()
     emulator = dict(PRODUCTION) if enabled == "unset" else {**PRODUCTION, "ENABLED": enabled}
-    with override_settings(DEBUG=False, RECUR_EMULATOR=emulator):
-        with pytest.raises(CommandError, match="emulator is disabled"):
-            call_command("recur_emulator", *args)
+    with (
+        override_settings(DEBUG=False, RECUR_EMULATOR=emulator),
+        pytest.raises(CommandError, match="emulator is disabled"),
+    ):
+        call_command("recur_emulator", *args)
     assert emulator_now() - before < timedelta(days=1)
     assert Customer.objects.get(id="cus_card").card_fails is False
     assert not Product.objects.exists()
@@ -219,7 +224,10 @@ def test_emulator_commands_run_with_debug_or_enabled():
     from recur_django.emulator.models import Customer
 
     Customer.objects.create(
-        id="cus_card", email="card@example.com", created_at=emulator_now(), updated_at=emulator_now()
+        id="cus_card",
+        email="card@example.com",
+        created_at=emulator_now(),
+        updated_at=emulator_now(),
     )
     for settings_ in ({"DEBUG": True, "RECUR_EMULATOR": PRODUCTION}, {"RECUR_EMULATOR": ENABLED}):
         with override_settings(**settings_):
