@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from recur_django import signals
+from recur_django import signals, testing
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Customer, Payment, Refund, Subscription, WebhookEvent
 from tests.ledger.payloads import invoice, order, refund
@@ -124,14 +124,18 @@ def test_a_charge_of_the_subscription_naming_another_customer_applies_nothing(
 def test_only_our_checkout_sets_a_known_subscriptions_customer(user, other_user, deliver):
     """Bob's customer was first named by an event; Ann's checkout session (ours) completes
     for the same subscription: the subscription is Ann's, and Bob's events are refused."""
+
+    def at(event_type: str, data: dict, hour: int) -> dict:  # events in this order in time
+        return testing.make_event(event_type, data, timestamp=f"2026-01-15T{hour:02d}:00:00Z")
+
     Customer.objects.create(recur_id="cus_bob", user=other_user)
-    deliver(envelope("subscription.created", subscription("sub_x", "cus_bob", "PENDING")))
+    deliver(at("subscription.created", subscription("sub_x", "cus_bob", "PENDING"), 1))
     txn = make_transaction(user, amount=299, mode="SUBSCRIPTION", product_id="prod_pro_monthly")
     data = completed_data(txn, customer_id="cus_ann", subscription_id="sub_x", order_id="ord_1")
     deliver(envelope("checkout.completed", data))
     assert Subscription.objects.get(recur_id="sub_x").customer.recur_id == "cus_ann"
-    refused(deliver, envelope("subscription.activated", subscription("sub_x", "cus_bob", "ACTIVE")))
-    deliver(envelope("subscription.activated", subscription("sub_x", "cus_ann", "ACTIVE")))
+    refused(deliver, at("subscription.activated", subscription("sub_x", "cus_bob", "ACTIVE"), 2))
+    deliver(at("subscription.activated", subscription("sub_x", "cus_ann", "ACTIVE"), 3))
     assert has_entitlement(user, "pro-monthly") and not has_entitlement(other_user, "pro-monthly")
 
 
