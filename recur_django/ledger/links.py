@@ -67,11 +67,11 @@ def resolve(facts: ChargeFacts) -> Links:
         )
     if facts.subscription_id:
         subscription, _ = Subscription.objects.get_or_create(recur_id=facts.subscription_id)
-    link = None
+    payment_link = None
     if facts.payment_link_id:
-        link = PaymentLink.objects.filter(recur_id=facts.payment_link_id).first()
+        payment_link = PaymentLink.objects.filter(recur_id=facts.payment_link_id).first()
     txn, review = _find_transaction(facts)
-    return Links(customer, subscription, txn, link, review)
+    return Links(customer, subscription, txn, payment_link, review)
 
 
 def link(payment: Payment, links: Links) -> None:
