@@ -1,5 +1,6 @@
 """What a new user meets in a real browser: a checkout refused for a plain-HTTP return URL
-names its cause under DEBUG.
+names its cause under DEBUG; a webhook event's admin page replays it with one button; the
+emulator's portal tells saving and switching (primary) from cancelling (danger).
 
 Headless Chromium as in test_browser_checkout.py; Chromium resolves ``shop.example`` to the
 live server, so the shop is served on a plain-HTTP host that is not loopback.
@@ -18,7 +19,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from recur_django.models import Transaction
+from recur_django.models import Transaction, WebhookEvent
+from tests.recur_helpers import completed_data, envelope, make_transaction, post_event
 from tests.e2e.test_browser_checkout import (
     CHROMEDRIVER,
     CHROMIUM,
@@ -96,3 +98,67 @@ def test_a_plain_http_return_url_is_named_on_the_page_under_debug(
     assert f"http://{SHOP_HOST}:" in message and "HTTPS" in message
     assert "SECURE_PROXY_SSL_HEADER" in message
     assert Transaction.objects.get(user=user).status == Transaction.Status.FAILED
+
+
+def test_the_webhook_event_page_has_a_replay_button(
+    chromium: Any, live_server: Any, django_user_model: Any, user: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    txn = make_transaction(user, amount=5)
+    post_event(Client(), envelope("checkout.completed", completed_data(txn, amount=100)))
+    event = WebhookEvent.objects.get()
+    assert event.status == WebhookEvent.Status.FAILED  # the amount did not match
+    Transaction.objects.filter(pk=txn.pk).update(amount=100)  # the operator corrects it
+
+    root = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    client = Client()
+    client.force_login(root)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    chromium.get(live_server.url + "/admin/")
+    chromium.add_cookie({"name": settings.SESSION_COOKIE_NAME, "value": cookie, "path": "/"})
+    chromium.get(
+        live_server.url + reverse("admin:recur_django_webhookevent_change", args=[event.pk])
+    )
+    chromium.find_element(By.ID, "recur-replay").click()
+
+    success = chromium.find_element(By.CSS_SELECTOR, "ul.messagelist li.success")
+    assert "Replayed 1 event" in success.text
+    event.refresh_from_db()
+    assert event.status == WebhookEvent.Status.PROCESSED
+    assert urlsplit(chromium.current_url).path == reverse(
+        "admin:recur_django_webhookevent_change", args=[event.pk]
+    )
+
+
+def test_portal_buttons_are_primary_for_save_and_switch_and_danger_for_cancel(
+    recur_emulator: Any, chromium: Any, live_server: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    recur = recur_emulator.client
+    session = recur.checkout_sessions.create(
+        product_id="prod_pro_monthly",
+        success_url=live_server.url + "/ok",
+        cancel_url=live_server.url + "/",
+        customer_email="amy@example.com",
+    )
+    assert recur_emulator.pay(session.id).status_code == 303
+    portal = recur.portal_sessions.create(email="amy@example.com", return_url=live_server.url)
+    chromium.get(portal.url)
+
+    def style(button: Any) -> tuple[str, str]:
+        return (
+            button.value_of_css_property("background-color"),
+            button.value_of_css_property("color"),
+        )
+
+    buttons = {b.text: b for b in chromium.find_elements(By.TAG_NAME, "button")}
+    save = style(buttons["Save"])
+    switch = style(next(b for text, b in buttons.items() if text.startswith("Switch to")))
+    cancels = [style(b) for text, b in buttons.items() if text.startswith("Cancel")]
+    assert len(cancels) == 2
+    brand, white = "rgba(79, 70, 229, 1)", "rgba(255, 255, 255, 1)"
+    assert save == switch == (brand, white)  # primary: filled with the brand colour
+    for background, color in cancels:  # danger: red text on white
+        assert background == white and color == "rgba(180, 35, 24, 1)"
