@@ -18,6 +18,11 @@ def test_webhook_testing_example_is_the_tested_file():
     assert example in python_blocks((DOCS / "webhooks.md").read_text())
 
 
+def test_task_mode_testing_example_is_the_tested_file():
+    example = (HERE / "test_task_mode_example.py").read_text()
+    assert example in python_blocks((DOCS / "webhooks.md").read_text())
+
+
 def test_emulator_pytest_examples_are_the_tested_file():
     example = (HERE / "test_emulator_example.py").read_text()
     assert example in python_blocks((DOCS / "emulator.md").read_text())
