@@ -66,13 +66,13 @@ def target_url(delivery: WebhookDelivery) -> str:
 def refusal_hint(attempt: DeliveryAttempt | None) -> str:
     """What to check when a delivery was not accepted, read from its last attempt."""
     if attempt is None or attempt.status_code is None:
-        return "is your site running there?"
+        return "Is your site running there?"
     if attempt.status_code == 400 and "invalid_signature" in attempt.response_snippet:
         return (
-            "the site refused the signature: check that RECUR_EMULATOR['WEBHOOK_SECRET'] "
-            "matches the site's RECUR['WEBHOOK_SECRET']"
+            "The site refused the signature: check that RECUR_EMULATOR['WEBHOOK_SECRET'] "
+            "matches the site's RECUR['WEBHOOK_SECRET']."
         )
-    return f"the site answered HTTP {attempt.status_code}: see its log and its webhook events"
+    return f"The site answered HTTP {attempt.status_code}: see its log and its webhook events."
 
 
 def send(delivery: WebhookDelivery) -> DeliveryAttempt:

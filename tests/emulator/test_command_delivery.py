@@ -48,8 +48,8 @@ def test_a_refused_delivery_prints_its_status(recur_emulator, api, capture, sett
     assert ": HTTP 500" in out
     refused = WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.SUCCEEDED).count()
     url = recur_emulator.live_server_url + "/hooks/capture/"
-    assert refused and f"{refused} of {refused} not accepted by {url}: the site answered" in out
-    assert "HTTP 500" in out and "is your site running" not in out  # it is running
+    assert refused and f"{refused} of {refused} not accepted by {url}. The site answered" in out
+    assert "HTTP 500" in out and "Is your site running" not in out  # it is running
 
 
 def test_a_site_that_is_not_there_is_asked_about(recur_emulator, api, settings, capsys):
@@ -58,7 +58,7 @@ def test_a_site_that_is_not_there_is_asked_about(recur_emulator, api, settings, 
     background(settings, nowhere)
     call_command("recur_emulator", "deliver")
     out = capsys.readouterr().out
-    assert f"not accepted by {nowhere}: is your site running there?" in out
+    assert f"not accepted by {nowhere}. Is your site running there? They stay pending" in out
 
 
 def test_a_signature_the_site_refuses_points_at_the_webhook_secret(
@@ -70,8 +70,8 @@ def test_a_signature_the_site_refuses_points_at_the_webhook_secret(
     call_command("recur_emulator", "deliver")
     out = capsys.readouterr().out
     assert ": HTTP 400" in out
-    assert "is your site running" not in out
-    assert "refused the signature" in out
+    assert "Is your site running" not in out
+    assert "The site refused the signature" in out
     assert "RECUR_EMULATOR['WEBHOOK_SECRET']" in out and "RECUR['WEBHOOK_SECRET']" in out
 
 

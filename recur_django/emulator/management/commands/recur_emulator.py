@@ -132,7 +132,7 @@ class Command(BaseCommand):
             urls = ", ".join(sorted({d.url for d in deliveries}))
             self.stdout.write(
                 self.style.WARNING(
-                    f"{len(deliveries)} of {len(sent)} not accepted by {urls}: {hint}. They "
+                    f"{len(deliveries)} of {len(sent)} not accepted by {urls}. {hint} They "
                     "stay pending; 'recur_emulator deliver' sends them again."
                 )
             )
