@@ -20,7 +20,6 @@ from django.utils.module_loading import import_string
 
 from recur_django.conf import recur_settings
 
-
 #: The emulator's package: its clock reads its models, which exist only while it is installed.
 EMULATOR_APP = "recur_django.emulator"
 

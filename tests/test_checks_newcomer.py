@@ -40,9 +40,11 @@ def test_check_deploy_reports_the_installed_emulator_once() -> None:
 
 
 def test_check_deploy_command_output_names_one_emulator_id() -> None:
-    with override_settings(DEBUG=False, SILENCED_SYSTEM_CHECKS=[]):
-        with pytest.raises(SystemCheckError) as raised:
-            call_command("check", deploy=True, fail_level="ERROR", tags=["recur_emulator"])
+    with (
+        override_settings(DEBUG=False, SILENCED_SYSTEM_CHECKS=[]),
+        pytest.raises(SystemCheckError) as raised,
+    ):
+        call_command("check", deploy=True, fail_level="ERROR", tags=["recur_emulator"])
     output = str(raised.value)
     assert "recur_emulator.E001" in output
     assert "recur_emulator.W001" not in output
@@ -107,9 +109,11 @@ def test_the_clock_refuses_the_emulator_clock_without_the_emulator_at_run_time()
 
     from recur_django import clock
 
-    with override_settings(INSTALLED_APPS=["django.contrib.contenttypes", "recur_django"]):
-        with pytest.raises(ImproperlyConfigured, match="recur_django.emulator"):
-            clock.clock_function("recur_django.emulator.clock.now")
+    with (
+        override_settings(INSTALLED_APPS=["django.contrib.contenttypes", "recur_django"]),
+        pytest.raises(ImproperlyConfigured, match=r"recur_django\.emulator"),
+    ):
+        clock.clock_function("recur_django.emulator.clock.now")
 
 
 # ----------------------------------------------------------------- recur:webhook reverses
@@ -146,7 +150,11 @@ urlpatterns: list[Any] = []  # the URLconf of the test above: nothing mounted
 
 @pytest.mark.parametrize(
     ("name", "meant"),
-    [("RECURR", "RECUR"), ("RECUR_EMULATER", "RECUR_EMULATOR"), ("RECUR_EMULATORS", "RECUR_EMULATOR")],
+    [
+        ("RECURR", "RECUR"),
+        ("RECUR_EMULATER", "RECUR_EMULATOR"),
+        ("RECUR_EMULATORS", "RECUR_EMULATOR"),
+    ],
 )
 def test_a_misspelt_top_level_setting_gets_a_did_you_mean(name: str, meant: str) -> None:
     from recur_django.wiring_checks import check_setting_names
@@ -184,7 +192,9 @@ def test_secrets_are_stripped_of_surrounding_whitespace() -> None:
         assert recur_settings.WEBHOOK_SECRETS == ["whsec_x"]
     with override_settings(RECUR={**recur, "WEBHOOK_SECRET": ["whsec_new ", "\twhsec_old"]}):
         assert recur_settings.WEBHOOK_SECRETS == ["whsec_new", "whsec_old"]
-    with override_settings(RECUR_EMULATOR={"WEBHOOK_SECRET": "whsec_x\n", "SECRET_KEYS": ["sk_x "]}):
+    with override_settings(
+        RECUR_EMULATOR={"WEBHOOK_SECRET": "whsec_x\n", "SECRET_KEYS": ["sk_x "]}
+    ):
         assert emulator_settings.webhook_secret == "whsec_x"
         assert emulator_settings.secret_keys == ["sk_x"]
 

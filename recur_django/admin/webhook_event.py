@@ -175,7 +175,7 @@ class WebhookEventAdmin(ReadOnlyAdmin):
         return redirect(reverse(f"admin:{info[0]}_{info[1]}_change", args=[quote(event.pk)]))
 
     def _replay(self, request: HttpRequest, event_ids: list[str]) -> None:
-        """Replay each event (:func:`~recur_django.webhooks.pipeline.replay`) and say how it went."""
+        """Replay each event (:func:`~recur_django.webhooks.pipeline.replay`); say how it went."""
         done, problems = 0, []
         for event_id in event_ids:
             try:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import sys
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -56,7 +57,7 @@ def _deployment_run() -> bool:
     Anywhere else (a check called directly) the answer is False.
     """
     code = CheckRegistry.run_checks.__code__
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     for _ in range(8):  # run_checks calls the check directly; a few wrappers at most
         if frame is None:
             break

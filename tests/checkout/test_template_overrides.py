@@ -38,7 +38,8 @@ def test_a_project_templates_directory_overrides_the_base(client, user, tmp_path
 
 def test_without_dirs_an_app_listed_before_recur_django_overrides_it(client, user):
     apps = list(settings.INSTALLED_APPS)
-    before = apps[: apps.index("recur_django")] + [APP] + apps[apps.index("recur_django") :]
+    at = apps.index("recur_django")
+    before = [*apps[:at], APP, *apps[at:]]
     with override_settings(INSTALLED_APPS=before, TEMPLATES=templates_with_dirs()):
         assert "OVERRIDDEN BY AN APP" in return_page_text(client, user)
 

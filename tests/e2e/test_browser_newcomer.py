@@ -20,7 +20,6 @@ from django.test import Client
 from django.urls import reverse
 
 from recur_django.models import Transaction, WebhookEvent
-from tests.recur_helpers import completed_data, envelope, make_transaction, post_event
 from tests.e2e.test_browser_checkout import (
     CHROMEDRIVER,
     CHROMIUM,
@@ -28,6 +27,7 @@ from tests.e2e.test_browser_checkout import (
     WAIT,
     alert_text,
 )
+from tests.recur_helpers import completed_data, envelope, make_transaction, post_event
 
 pytestmark = [
     pytest.mark.browser,
