@@ -18,7 +18,8 @@ The fixture reads the mount path from the URLconf, points ``RECUR["API_BASE"]`` 
 emulator and webhook delivery at ``recur:webhook`` on the live server, enables the
 emulator (``RECUR_EMULATOR["ENABLED"] = True``: pytest-django runs with ``DEBUG=False``),
 and makes delivery manual: webhooks are sent by ``.deliver()`` from the test thread,
-one after the other. Unless the test settings name another
+one after the other — in task mode (``RECUR["WEBHOOK_PROCESSING"] = "task"``) followed by
+the stored events' tasks, run as the worker would. Unless the test settings name another
 ``RECUR["CLOCK"]``, the site's billing "now" follows the emulator's clock.
 """
 
