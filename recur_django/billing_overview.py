@@ -12,6 +12,9 @@ Four queries whatever the number of rows (aggregates in the database, never a ro
 
 Churn this month = subscriptions that ended this month (expired, or canceled with their
 period ending this month) / subscriptions live at the start of the month.
+
+Rows written by ``recur_trigger`` events (:mod:`recur_django.triggered`: Recur ids it made
+up) are test data and count nowhere here.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from django.utils import timezone
 
 from recur_django import clock
 from recur_django.models import Payment, Refund, Subscription
+from recur_django.triggered import triggered_q
 
 Status = Subscription.Status
 ENDED = (Status.CANCELED, Status.EXPIRED)
@@ -86,9 +90,14 @@ def monthly_amount(amount: int, interval: Any, count: Any) -> Decimal:
     return Decimal(amount) * factor / periods
 
 
+def _subscriptions() -> Any:
+    """Every subscription but ``recur_trigger``'s test data."""
+    return Subscription.objects.exclude(triggered_q())
+
+
 def _counts(start: datetime, now: datetime) -> dict[str, Any]:
     ended_before = Q(status__in=ENDED, current_period_end__lt=start)
-    return Subscription.objects.aggregate(
+    return _subscriptions().aggregate(
         active=Count("pk", filter=Q(status=Status.ACTIVE)),
         trialing=Count("pk", filter=Q(status=Status.TRIALING)),
         past_due=Count("pk", filter=Q(status=Status.PAST_DUE)),
@@ -107,7 +116,8 @@ def _counts(start: datetime, now: datetime) -> dict[str, Any]:
 
 def _mrr() -> int:
     rows = (
-        Subscription.objects.filter(status__in=(Status.ACTIVE, Status.PAST_DUE))
+        _subscriptions()
+        .filter(status__in=(Status.ACTIVE, Status.PAST_DUE))
         .annotate(
             interval=KeyTextTransform("interval", "raw"),
             period=KeyTextTransform("billing_period", "raw"),
@@ -129,7 +139,8 @@ def _mrr() -> int:
 
 def _revenue(first: datetime) -> dict[date, int]:
     rows = (
-        Payment.objects.filter(paid_at__gte=first)
+        Payment.objects.exclude(triggered_q())
+        .filter(paid_at__gte=first)
         .annotate(month=TruncMonth("paid_at"))
         .values("month")
         .annotate(net=Sum(F("amount") - F("refunded_amount")))
@@ -148,7 +159,12 @@ def compute(now: datetime | None = None) -> Overview:
     now = now or clock.now()
     start = month_start(now)
     counts = _counts(start, now)
-    refunds = Refund.objects.filter(created_at__gte=start).exclude(status=Refund.Status.FAILED)
+    refunds = (
+        Refund.objects.filter(created_at__gte=start)
+        .exclude(status=Refund.Status.FAILED)
+        .exclude(triggered_q())
+        .exclude(triggered_q("payment__recur_id"))
+    )
     refund_totals = refunds.aggregate(n=Count("pk"), total=Sum("amount"))
     first = add_months(start, -11)
     revenue = _revenue(first)

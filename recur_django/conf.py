@@ -63,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
 
 REQUIRED: frozenset[str] = frozenset({"SECRET_KEY", "WEBHOOK_SECRET"})
 
+#: Keys whose values are pasted from Recur's dashboard: surrounding whitespace (a trailing
+#: newline from a secrets file or an environment variable) is stripped when they are read.
+CREDENTIALS: frozenset[str] = frozenset({"SECRET_KEY", "PUBLISHABLE_KEY", "WEBHOOK_SECRET"})
+
 #: The values of ``RECUR["WEBHOOK_PROCESSING"]``.
 WEBHOOK_PROCESSING_MODES: tuple[str, ...] = ("sync", "task")
 
@@ -79,7 +83,10 @@ class RecurSettings:
             value = getattr(settings, "RECUR", None) or {}
             if not isinstance(value, dict):
                 raise ImproperlyConfigured("settings.RECUR must be a dict.")
-            self._cache = dict(value)
+            self._cache = {
+                key: strip_credential(item) if key in CREDENTIALS else item
+                for key, item in value.items()
+            }
         return self._cache
 
     def is_set(self, name: str) -> bool:
@@ -123,6 +130,15 @@ class RecurSettings:
 
     def reload(self) -> None:
         self._cache = None
+
+
+def strip_credential(value: Any) -> Any:
+    """``value`` (a string, or a list/tuple of strings) without surrounding whitespace."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list | tuple):
+        return type(value)(item.strip() if isinstance(item, str) else item for item in value)
+    return value
 
 
 recur_settings = RecurSettings()

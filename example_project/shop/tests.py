@@ -215,10 +215,22 @@ def parse_next(url: str) -> str:
 
 
 class DemoPortTests(TestCase):
-    """`make demo PORT=…` sets RECUR_DEMO_PORT; the API base and webhook URL follow it."""
+    """`make demo PORT=…` sets RECUR_DEMO_PORT for the server and records the port in
+    .demo-port; the API base and webhook URL follow it, in every later command too."""
 
-    def load_settings(self, port: str | None) -> Any:
-        with mock.patch.dict(os.environ, {}, clear=False):
+    def load_settings(self, port: str | None, recorded: str | None = None) -> Any:
+        def read_recorded(path: Path, *args: Any, **kwargs: Any) -> str:
+            if path.name != ".demo-port":
+                return real_read_text(path, *args, **kwargs)
+            if recorded is None:
+                raise FileNotFoundError(path)
+            return recorded
+
+        real_read_text = Path.read_text
+        with (
+            mock.patch.dict(os.environ, {}, clear=False),
+            mock.patch.object(Path, "read_text", read_recorded),
+        ):
             os.environ.pop("RECUR_DEMO_PORT", None)
             if port is not None:
                 os.environ["RECUR_DEMO_PORT"] = port
@@ -227,6 +239,17 @@ class DemoPortTests(TestCase):
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
         return module
+
+    def test_a_later_command_reads_the_port_make_demo_recorded(self) -> None:
+        demo = self.load_settings(None, recorded="8765\n")
+        self.assertEqual(demo.RECUR["API_BASE"], "http://127.0.0.1:8765/_recur")
+        self.assertEqual(
+            demo.RECUR_EMULATOR["WEBHOOK_URL"], "http://127.0.0.1:8765/billing/webhook/"
+        )
+        overridden = self.load_settings("8123", recorded="8765")
+        self.assertEqual(overridden.RECUR["API_BASE"], "http://127.0.0.1:8123/_recur")
+        garbage = self.load_settings(None, recorded="not a port")
+        self.assertEqual(garbage.RECUR["API_BASE"], "http://127.0.0.1:8000/_recur")
 
     def test_one_variable_moves_api_base_and_webhook_url(self) -> None:
         demo = self.load_settings("8123")

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recur_django import clock as billing_clock
+from recur_django.checkout.diagnosis import refusal_cause
 from recur_django.checkout.fulfilment import fail_on_start
-from recur_django.client.errors import APIError, AuthenticationError, RecurError
+from recur_django.client.errors import APIError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_to_send
@@ -163,13 +164,16 @@ def start_checkout(
     except RecurError as exc:
         reason = f"{exc.code or type(exc).__name__}: {exc.message or exc}"
         fail_on_start(txn, reason)
+        cause = refusal_cause(exc, success, cancel)
         logger.warning(
-            "Checkout %s failed to start: %s (HTTP %s)%s",
+            "Checkout %s failed to start: %s (HTTP %s). %s",
             txn.public_id,
             type(exc).__name__,
             exc.status,
-            "; Recur refused the secret key" if isinstance(exc, AuthenticationError) else "",
+            cause,
         )
+        # For callers that show a developer the cause (the checkout view, under DEBUG).
+        exc.add_note(cause)
         raise
 
     txn.checkout_session_id = str(session.id)

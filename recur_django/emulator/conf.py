@@ -60,7 +60,12 @@ class EmulatorSettings:
             value = getattr(settings, "RECUR_EMULATOR", None) or {}
             if not isinstance(value, dict):
                 raise ImproperlyConfigured("settings.RECUR_EMULATOR must be a dict.")
-            self._cache = dict(value)
+            # Keys and secrets pasted with a trailing newline are used without it, as
+            # recur_django.conf reads RECUR's.
+            self._cache = {
+                key: _stripped(item) if key in DEBUG_DEFAULTS else item
+                for key, item in value.items()
+            }
         return self._cache
 
     def __getattr__(self, name: str) -> Any:
@@ -97,6 +102,14 @@ class EmulatorSettings:
 
     def reload(self) -> None:
         self._cache = None
+
+
+def _stripped(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list | tuple):
+        return type(value)(item.strip() if isinstance(item, str) else item for item in value)
+    return value
 
 
 def _as_list(value: Any) -> list[str]:

@@ -18,7 +18,8 @@ The fixture reads the mount path from the URLconf, points ``RECUR["API_BASE"]`` 
 emulator and webhook delivery at ``recur:webhook`` on the live server, enables the
 emulator (``RECUR_EMULATOR["ENABLED"] = True``: pytest-django runs with ``DEBUG=False``),
 and makes delivery manual: webhooks are sent by ``.deliver()`` from the test thread,
-one after the other. Unless the test settings name another
+one after the other — in task mode (``RECUR["WEBHOOK_PROCESSING"] = "task"``) followed by
+the stored events' tasks, run as the worker would. Unless the test settings name another
 ``RECUR["CLOCK"]``, the site's billing "now" follows the emulator's clock.
 """
 
@@ -86,12 +87,35 @@ class RecurEmulator:
             self.url(f"checkout/{session_id}/pay"), data=data, allow_redirects=False, timeout=30
         )
 
-    def deliver(self) -> list[WebhookDelivery]:
-        """Send every pending webhook delivery now, in order; returns them."""
+    def deliver(self, *, run_tasks: bool = True) -> list[WebhookDelivery]:
+        """Send every pending webhook delivery now, in order; returns them.
+
+        In task mode (``RECUR["WEBHOOK_PROCESSING"] = "task"``) the site only stores what
+        arrives; unless ``run_tasks=False`` the stored events are then applied as the task
+        worker would (:func:`recur_django.testing.run_webhook_tasks`), so a test reads the
+        same state in both modes.
+        """
         # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator import sender
 
-        return sender.deliver_pending()
+        sent = sender.deliver_pending()
+        if run_tasks and self.task_mode():
+            self.run_tasks()
+        return sent
+
+    def task_mode(self) -> bool:
+        """Whether the site stores webhooks for a task worker (``WEBHOOK_PROCESSING``)."""
+        # Lazy: the site's settings object is read on demand, after django.setup().
+        from django.conf import settings
+
+        return (getattr(settings, "RECUR", None) or {}).get("WEBHOOK_PROCESSING") == "task"
+
+    def run_tasks(self) -> dict[str, str]:
+        """Apply the stored events that wait for the task worker; ``{event_id: status}``."""
+        # Lazy: the site's webhook pipeline loads models, after django.setup().
+        from recur_django.testing import run_webhook_tasks
+
+        return run_webhook_tasks()
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
         """Emitted event envelopes ``{id, type, timestamp, data}``, oldest first."""

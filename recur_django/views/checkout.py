@@ -9,6 +9,7 @@ import json
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -32,6 +33,7 @@ from recur_django.http_errors import (
     CHECKOUT,
     CHECKOUT_REJECTED,
     SERVICE_UNAVAILABLE,
+    ErrorAnswer,
     recur_error_answer,
 )
 from recur_django.negotiation import json_error, wants_json
@@ -82,6 +84,17 @@ def _log_recur_error(exc: RecurError) -> None:
             recur_settings.get("API_BASE"),
             type(exc).__name__,
         )
+
+
+def _message_for(exc: RecurError, answer: ErrorAnswer) -> str:
+    """The shopper's message; under DEBUG, the cause a developer can act on instead."""
+    notes = getattr(exc, "__notes__", None)
+    if settings.DEBUG and notes:
+        return str(_("%(message)s (DEBUG: %(cause)s)")) % {
+            "message": answer.message_for(exc),
+            "cause": notes[-1],
+        }
+    return answer.message_for(exc)
 
 
 def _resume_url(request: HttpRequest) -> str | None:
@@ -191,7 +204,7 @@ class CheckoutView(View):
             _log_recur_error(exc)
             answer = recur_error_answer(exc, CHECKOUT)
             return _error(
-                request, answer.status, answer.code, answer.message_for(exc), as_json=as_json
+                request, answer.status, answer.code, _message_for(exc, answer), as_json=as_json
             )
 
         if as_json:

@@ -123,12 +123,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{delivery.event.type} {delivery.event.event_id}: {outcome} ({delivery.status})"
             )
-        refused = [d for d in sent if d.status != WebhookDelivery.Status.SUCCEEDED]
-        if refused:
-            urls = ", ".join(sorted({d.url for d in refused}))
+        refused: dict[str, list[Any]] = {}
+        for delivery in sent:
+            if delivery.status != WebhookDelivery.Status.SUCCEEDED:
+                hint = sender.refusal_hint(sender.last_attempt(delivery))
+                refused.setdefault(hint, []).append(delivery)
+        for hint, deliveries in refused.items():
+            urls = ", ".join(sorted({d.url for d in deliveries}))
             self.stdout.write(
                 self.style.WARNING(
-                    f"{len(refused)} of {len(sent)} not accepted by {urls}: is your site "
-                    "running there? They stay pending; 'recur_emulator deliver' sends them again."
+                    f"{len(deliveries)} of {len(sent)} not accepted by {urls}. {hint} They "
+                    "stay pending; 'recur_emulator deliver' sends them again."
                 )
             )
