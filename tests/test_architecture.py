@@ -28,6 +28,17 @@ EMULATOR_MAY_IMPORT = (
     "recur_django.exceptions",  # which raises SignatureError from here (no project imports)
 )
 
+#: The e-invoice modules a provider backend is written and tested with, and the emulator
+#: loads: no Django (like the client).
+EINVOICE_DJANGO_FREE = (
+    "recur_django.einvoice.errors",
+    "recur_django.einvoice.rules",
+    "recur_django.einvoice.backends.base",
+    "recur_django.einvoice.backends.http",
+    "recur_django.einvoice.backends.ecpay_wire",
+    "recur_django.einvoice.backends.ezpay_wire",
+)
+
 #: Services: no arrow from them to the HTTP layers.
 SERVICES = (
     "recur_django.checkout",
@@ -222,6 +233,14 @@ def test_client_imports_nothing_from_django_or_the_rest_of_recur_django():
                 # "from recur_django import __version__" (the root imports nothing)
                 assert imported in {"recur_django", "recur_django.__version__"}, name
     assert _edges("recur_django") == set()  # the package root imports nothing of ours
+
+
+def test_the_einvoice_backend_interface_imports_nothing_from_django():
+    loaded = _reachable(EINVOICE_DJANGO_FREE)
+    assert set(EINVOICE_DJANGO_FREE) <= loaded
+    for name in loaded:
+        for imported in MODULES[name].imports:
+            assert not _within(imported, ["django"]), f"{name} imports {imported}"
 
 
 # --- (c) the emulator is layered on the client only -----------------------------------
