@@ -26,6 +26,13 @@ EMULATOR_MAY_IMPORT = (
     "recur_django.webhooks",  # the package only, for ...
     "recur_django.webhooks.signature",  # ... the webhook signature both sides compute
     "recur_django.exceptions",  # which raises SignatureError from here (no project imports)
+    # The ECPay-compatible e-invoice endpoint: the wire codec the backend uses too, the tax
+    # rules (periods, void deadline, 5 % split) and the format validators.
+    "recur_django.einvoice",  # the package only (it imports nothing)
+    "recur_django.einvoice.backends",  # the package only
+    "recur_django.einvoice.backends.ecpay_wire",
+    "recur_django.einvoice.rules",
+    "recur_django.einvoice.validators",
 )
 
 #: The e-invoice modules a provider backend is written and tested with, and the emulator

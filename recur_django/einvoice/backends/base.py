@@ -71,7 +71,8 @@ DEFAULT_TIMEOUT = (5.0, 30.0)
 
 @dataclass(frozen=True)
 class InvoiceItem:
-    """One line: ``count`` x ``unit_price`` (tax-inclusive whole TWD) = ``amount``."""
+    """One line: ``count`` x ``unit_price`` (tax-inclusive whole TWD) = ``amount`` (the
+    providers refuse a line that does not multiply out)."""
 
     name: str
     count: int
@@ -88,6 +89,8 @@ class InvoiceItem:
                 raise ValueError(f"item {attribute} must be a non-negative int, not {value!r}")
         if self.count == 0:
             raise ValueError("item count must be at least 1")
+        if self.count * self.unit_price != self.amount:
+            raise ValueError(f"item amount {self.amount} is not {self.count} x {self.unit_price}")
 
 
 def _check_items(items: tuple[InvoiceItem, ...], amount: int, what: str) -> None:
