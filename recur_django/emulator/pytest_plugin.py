@@ -20,14 +20,16 @@ emulator (``RECUR_EMULATOR["ENABLED"] = True``: pytest-django runs with ``DEBUG=
 and makes delivery manual: webhooks are sent by ``.deliver()`` from the test thread,
 one after the other. Unless the test settings name another
 ``RECUR["CLOCK"]``, the site's billing "now" follows the emulator's clock. When
-``RECUR["EINVOICE"]`` uses the ECPay backend, its ``API_BASE`` points at the emulator's
-e-invoice endpoint, which accepts the configured merchant's credentials.
+``RECUR["EINVOICE"]`` uses the ECPay backend with no ``API_BASE`` (or one of ECPay's
+hosts), it points at the emulator's e-invoice endpoint, which accepts the configured
+merchant's credentials.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 DEFAULT_CARD = "4147631000000001"
 DECLINED_CARD = "4000000000000002"
 ECPAY_BACKEND = "recur_django.einvoice.backends.ecpay.ECPayBackend"
+ECPAY_HOSTS = frozenset({"einvoice-stage.ecpay.com.tw", "einvoice.ecpay.com.tw"})
 SANDBOX_MERCHANT_ID = "2000132"
 
 
@@ -244,13 +247,17 @@ def emulator_mount() -> str:
 
 
 def _point_einvoice_at(recur: dict[str, Any], emulator: dict[str, Any], url: str) -> None:
-    """An ECPay backend in RECUR["EINVOICE"] talks to the emulator, which accepts its
-    merchant (the emulator's default merchants are kept)."""
+    """An ECPay backend in RECUR["EINVOICE"] without an API_BASE, or with one of ECPay's own
+    hosts, talks to the emulator, which accepts its merchant (its default merchants are
+    kept). Another API_BASE (a server of your own) is left alone."""
     einvoice = recur.get("EINVOICE")
     if (
         not isinstance(einvoice, dict)
         or (einvoice.get("BACKEND") or ECPAY_BACKEND) != ECPAY_BACKEND
     ):
+        return
+    api_base = str((einvoice.get("OPTIONS") or {}).get("API_BASE") or "")
+    if api_base and urlsplit(api_base).hostname not in ECPAY_HOSTS:
         return
     # Lazy: the emulator's defaults are read after pytest-django configures Django.
     from recur_django.emulator.conf import DEFAULTS

@@ -551,3 +551,5 @@ def test_secrets_never_show(fake_ecpay, caplog):
     assert all(HASH_KEY not in text and HASH_IV not in text for text in shown), shown
     assert "***" in str(info.value)
     assert MERCHANT_ID in repr(backend)
+    kept = [str(value) for value in vars(backend).get("_options", {}).values()]
+    assert HASH_KEY not in kept and HASH_IV not in kept  # only in private attributes

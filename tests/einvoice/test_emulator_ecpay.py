@@ -31,6 +31,7 @@ from recur_django.emulator.models import Fault, InvoiceAllowance, UniformInvoice
 from tests.einvoice.conftest import HASH_IV, HASH_KEY, MERCHANT_ID, issue_request
 
 NUMBER = re.compile(r"[A-Z]{2}[0-9]{8}")
+ECPAY_SANDBOX = {"MERCHANT_ID": MERCHANT_ID, "HASH_KEY": HASH_KEY, "HASH_IV": HASH_IV}
 
 
 @pytest.fixture
@@ -409,6 +410,32 @@ def test_the_fixture_points_the_configured_backend_at_the_emulator(einvoicing, r
     assert backend.issue(issue_request()).number  # the emulator accepts this merchant
     assert UniformInvoice.objects.get().merchant_id == "3383324"
     assert ECPayBackend(recur_emulator.einvoice_options()).check_barcode("/ABC+123")  # sandbox kept
+
+
+@pytest.fixture
+def own_server(settings):
+    settings.RECUR = {
+        **settings.RECUR,
+        "EINVOICE": {"OPTIONS": {**ECPAY_SANDBOX, "API_BASE": "http://127.0.0.1:9/ecpay"}},
+    }
+
+
+def test_the_fixture_leaves_a_server_of_your_own_alone(own_server, recur_emulator):
+    assert factory.get_backend().api_base == "http://127.0.0.1:9/ecpay"
+
+
+@pytest.fixture
+def ecpay_stage(settings):
+    settings.RECUR = {
+        **settings.RECUR,
+        "EINVOICE": {
+            "OPTIONS": {**ECPAY_SANDBOX, "API_BASE": "https://einvoice-stage.ecpay.com.tw"}
+        },
+    }
+
+
+def test_the_fixture_never_lets_tests_reach_ecpay(ecpay_stage, recur_emulator):
+    assert factory.get_backend().api_base == recur_emulator.einvoice_url
 
 
 def test_control_endpoint_and_command_queue_einvoice_faults(recur_emulator, ecpay):

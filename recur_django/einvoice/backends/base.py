@@ -237,15 +237,21 @@ class EInvoiceBackend(abc.ABC):
         value = self._options.get(name)
         return default if value in (None, "") else value
 
-    def required_options(self, *names: str) -> dict[str, str]:
-        """The named options as text; ConfigurationError naming every one missing."""
-        missing = [name for name in names if not str(self.option(name, "")).strip()]
+    def required_options(self, *names: str, secret: tuple[str, ...] = ()) -> dict[str, str]:
+        """The named options (and the ``secret`` ones) as text; ConfigurationError naming
+        every one missing. Secret options are removed from the options kept on the backend:
+        keep them in private attributes."""
+        wanted = (*names, *secret)
+        missing = [name for name in wanted if not str(self.option(name, "")).strip()]
         if missing:
             raise ConfigurationError(
                 f"{type(self).__name__} needs OPTIONS {', '.join(missing)}.",
                 code="missing_credentials",
             )
-        return {name: str(self.option(name)).strip() for name in names}
+        values = {name: str(self.option(name)).strip() for name in wanted}
+        for name in secret:
+            self._options.pop(name, None)
+        return values
 
     def timeout_option(self) -> tuple[float, float]:
         """``OPTIONS["TIMEOUT"]``: seconds (one number for connecting and reading, or a

@@ -69,7 +69,7 @@ class EzPayBackend(EInvoiceBackend):
         self, options: Mapping[str, Any], *, clock: Callable[[], float] = time.time
     ) -> None:
         super().__init__(options)
-        values = self.required_options("MERCHANT_ID", "HASH_KEY", "HASH_IV")
+        values = self.required_options("MERCHANT_ID", secret=("HASH_KEY", "HASH_IV"))
         self._merchant = values["MERCHANT_ID"]
         self.__key, self.__iv = values["HASH_KEY"], values["HASH_IV"]
         if len(self.__key.encode()) != 32 or len(self.__iv.encode()) != 16:
