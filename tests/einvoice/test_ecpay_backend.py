@@ -328,8 +328,12 @@ def test_query_of_a_voided_b2b_invoice(fake_ecpay):
     assert found.issued_at == datetime(2023, 2, 3, 9, 57, 2, tzinfo=UTC)
 
 
-def test_query_of_an_unknown_relate_number_is_none(fake_ecpay):
-    fake_ecpay.answer("GetIssue", {"RtnCode": 1600003, "RtnMsg": "查無發票資料"})
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [(1600003, "查無發票資料"), (1600099, "查無資料"), (7, "Invoice not found")],
+)
+def test_query_of_an_unknown_relate_number_is_none(fake_ecpay, code, message):
+    fake_ecpay.answer("GetIssue", {"RtnCode": code, "RtnMsg": message})
     assert ecpay().query("P404") is None
 
 

@@ -8,8 +8,9 @@ defaults to the stage host ``https://einvoice-stage.ecpay.com.tw`` (production:
 Operations: ``Issue``, ``GetIssue`` (by ``RelateNumber``: the lost-answer rule),
 ``Invalid``, ``Allowance``, ``AllowanceInvalid``, ``CheckBarcode``, ``CheckLoveCode``. A lost
 allowance answer is resolved through ``GetIssue``'s ``IIS_Remain_Allowance_Amt`` (see
-:mod:`.base`). ECPay's ``RtnCode`` list lives in its merchant dashboard only: a duplicate
-``RelateNumber`` is recognised by its message, "not found" by ``1600003``.
+:mod:`.base`). ECPay's ``RtnCode`` list lives in its merchant dashboard only: a refused
+``Issue`` whose message speaks of a duplicate is a ``DuplicateReference``; ``GetIssue``'s
+``1600003`` (or a "查無…" / "not found" message) means no such invoice.
 """
 
 from __future__ import annotations
@@ -57,12 +58,11 @@ SANDBOX_HASH_KEYS = frozenset({"ejCk326UnaZWKisg"})
 
 SUCCESS = 1
 NOT_FOUND = "1600003"  # GetIssue: 查無發票資料
-#: A refusal of Issue whose message says the RelateNumber was used.
-DUPLICATE_MESSAGE = re.compile(
-    r"(RelateNumber|自訂編號).*(重複|重覆|已存在|已使用|exist|duplicat|used)"
-    r"|(重複|重覆|duplicat).*(RelateNumber|自訂編號)",
-    re.IGNORECASE,
-)
+#: A refusal of Issue whose message says the RelateNumber was used (ECPay publishes its
+#: codes only in the merchant dashboard, so the message decides).
+DUPLICATE_MESSAGE = re.compile(r"重複|重覆|已存在|已使用|duplicat|already (exist|used)", re.I)
+#: A refusal of GetIssue that means "no such invoice".
+NOT_FOUND_MESSAGE = re.compile(r"查無|不存在|not found|no such|does not exist", re.I)
 CARRIER_TYPES = {
     InvoiceKind.MEMBER: "1",
     InvoiceKind.CERTIFICATE: "2",
@@ -179,7 +179,7 @@ class ECPayBackend(EInvoiceBackend):
                 "GetIssue", {"MerchantID": self._merchant, "RelateNumber": relate_number}
             )
         except ProviderRefused as exc:
-            if exc.code == NOT_FOUND:
+            if exc.code == NOT_FOUND or NOT_FOUND_MESSAGE.search(exc.message):
                 return None
             raise
         number = str(answer.get("IIS_Number") or "")
