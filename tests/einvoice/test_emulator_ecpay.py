@@ -363,6 +363,16 @@ def test_the_emulator_enforces_ecpays_rules(recur_emulator, data):
     assert UniformInvoice.objects.count() == 0
 
 
+def test_an_unexpected_failure_is_a_500_the_backend_treats_as_lost(ecpay, monkeypatch):
+    def broken(merchant_id, data):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setitem(operations.OPERATIONS, "Issue", broken)
+    with pytest.raises(AnswerLost) as info:
+        ecpay.issue(issue_request())
+    assert info.value.code == "http_500"
+
+
 def test_a_valid_raw_issue(recur_emulator):
     assert raw_issue(recur_emulator)["RtnCode"] == 1
 

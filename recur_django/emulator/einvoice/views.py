@@ -97,6 +97,10 @@ def b2c_invoice(request: HttpRequest, operation: str) -> HttpResponse:
         result = handler(merchant_id, data)
     except Refusal as refusal:
         result = {"RtnCode": refusal.code, "RtnMsg": refusal.message}
+    except Exception as exc:  # a test double says what broke, never a debug page
+        logger.exception("Emulator e-invoice error on %s", operation)
+        cause = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        return JsonResponse({"error": f"The emulator failed unexpectedly ({cause})."}, status=500)
     logger.debug("emulator einvoice %s -> RtnCode %s", operation, result.get("RtnCode"))
     if fault is not None and fault.kind == "einvoice_lost_answer":
         # Carried out and committed; the answer never reaches the caller.
