@@ -60,7 +60,7 @@ class InvoiceChoice:
     account, not from the form: providers mail the invoice and key member carriers by
     e-mail."""
 
-    kind: str = InvoiceKind.MEMBER
+    kind: str = InvoiceKind.MEMBER.value
     carrier: str = ""  # mobile barcode or citizen certificate number
     love_code: str = ""
     ubn: str = ""
