@@ -6,6 +6,8 @@ refreshes itself when ``RECUR`` changes (``override_settings`` in tests).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -59,7 +61,14 @@ DEFAULTS: dict[str, Any] = {
     # creating checkout and portal sessions.
     "API_THROTTLE_RATES": {"user": "120/min", "anon": "30/min", "sessions": "20/min"},
     "API_PAGE_SIZE": 20,  # list endpoints; clients may ask for up to 100 with ?page_size=
+    # Taiwan e-invoices (recur_django.einvoice): {"BACKEND": dotted path, "OPTIONS": {...}};
+    # None: e-invoicing is off.
+    "EINVOICE": None,
 }
+
+#: The backend used when ``RECUR["EINVOICE"]`` names none.
+DEFAULT_EINVOICE_BACKEND = "recur_django.einvoice.backends.ecpay.ECPayBackend"
+EINVOICE_KEYS = frozenset({"BACKEND", "OPTIONS"})
 
 REQUIRED: frozenset[str] = frozenset({"SECRET_KEY", "WEBHOOK_SECRET"})
 
@@ -69,6 +78,14 @@ CREDENTIALS: frozenset[str] = frozenset({"SECRET_KEY", "PUBLISHABLE_KEY", "WEBHO
 
 #: The values of ``RECUR["WEBHOOK_PROCESSING"]``.
 WEBHOOK_PROCESSING_MODES: tuple[str, ...] = ("sync", "task")
+
+
+@dataclass(frozen=True)
+class EInvoiceConfig:
+    """``RECUR["EINVOICE"]``, coerced: the backend's dotted path and its options."""
+
+    backend: str
+    options: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 class RecurSettings:
@@ -127,6 +144,31 @@ class RecurSettings:
                 f"RECUR['WEBHOOK_PROCESSING'] must be 'sync' or 'task', not {mode!r}."
             )
         return bool(mode == "task")
+
+    @property
+    def einvoice(self) -> EInvoiceConfig | None:
+        """``RECUR["EINVOICE"]`` coerced, or None when e-invoicing is off (absent, None or
+        ``{}``); ImproperlyConfigured when it is malformed. ``BACKEND`` defaults to ECPay."""
+        value = self.user_settings.get("EINVOICE")
+        if value is None or value == {}:
+            return None
+        if not isinstance(value, dict):
+            raise ImproperlyConfigured(
+                "RECUR['EINVOICE'] must be a dict: {'BACKEND': …, 'OPTIONS': {…}}."
+            )
+        unknown = sorted(str(key) for key in value if key not in EINVOICE_KEYS)
+        if unknown:
+            raise ImproperlyConfigured(
+                f"RECUR['EINVOICE'] has unknown keys {', '.join(unknown)}: it takes BACKEND "
+                "and OPTIONS (credentials go inside OPTIONS)."
+            )
+        backend = value.get("BACKEND") or DEFAULT_EINVOICE_BACKEND
+        if not isinstance(backend, str):
+            raise ImproperlyConfigured("RECUR['EINVOICE']['BACKEND'] must be a dotted path.")
+        options = value.get("OPTIONS") or {}
+        if not isinstance(options, dict):
+            raise ImproperlyConfigured("RECUR['EINVOICE']['OPTIONS'] must be a dict.")
+        return EInvoiceConfig(backend.strip(), dict(options))
 
     def reload(self) -> None:
         self._cache = None

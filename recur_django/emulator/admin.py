@@ -202,3 +202,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 @admin.register(Fault)
 class FaultAdmin(admin.ModelAdmin):
     list_display = ("kind", "remaining", "options", "created_at")
+
+
+# The e-invoice endpoint's admins register themselves on import.
+from recur_django.emulator.einvoice import admin as einvoice_admin  # noqa: E402, F401

@@ -45,6 +45,15 @@ DEFAULTS: dict[str, Any] = {
     "PRODUCTS": [],
     # Standing faults, same shape as the control endpoint: [{"fault": "duplicate"}, ...]
     "FAULTS": [],
+    # The ECPay-compatible e-invoice endpoint (<mount>/einvoice/B2CInvoice/<Operation>):
+    # merchants it accepts, MerchantID -> {"HASH_KEY", "HASH_IV"} (ECPay's public sandbox
+    # merchant by default, DEBUG or not: those credentials are published).
+    "EINVOICE_MERCHANTS": {
+        "2000132": {"HASH_KEY": "ejCk326UnaZWKisg", "HASH_IV": "q9jcZX8Ib9LM8wYk"}
+    },
+    # Well-formed codes CheckBarcode / CheckLoveCode answer as unknown (IsExist "N").
+    "EINVOICE_UNKNOWN_BARCODES": ["/NOTREAL"],
+    "EINVOICE_UNKNOWN_LOVE_CODES": ["000"],
 }
 
 
@@ -99,6 +108,17 @@ class EmulatorSettings:
                 "only with DEBUG=True."
             )
         return secret
+
+    def einvoice_credentials(self, merchant_id: str) -> tuple[str, str] | None:
+        """(HashKey, HashIV) of an e-invoice merchant the emulator accepts, or None."""
+        merchants = self.EINVOICE_MERCHANTS
+        entry = merchants.get(str(merchant_id)) if isinstance(merchants, dict) else None
+        if not isinstance(entry, dict):
+            return None
+        key, iv = entry.get("HASH_KEY"), entry.get("HASH_IV")
+        if not (isinstance(key, str) and isinstance(iv, str) and len(key) == len(iv) == 16):
+            return None
+        return key, iv
 
     def reload(self) -> None:
         self._cache = None

@@ -20,13 +20,17 @@ emulator (``RECUR_EMULATOR["ENABLED"] = True``: pytest-django runs with ``DEBUG=
 and makes delivery manual: webhooks are sent by ``.deliver()`` from the test thread,
 one after the other — in task mode (``RECUR["WEBHOOK_PROCESSING"] = "task"``) followed by
 the stored events' tasks, run as the worker would. Unless the test settings name another
-``RECUR["CLOCK"]``, the site's billing "now" follows the emulator's clock.
+``RECUR["CLOCK"]``, the site's billing "now" follows the emulator's clock. When
+``RECUR["EINVOICE"]`` uses the ECPay backend with no ``API_BASE`` (or one of ECPay's
+hosts), it points at the emulator's e-invoice endpoint, which accepts the configured
+merchant's credentials.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -39,6 +43,9 @@ if TYPE_CHECKING:
 
 DEFAULT_CARD = "4147631000000001"
 DECLINED_CARD = "4000000000000002"
+ECPAY_BACKEND = "recur_django.einvoice.backends.ecpay.ECPayBackend"
+ECPAY_HOSTS = frozenset({"einvoice-stage.ecpay.com.tw", "einvoice.ecpay.com.tw"})
+SANDBOX_MERCHANT_ID = "2000132"
 
 
 class RecurEmulator:
@@ -159,6 +166,73 @@ class RecurEmulator:
 
         return representations.refund(refunds.refund(id, amount, reason))
 
+    # -- e-invoices (the ECPay-compatible endpoint) -----------------------------------
+
+    @property
+    def einvoice_url(self) -> str:
+        """The e-invoice endpoint's base: ``OPTIONS["API_BASE"]`` of an ECPay backend."""
+        return self.base_url + "/einvoice"
+
+    def einvoice_options(self, merchant_id: str = SANDBOX_MERCHANT_ID) -> dict[str, Any]:
+        """``RECUR["EINVOICE"]["OPTIONS"]`` for an ECPay backend on this emulator."""
+        # Lazy: settings are read after pytest-django configures Django.
+        from recur_django.emulator.conf import emulator_settings
+
+        credentials = emulator_settings.einvoice_credentials(merchant_id)
+        if credentials is None:
+            raise LookupError(f"RECUR_EMULATOR['EINVOICE_MERCHANTS'] has no {merchant_id!r}.")
+        key, iv = credentials
+        return {
+            "MERCHANT_ID": merchant_id,
+            "HASH_KEY": key,
+            "HASH_IV": iv,
+            "API_BASE": self.einvoice_url,
+        }
+
+    def einvoice_lose_answer(
+        self, operation: str = "Issue", count: int = 1, *, status: int = 504, seconds: float = 0
+    ) -> None:
+        """The next ``count`` calls of ``operation`` are carried out, but answer ``status``
+        (after ``seconds``): the invoice (or void, allowance…) exists, its answer is lost."""
+        self.fault(
+            "einvoice_lost_answer", count, operation=operation, status=status, seconds=seconds
+        )
+
+    def einvoice_down(
+        self, operation: str | None = None, count: int = 1, *, status: int = 503
+    ) -> None:
+        """The next ``count`` e-invoice calls (of ``operation``, or any) answer ``status``;
+        nothing is done."""
+        options: dict[str, Any] = {"status": status}
+        if operation:
+            options["operation"] = operation
+        self.fault("einvoice_down", count, **options)
+
+    def einvoice_check_unavailable(self, operation: str | None = None, count: int = 1) -> None:
+        """The next ``count`` CheckBarcode / CheckLoveCode calls answer "MOF maintenance"."""
+        options = {"operation": operation} if operation else {}
+        self.fault("einvoice_check_unavailable", count, **options)
+
+    def einvoice_refuse(
+        self,
+        code: int = 1500001,
+        message: str = "Emulated refusal.",
+        operation: str = "Issue",
+        count: int = 1,
+    ) -> None:
+        """The next ``count`` calls of ``operation`` are refused with ``RtnCode`` ``code``."""
+        self.fault("einvoice_refusal", count, code=code, message=message, operation=operation)
+
+    def einvoices(self, relate_number: str | None = None) -> list[Any]:
+        """The uniform invoices the endpoint issued (newest first)."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator.models import UniformInvoice
+
+        found = UniformInvoice.objects.prefetch_related("allowances")
+        if relate_number is not None:
+            found = found.filter(relate_number=relate_number)
+        return list(found)
+
     def control(self, **body: Any) -> requests.Response:
         """POST ``body`` to the control endpoint over HTTP."""
         return self.http.post(
@@ -196,6 +270,32 @@ def emulator_mount() -> str:
     return control.removesuffix("/_control/")
 
 
+def _point_einvoice_at(recur: dict[str, Any], emulator: dict[str, Any], url: str) -> None:
+    """An ECPay backend in RECUR["EINVOICE"] without an API_BASE, or with one of ECPay's own
+    hosts, talks to the emulator, which accepts its merchant (its default merchants are
+    kept). Another API_BASE (a server of your own) is left alone."""
+    einvoice = recur.get("EINVOICE")
+    if (
+        not isinstance(einvoice, dict)
+        or (einvoice.get("BACKEND") or ECPAY_BACKEND) != ECPAY_BACKEND
+    ):
+        return
+    api_base = str((einvoice.get("OPTIONS") or {}).get("API_BASE") or "")
+    if api_base and urlsplit(api_base).hostname not in ECPAY_HOSTS:
+        return
+    # Lazy: the emulator's defaults are read after pytest-django configures Django.
+    from recur_django.emulator.conf import DEFAULTS
+
+    options = dict(einvoice.get("OPTIONS") or {})
+    options["API_BASE"] = url
+    merchants = dict(emulator.get("EINVOICE_MERCHANTS") or DEFAULTS["EINVOICE_MERCHANTS"])
+    merchant_id, key, iv = (options.get(name) for name in ("MERCHANT_ID", "HASH_KEY", "HASH_IV"))
+    if merchant_id and key and iv:
+        merchants[str(merchant_id)] = {"HASH_KEY": key, "HASH_IV": iv}
+    emulator["EINVOICE_MERCHANTS"] = merchants
+    recur["EINVOICE"] = {**einvoice, "OPTIONS": options}
+
+
 @pytest.fixture
 def recur_emulator(
     live_server: Any, transactional_db: None, settings: Any
@@ -228,6 +328,7 @@ def recur_emulator(
         SECRET_KEY=secret_key, WEBHOOK_SECRET=recur.get("WEBHOOK_SECRET") or webhook_secret
     )
     recur["API_BASE"] = live_server.url + mount
+    _point_einvoice_at(recur, emulator, live_server.url + mount + "/einvoice")
     # The site follows the emulator's clock: advance() moves billing "now" too.
     recur.setdefault("CLOCK", "recur_django.emulator.clock.now")
     settings.RECUR_EMULATOR = emulator

@@ -19,6 +19,7 @@ from recur_django.emulator.api.payment_links import PaymentLinkDetailView, Payme
 from recur_django.emulator.api.portal import PortalSessionsView
 from recur_django.emulator.api.products import ProductDetailView, ProductsView
 from recur_django.emulator.api.subscriptions import SubscriptionDetailView, SubscriptionsView
+from recur_django.emulator.einvoice.views import b2c_invoice
 from recur_django.emulator.gate import emulator_view
 from recur_django.emulator.pages.buy import buy
 from recur_django.emulator.pages.checkout import checkout_done, checkout_page, checkout_pay
@@ -61,6 +62,8 @@ _patterns: list[URLPattern] = [
     path("portal/<str:session_id>/switch", portal_switch, name="portal-switch"),
     path("portal/<str:session_id>/customer", portal_customer, name="portal-customer"),
     path("buy/<str:url_id>", buy, name="buy"),
+    # ECPay-compatible e-invoices: API_BASE = <mount>/einvoice
+    path("einvoice/B2CInvoice/<str:operation>", b2c_invoice, name="einvoice-b2c"),
 ]
 
 # The one place the gate is applied: every route above, none forgotten.

@@ -7,6 +7,10 @@ Bodies (secret key required)::
     {"fault": "hang", "seconds": 3}
     {"fault": "duplicate" | "out_of_order" | "bad_signature", "count": 1}
     {"fault": "delay", "seconds": 5}
+    {"fault": "einvoice_lost_answer", "operation": "Issue"}   (optional "status", "seconds")
+    {"fault": "einvoice_down"}              (optional "operation", "status")
+    {"fault": "einvoice_check_unavailable"} (optional "operation": "CheckBarcode"…)
+    {"fault": "einvoice_refusal", "code": 1500001, "message": "…", "operation": "Issue"}
     {"action": "clear_faults"}
     {"action": "advance", "days": 30}
     {"action": "card", "customer": "cus_…" | "<email>" | "<external id>", "fails": true}
@@ -42,7 +46,10 @@ class ControlView(ApiView):
             count = p.integer("count", default=1, minimum=1, maximum=1000) or 1
             options = {k: v for k, v in p.data.items() if k not in ("fault", "count")}
             for name, value in options.items():
-                if not isinstance(value, int | float) or isinstance(value, bool):
+                if name in faults.TEXT_OPTIONS:
+                    if not isinstance(value, str) or not 0 < len(value) <= 200:
+                        raise invalid(f"{name} must be a text of at most 200 characters.")
+                elif not isinstance(value, int | float) or isinstance(value, bool):
                     raise invalid(f"{name} must be a number.")
             fault = faults.add(kind, count, **options)
             return ok({"fault": fault.kind, "count": fault.remaining, "options": fault.options})

@@ -5,6 +5,7 @@ from recur_django.emulator.models.catalog import Product
 from recur_django.emulator.models.checkout import CheckoutSession, PaymentLink, PortalSession
 from recur_django.emulator.models.control import ClockState, Fault, IdempotencyRecord
 from recur_django.emulator.models.customers import Customer
+from recur_django.emulator.models.einvoices import InvoiceAllowance, InvoiceTrack, UniformInvoice
 from recur_django.emulator.models.events import DeliveryAttempt, Event, WebhookDelivery
 from recur_django.emulator.models.invoices import Invoice, Refund
 
@@ -17,11 +18,14 @@ __all__ = [
     "Fault",
     "IdempotencyRecord",
     "Invoice",
+    "InvoiceAllowance",
+    "InvoiceTrack",
     "Order",
     "PaymentLink",
     "PortalSession",
     "Product",
     "Refund",
     "Subscription",
+    "UniformInvoice",
     "WebhookDelivery",
 ]

@@ -1,4 +1,5 @@
-"""``manage.py recur_emulator seed|deliver|advance|fail-card|refund``: drive the local Recur."""
+"""``manage.py recur_emulator seed|deliver|advance|fail-card|refund|fault|clear-faults``:
+drive the local Recur."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recur_django.emulator import sender
+from recur_django.emulator import faults, sender
 from recur_django.emulator.api.control import set_card
 from recur_django.emulator.api.errors import ApiError
 from recur_django.emulator.conf import emulator_settings
@@ -36,6 +37,15 @@ class Command(BaseCommand):
         refund.add_argument("id", help="order id (ord_…) or invoice id (in_…)")
         refund.add_argument("--amount", type=int, help="amount to refund (default: all left)")
         refund.add_argument("--reason", default="", help="reason sent with the refund")
+        fault = sub.add_parser("fault", help="Queue a fault (API, webhook or e-invoice).")
+        fault.add_argument("kind", choices=sorted(faults.KINDS))
+        fault.add_argument("--count", type=int, default=1, help="calls or events it hits")
+        fault.add_argument("--operation", help="e-invoice operation (Issue, Allowance…)")
+        fault.add_argument("--status", type=int, help="HTTP status of a 5xx or lost answer")
+        fault.add_argument("--seconds", type=float, help="hang, delay, or lost-answer wait")
+        fault.add_argument("--code", type=int, help="RtnCode of an e-invoice refusal")
+        fault.add_argument("--message", help="RtnMsg of an e-invoice refusal")
+        sub.add_parser("clear-faults", help="Remove every queued fault.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -76,6 +86,15 @@ class Command(BaseCommand):
             self._report_sent(delivered)
         elif action == "refund":
             self._refund(options["id"], options["amount"], options["reason"])
+        elif action == "fault":
+            if options["count"] < 1:
+                raise CommandError("--count must be at least 1.")
+            names = ("operation", "status", "seconds", "code", "message")
+            extra = {name: options[name] for name in names if options[name] is not None}
+            made = faults.add(options["kind"], options["count"], **extra)
+            self.stdout.write(f"Fault {made.kind} x{made.remaining} queued {made.options or ''}")
+        elif action == "clear-faults":
+            self.stdout.write(f"{faults.clear()} faults removed.")
 
     def _refund(self, identifier: str, amount: int | None, reason: str) -> None:
         if amount is not None and amount <= 0:
