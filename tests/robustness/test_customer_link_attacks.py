@@ -189,3 +189,22 @@ def test_a_token_from_before_a_key_rotation_verifies_while_the_old_key_is_a_fall
     settings.SECRET_KEY_FALLBACKS = []
     assert owner_for_external_id(old) is None
     assert not external_id_is_owners(old, user)
+
+
+@pytest.mark.django_db
+def test_a_users_token_from_before_owners_still_verifies(client, user, other_user):
+    """Checkouts before owners sent ``"<pk>:<signature>"``; Recur keeps that id, so it still
+    names the user (owners are users here), and only that user."""
+    from recur_django.customers import external_id_is_owners, signed_owner_pk
+
+    before = signing.Signer(salt="recur_django.customers.external_id").sign(str(user.pk))
+    assert external_id_for(user) != before
+    assert external_id_for(user).startswith(f"auth.user:{user.pk}:")
+    assert signed_owner_pk(before) == str(user.pk)
+    assert owner_for_external_id(before) == user
+    assert external_id_is_owners(before, user)
+    assert not external_id_is_owners(before, other_user)
+    post_event(
+        client, envelope("subscription.activated", subscription_data("cus_before", before))
+    )
+    assert Customer.objects.get(recur_id="cus_before").owner == user
