@@ -204,7 +204,5 @@ def test_a_users_token_from_before_owners_still_verifies(client, user, other_use
     assert owner_for_external_id(before) == user
     assert external_id_is_owners(before, user)
     assert not external_id_is_owners(before, other_user)
-    post_event(
-        client, envelope("subscription.activated", subscription_data("cus_before", before))
-    )
+    post_event(client, envelope("subscription.activated", subscription_data("cus_before", before)))
     assert Customer.objects.get(recur_id="cus_before").owner == user
