@@ -18,7 +18,7 @@ HIDDEN_FIELDS = ("field_versions",)
 @admin.register(Subscription)
 class SubscriptionAdmin(OwnerSearchMixin, ReadOnlyAdmin):
     owner_search_path = "customer__owner"
-    list_display = ["recur_id", "customer", "product_slug", "status", "current_period_end"]
+    list_display = ["recur_id", "owner", "product_slug", "status", "current_period_end"]
     list_filter = ["status", "cancel_at_period_end", "product_slug"]
     search_fields = [
         "recur_id",
@@ -27,7 +27,7 @@ class SubscriptionAdmin(OwnerSearchMixin, ReadOnlyAdmin):
         "product_id",
         "product_slug",
     ]
-    list_select_related = ["customer"]
+    list_select_related = ["customer__owner"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     exclude = HIDDEN_FIELDS
@@ -43,6 +43,11 @@ class SubscriptionAdmin(OwnerSearchMixin, ReadOnlyAdmin):
     @admin.display(description=_("customer page"))
     def customer_link(self, obj: Subscription) -> str:
         return change_link(obj.customer)
+
+    @admin.display(description=_("owner"), ordering="customer__owner")
+    def owner(self, obj: Subscription) -> str:
+        owner = obj.customer.owner if obj.customer else None
+        return str(owner) if owner is not None else "—"
 
     @admin.display(description=_("owner"))
     def owner_link(self, obj: Subscription) -> str:
