@@ -14,7 +14,7 @@ class RecurDjangoConfig(AppConfig):
         # Imported for their side effects: system checks, client and e-invoice backend
         # reset on setting changes, and the built-in webhook handlers. Lazy: they import
         # models, which need the app registry this method runs after.
-        from recur_django import checks, client_factory, emails, wiring_checks  # noqa: F401
+        from recur_django import checks, client_factory, emails, owner_checks, wiring_checks  # noqa: F401
         from recur_django.einvoice import checks as einvoice_checks  # noqa: F401
         from recur_django.einvoice import factory  # noqa: F401
         from recur_django.webhooks import handlers  # noqa: F401

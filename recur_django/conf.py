@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 DEFAULTS: dict[str, Any] = {
     # Credentials
@@ -64,6 +65,15 @@ DEFAULTS: dict[str, Any] = {
     # Taiwan e-invoices (recur_django.einvoice): {"BACKEND": dotted path, "OPTIONS": {...}};
     # None: e-invoicing is off.
     "EINVOICE": None,
+    # Whose billing (recur_django.owners). The model that owns a Recur customer
+    # ("app_label.Model"; None: AUTH_USER_MODEL); choose it before the first migrate.
+    "OWNER_MODEL": None,
+    # Dotted paths to (or) callables: callable(request) -> owner | None (None: the logged-in
+    # user), callable(user, owner) -> bool (None: user == owner), callable(owner) -> str
+    # (None: the owner's ``email`` attribute).
+    "OWNER_FOR_REQUEST": None,
+    "CAN_MANAGE_BILLING": None,
+    "OWNER_EMAIL": None,
 }
 
 #: The backend used when ``RECUR["EINVOICE"]`` names none.
@@ -93,6 +103,7 @@ class RecurSettings:
 
     def __init__(self) -> None:
         self._cache: dict[str, Any] | None = None
+        self._imported: dict[str, Any] = {}
 
     @property
     def user_settings(self) -> dict[str, Any]:
@@ -170,8 +181,26 @@ class RecurSettings:
             raise ImproperlyConfigured("RECUR['EINVOICE']['OPTIONS'] must be a dict.")
         return EInvoiceConfig(backend.strip(), dict(options))
 
+    def imported(self, name: str) -> Any:
+        """The object a dotted-path setting names (a callable value is returned as it is);
+        ``None`` when unset. Imported once and cached until ``RECUR`` changes; a path that
+        does not import raises ``ImproperlyConfigured``.
+        """
+        if name not in self._imported:
+            value = self.get(name)
+            if isinstance(value, str):
+                try:
+                    value = import_string(value)
+                except ImportError as exc:
+                    raise ImproperlyConfigured(
+                        f"RECUR[{name!r}] = {value!r} cannot be imported: {exc}"
+                    ) from exc
+            self._imported[name] = value
+        return self._imported[name]
+
     def reload(self) -> None:
         self._cache = None
+        self._imported = {}
 
 
 def strip_credential(value: Any) -> Any:

@@ -8,6 +8,7 @@ that raise them re-export them under their old names.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,25 @@ class ConfirmationNeeded(Exception):
 
 class ConfirmationUnavailable(Exception):
     """Recur could not confirm (unreachable, error, or a transaction was open): retry later."""
+
+
+# --- billing owners --------------------------------------------------------------------
+
+
+class BillingForbidden(PermissionDenied):
+    """The user may not manage the billing of the owner the request acts for
+    (``RECUR["CAN_MANAGE_BILLING"]``): HTTP 403 ``billing_forbidden``.
+
+    A ``PermissionDenied``, so a site view that lets it escape answers 403 too.
+    """
+
+    code = "billing_forbidden"
+    status = 403
+    default_message: str | Promise = _("You cannot manage billing for this account.")
+
+    def __init__(self, message: str | Promise | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(str(self.message))
 
 
 # --- portal ----------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """One plan per product family: the rule ``start_checkout`` applies before calling Recur.
 
-A user who already holds a subscription (one that grants access now, see
-:func:`recur_django.entitlements.access_q`) to a product cannot start a checkout for the
-same product, nor for another product of the same *family*. A product's family is the
-``productFamily`` / ``baseSlug`` Recur or the catalogue sends (see
+An owner (see :mod:`recur_django.owners`) who already holds a subscription (one that
+grants access now, see :func:`recur_django.entitlements.access_q`) to a product cannot
+start a checkout for the same product, nor for another product of the same *family*. A
+product's family is the ``productFamily`` / ``baseSlug`` Recur or the catalogue sends (see
 :func:`recur_django.products.product_family`); without one, the product is its own family.
 Changing plan within a family happens in Recur's customer portal (``recur:portal``).
 
@@ -18,8 +18,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from recur_django.conf import recur_settings
-from recur_django.entitlements import user_subscription
+from recur_django.entitlements import owner_subscription
 from recur_django.models import Subscription
+from recur_django.owners import is_owner
 from recur_django.products import ProductInfo, _load, get_product
 
 __all__ = ["AlreadySubscribed", "check_one_plan", "family_members", "held_plan"]
@@ -30,7 +31,7 @@ ALREADY_SUBSCRIBED_MESSAGE = _(
 
 
 class AlreadySubscribed(ValueError):
-    """The user already holds a plan of this product's family (HTTP 409 ``already_subscribed``).
+    """The owner already holds a plan of this product's family (HTTP 409 ``already_subscribed``).
 
     A ``ValueError`` so that callers catching ``start_checkout``'s ``ValueError`` keep
     refusing the checkout.
@@ -44,7 +45,7 @@ class AlreadySubscribed(ValueError):
         self.product = product
         self.message = ALREADY_SUBSCRIBED_MESSAGE
         super().__init__(
-            f"The user already holds subscription {subscription.recur_id} "
+            f"The owner already holds subscription {subscription.recur_id} "
             f"({subscription.product_slug or subscription.product_id}) of the family of {product}."
         )
 
@@ -67,30 +68,30 @@ def family_members(product: str, info: ProductInfo | None = None) -> list[str]:
 
 
 def held_plan(
-    user: Any, product: str, info: ProductInfo | None = None, *, now: datetime | None = None
+    owner: Any, product: str, info: ProductInfo | None = None, *, now: datetime | None = None
 ) -> Subscription | None:
-    """The user's subscription to ``product`` or its family that grants access now.
+    """The owner's subscription to ``product`` or its family that grants access now.
 
-    One query (plus the cached product list). Templates: ``{% current_family_plan user
+    One query (plus the cached product list). Templates: ``{% family_plan user
     "pro-monthly" as sub %}``.
     """
-    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+    if not is_owner(owner):
         return None
     if info is None and product:
         info = get_product(product)
-    return user_subscription(user, family_members(product, info), now=now)
+    return owner_subscription(owner, family_members(product, info), now=now)
 
 
-def check_one_plan(user: Any, product: str, info: ProductInfo | None) -> None:
-    """Raise :class:`AlreadySubscribed` when ``user`` may not start this checkout.
+def check_one_plan(owner: Any, product: str, info: ProductInfo | None) -> None:
+    """Raise :class:`AlreadySubscribed` when ``owner`` may not start this checkout.
 
     Only subscription products are limited (a product Recur does not describe is checked
-    against the user's subscriptions to it, which exist only for subscription products).
+    against the owner's subscriptions to it, which exist only for subscription products).
     """
     if recur_settings.get("ALLOW_MULTIPLE_SUBSCRIPTIONS"):
         return
     if info is not None and info.type and info.type != "SUBSCRIPTION":
         return
-    held = held_plan(user, product, info)
+    held = held_plan(owner, product, info)
     if held is not None:
         raise AlreadySubscribed(held, product)

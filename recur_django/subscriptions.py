@@ -29,6 +29,7 @@ from recur_django.client.errors import RecurError
 from recur_django.client_factory import get_client
 from recur_django.customers import upsert_customer
 from recur_django.models import Customer, Subscription
+from recur_django.owners import owner_is_user_model
 from recur_django.payloads.subscription import (
     ENDING_EVENTS,
     EVENT_STATUS,
@@ -205,10 +206,21 @@ def _apply(
                 subscription_changed,
                 sender=Subscription,
                 subscription=subscription,
+                **subscription_parties(subscription),
                 previous_status=previous_status,
                 event=event,
             )
     return ApplyResult(subscription, created, changed, stale, previous_status)
+
+
+def subscription_parties(subscription: Subscription) -> dict[str, Any]:
+    """The ``owner`` and ``user`` arguments of a subscription's signals: its customer's
+    owner (``None`` while unlinked), and as ``user`` that owner when owners are users
+    (nobody else acts on a subscription)."""
+    customer = subscription.customer
+    owner = customer.owner if customer is not None else None
+    user = owner if owner is not None and owner_is_user_model() else None
+    return {"owner": owner, "user": user}
 
 
 def event_time(event: WebhookEvent, data: Mapping[str, Any]) -> datetime:

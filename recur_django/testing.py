@@ -96,16 +96,18 @@ def checkout_completed(
             amount=transaction.amount,
             currency=transaction.currency or currency,
             product_id=transaction.product_id,
-            customer_id=f"cus_{transaction.user_id}",
-            customer_email=getattr(transaction.user, "email", ""),
+            customer_id=f"cus_{transaction.owner_id}",
+            customer_email="",
             order_id=f"ord_{secrets.token_hex(4)}",
         )
-        if transaction.user_id is not None:
-            # Lazy: the customer link reads the database; only for a transaction's user.
+        if transaction.owner_id is not None:
+            # Lazy: the customer link reads the database; only for a transaction's owner.
             from recur_django.customers import external_id_to_send
+            from recur_django.owners import owner_email
 
-            # Recur echoes the external customer id the checkout sent.
-            data["external_customer_id"] = external_id_to_send(transaction.user)
+            # Recur echoes the external customer id and e-mail the checkout sent.
+            data["external_customer_id"] = external_id_to_send(transaction.owner)
+            data["customer_email"] = owner_email(transaction.owner)
         if str(transaction.mode).upper() == "SUBSCRIPTION":
             data["subscription_id"] = f"sub_{secrets.token_hex(4)}"
     given = {

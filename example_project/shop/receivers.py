@@ -47,7 +47,7 @@ def add_subscription_credits(sender: Any, payment: Payment, **kwargs: Any) -> No
     product_id = (sub.product_id if sub else "") or payment.product_id
     credits = subscription_credits_for(product_id, sub.product_slug if sub else "")
     customer = payment.customer or (sub.customer if sub else None)
-    user_id = payment.user_id or (customer.user_id if customer else None)
+    user_id = payment.owner_id or (customer.owner_id if customer else None)
     if not credits or user_id is None:
         return
     # Keyed on the payment: a repeated signal or a replayed event never credits twice.

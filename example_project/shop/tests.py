@@ -39,6 +39,7 @@ class CreditsTests(TestCase):
 
     def completed(self, product_id: str, product_slug: str = "") -> Transaction:
         txn = Transaction.objects.create(
+            owner=self.user,
             user=self.user,
             product_id=product_id,
             product_slug=product_slug,
@@ -86,7 +87,11 @@ class PageTests(TestCase):
 
     def test_account_page_lists_payments_and_links_to_the_portal(self) -> None:
         Transaction.objects.create(
-            user=self.user, product_id="prod_ebook", product_name="E-book", amount=590
+            owner=self.user,
+            user=self.user,
+            product_id="prod_ebook",
+            product_name="E-book",
+            amount=590,
         )
         self.client.force_login(self.user)
         response = self.client.get(reverse("shop:account"))
@@ -106,7 +111,7 @@ class PageTests(TestCase):
 class AccountStateTests(TestCase):
     def setUp(self) -> None:
         self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
-        self.customer = Customer.objects.create(user=self.user, recur_id="cus_buyer")
+        self.customer = Customer.objects.create(owner=self.user, recur_id="cus_buyer")
         self.client.force_login(self.user)
         self.now = timezone.now()
         cache.clear()
@@ -148,7 +153,9 @@ class AccountStateTests(TestCase):
 
     def test_prices_read_nt_dollars_in_both_languages(self) -> None:
         self.subscribe()
-        Transaction.objects.create(user=self.user, product_id="prod_x", amount=2990)
+        Transaction.objects.create(
+            owner=self.user, user=self.user, product_id="prod_x", amount=2990
+        )
         for language in ("en", "zh-hant"):
             with self.subTest(language=language), translation.override(language):
                 response = self.client.get(
@@ -159,7 +166,11 @@ class AccountStateTests(TestCase):
 
     def test_latest_decline_is_shown(self) -> None:
         Transaction.objects.create(
-            user=self.user, product_id="prod_x", status="failed", failure_reason="Card expired."
+            owner=self.user,
+            user=self.user,
+            product_id="prod_x",
+            status="failed",
+            failure_reason="Card expired.",
         )
         self.assertContains(self.client.get(reverse("shop:account")), "Card expired.")
 

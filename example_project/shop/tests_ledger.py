@@ -34,7 +34,7 @@ def invoice(id: str, product_id: str, amount: int, **extra: Any) -> dict[str, An
 class LedgerPagesTests(TestCase):
     def setUp(self) -> None:
         self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
-        self.customer = Customer.objects.create(recur_id="cus_shop", user=self.user)
+        self.customer = Customer.objects.create(recur_id="cus_shop", owner=self.user)
         self.sub = Subscription.objects.create(
             recur_id="sub_shop",
             customer=self.customer,

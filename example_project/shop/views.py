@@ -109,7 +109,7 @@ def plan_state(sub: Subscription, now: Any = None) -> dict[str, Any]:
 def payment_history(user: Any, limit: int = 50) -> list[Payment]:
     """The user's payments, newest first, each with ``product_label`` and its refunds."""
     payments = list(
-        Payment.objects.filter(Q(user=user) | Q(customer__user=user))
+        Payment.objects.filter(Q(owner=user) | Q(customer__owner=user))
         .select_related("subscription", "transaction", "payment_link")
         .prefetch_related("refunds")[:limit]
     )
@@ -130,7 +130,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "payments": payment_history(request.user),
             "plans": [
                 (sub, plan_state(sub))
-                for sub in Subscription.objects.filter(customer__user=request.user)
+                for sub in Subscription.objects.filter(customer__owner=request.user)
             ],
             "balance": CreditEntry.balance(request.user),
         },

@@ -1,13 +1,14 @@
-"""``GET payments/`` (``recur-api:payments``): the signed-in user's payment ledger.
+"""``GET payments/`` (``recur-api:payments``): the owner's payment ledger.
 
 Every charge (first purchase, renewal, trial verification, payment-link sale) with what
 was refunded of it, newest first, paginated like the other lists. A payment is the
-user's when it is attached to them or to the Recur customer mapped to them.
+owner's (:mod:`recur_django.owners`) when it is attached to them or to the Recur customer
+mapped to them; only users who may manage the owner's billing see it.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from rest_framework import generics, serializers
@@ -50,15 +51,15 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentListView(RecurAPIView, generics.ListAPIView):
-    """The signed-in user's payments (charges and refunds), newest first."""
+    """The owner's payments (charges and refunds), newest first."""
 
     serializer_class = PaymentSerializer
     pagination_class = RecurPagination
 
     def get_queryset(self) -> QuerySet[Payment]:
-        user_id = cast(int, self.request.user.pk)
+        owner_id = self.owner.pk
         return (
-            Payment.objects.filter(Q(user_id=user_id) | Q(customer__user_id=user_id))
+            Payment.objects.filter(Q(owner_id=owner_id) | Q(customer__owner_id=owner_id))
             .select_related("subscription", "transaction")
             .order_by("-created_at", "-pk")
         )

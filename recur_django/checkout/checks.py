@@ -1,9 +1,9 @@
 """The checks fulfilment makes before a transaction leaves ``pending``.
 
 A payment completes a transaction only when it belongs to it (same transaction, session
-and user: :func:`check_belongs`) and matches what was expected (amount, currency,
+and owner: :func:`check_belongs`) and matches what was expected (amount, currency,
 product: :func:`check_expected`, which asks :mod:`recur_django.checkout.proof` whether the
-event proves the payment by itself). :func:`map_customer` then links the user to the
+event proves the payment by itself). :func:`map_customer` then links the owner to the
 paying Recur customer. All of them run inside :func:`~recur_django.checkout.fulfil`'s
 locked block.
 """
@@ -16,7 +16,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from recur_django.checkout.proof import PaymentUnconfirmed, parse_amount, proven, refusal
-from recur_django.customers import external_id_for, external_id_is_users
+from recur_django.customers import external_id_for, external_id_is_owners
 from recur_django.exceptions import ConfirmationUnavailable, FulfilmentRejected
 from recur_django.models import Customer, Transaction
 from recur_django.payloads import CheckoutData
@@ -41,14 +41,14 @@ def check_belongs(txn: Transaction, data: CheckoutData) -> None:
             f"checkout session {data.session_id} does not belong to transaction "
             f"{txn.public_id} (session {stored})."
         )
-    user = txn.user
+    owner = txn.owner
     if (
         data.external_customer_id
-        and user is not None
-        and not external_id_is_users(data.external_customer_id, user)
+        and owner is not None
+        and not external_id_is_owners(data.external_customer_id, owner)
     ):
         raise FulfilmentRejected(
-            f"the payment's external customer id does not match the user of {txn.public_id}."
+            f"the payment's external customer id does not match the owner of {txn.public_id}."
         )
 
 
@@ -111,17 +111,17 @@ def check_expected(txn: Transaction, data: CheckoutData, confirmed: Any = None) 
 
 
 def map_customer(txn: Transaction, data: CheckoutData) -> None:
-    """Link the user to the paying Recur customer, never moving an existing mapping.
+    """Link the owner to the paying Recur customer, never moving an existing mapping.
 
     Uses what :func:`~recur_django.checkout.fulfilment._lock` fetched, so a returning
     customer costs no query and a new one a single INSERT (or UPDATE when an unlinked row
     for the customer already exists).
     """
-    user = txn.user
-    if not data.customer_id or user is None:
+    owner = txn.owner
+    if not data.customer_id or owner is None:
         return
     try:
-        existing = user.recur_customer
+        existing = owner.recur_customer
     except ObjectDoesNotExist:
         existing = None
     if existing is not None:
@@ -130,14 +130,14 @@ def map_customer(txn: Transaction, data: CheckoutData) -> None:
         ):
             existing.email = data.customer_email
             existing.save(update_fields=["email", "updated_at"])
-        return  # a user linked to another Recur customer keeps that link
-    external_id = data.external_customer_id or external_id_for(user)
+        return  # an owner linked to another Recur customer keeps that link
+    external_id = data.external_customer_id or external_id_for(owner)
     if not getattr(txn, "payer_exists", False):
         # ignore_conflicts: a concurrent first payment of the same customer is harmless.
         Customer.objects.bulk_create(
             [
                 Customer(
-                    user=user,
+                    owner=owner,
                     recur_id=data.customer_id,
                     email=data.customer_email,
                     name=data.customer_name,
@@ -146,7 +146,7 @@ def map_customer(txn: Transaction, data: CheckoutData) -> None:
             ],
             ignore_conflicts=True,
         )
-    elif getattr(txn, "payer_user_id", None) is None:
-        Customer.objects.filter(recur_id=data.customer_id, user__isnull=True).update(
-            user=user, external_id=external_id, updated_at=timezone.now()
+    elif getattr(txn, "payer_owner_id", None) is None:
+        Customer.objects.filter(recur_id=data.customer_id, owner__isnull=True).update(
+            owner=owner, external_id=external_id, updated_at=timezone.now()
         )

@@ -1,4 +1,4 @@
-"""Starting a checkout: a pending transaction, then a Recur checkout session for it.
+"""Starting a checkout for an owner: a pending transaction, then a Recur checkout session.
 
 ``start_checkout`` saves a pending :class:`~recur_django.models.Transaction` *before* calling
 Recur, so a webhook can never arrive for a row that does not exist. When Recur refuses,
@@ -24,7 +24,9 @@ from recur_django.client.errors import APIError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_to_send
+from recur_django.exceptions import BillingForbidden
 from recur_django.models import Transaction
+from recur_django.owners import can_manage_billing, is_owner, owner_email, owner_name
 from recur_django.plans import check_one_plan
 from recur_django.products import ProductInfo, get_product
 from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
@@ -87,39 +89,61 @@ def _product_ref(product: Any) -> str:
     return str(value or "").strip()
 
 
+def _acting_user(owner: Any, user: Any) -> Any:
+    """Who starts the checkout: ``user`` when given (after :func:`can_manage_billing`), else
+    the owner itself when it is a user; ``None`` for server-side code acting for an owner.
+    """
+    if user is not None:
+        if not can_manage_billing(user, owner):
+            raise BillingForbidden()
+        return user
+    return owner if getattr(owner, "is_authenticated", False) else None
+
+
 def start_checkout(
-    user: Any,
+    owner: Any,
     product: Any,
     *,
+    user: Any = None,
     mode: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     success_url: str | None = None,
     cancel_url: str | None = None,
     request: HttpRequest | None = None,
 ) -> Transaction:
-    """Create a pending transaction and a Recur checkout session for ``user``.
+    """Create a pending transaction and a Recur checkout session for ``owner``.
+
+    ``owner`` is whose billing it is (a user, or an instance of ``RECUR["OWNER_MODEL"]``):
+    the session carries the owner's e-mail, name and signed external id, and the purchase
+    entitles the owner. ``user`` is who acts (stored as ``Transaction.user``); when given,
+    :func:`~recur_django.owners.can_manage_billing` must allow it, else
+    :class:`~recur_django.exceptions.BillingForbidden` (403 ``billing_forbidden``) is raised
+    before anything is written or asked of Recur. Without ``user`` a user owner acts for
+    itself.
 
     ``product`` is a Recur product id or slug (or an object with ``.id``). ``metadata`` is
     merged into the session metadata; ``transaction_id`` is always this transaction's public
     id. Returns the transaction with ``checkout_url`` set. On any API error the transaction
     is marked failed (reason stored) and the :class:`~recur_django.client.errors.RecurError`
-    is raised. Raises ``ValueError`` for a missing product, an unknown mode or an anonymous
-    user.
+    is raised. Raises ``ValueError`` for a missing product, an unknown mode or no owner (an
+    anonymous user), and :class:`~recur_django.plans.AlreadySubscribed` when the owner
+    already holds a plan of the product's family.
     """
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise ValueError("start_checkout needs an authenticated user.")
+    if not is_owner(owner):
+        raise ValueError("start_checkout needs an owner (a saved instance of the owner model).")
+    user = _acting_user(owner, user)
     ref = _product_ref(product)
     if not ref:
         raise ValueError("A product id or slug is required.")
     if metadata is not None and not isinstance(metadata, Mapping):
         raise ValueError("metadata must be a mapping.")
     info = get_product(ref)
-    check_one_plan(user, ref, info)  # raises AlreadySubscribed (409 already_subscribed)
+    check_one_plan(owner, ref, info)  # raises AlreadySubscribed (409 already_subscribed)
     chosen_mode = _mode_for(mode, info)
     success = build_success_url(success_url, request)
     cancel = build_cancel_url(cancel_url, request)
 
-    txn = Transaction(user=user, mode=chosen_mode)
+    txn = Transaction(owner=owner, user=user, mode=chosen_mode)
     if info is not None:
         txn.product_id, txn.product_slug, txn.product_name = info.id, info.slug, info.name
         # A trial starts with a small verification charge, so its amount is not the price.
@@ -136,13 +160,13 @@ def start_checkout(
     params: dict[str, Any] = {
         "success_url": success,
         "cancel_url": cancel,
-        "customer_email": getattr(user, "email", "") or None,
-        "external_customer_id": external_id_to_send(user),
+        "customer_email": owner_email(owner) or None,
+        "external_customer_id": external_id_to_send(owner),
         "metadata": txn.metadata,
     }
-    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    if full_name:
-        params["customer_name"] = full_name
+    name = owner_name(owner)
+    if name:
+        params["customer_name"] = name
     if txn.product_id:
         params["product_id"] = txn.product_id
     else:

@@ -40,6 +40,7 @@ from recur_django.models import (
     Subscription,
     Transaction,
 )
+from recur_django.owners import owner_is_user_model
 from recur_django.signals import send_after_commit
 from recur_django.subscriptions import event_time as when
 
@@ -173,7 +174,9 @@ def _find_transaction(facts: ChargeFacts) -> Transaction | None:
         ("order_id", facts.order_id),
     ):
         if value:
-            txn = Transaction.objects.filter(**{field: value}).only("pk", "user_id").first()
+            # With its owner and user, for the payment's signals (no query of their own).
+            txns = Transaction.objects.filter(**{field: value}).select_related("owner", "user")
+            txn = txns.only("pk", "owner", "user").first()
             if txn is not None:
                 return txn
     return None
@@ -194,7 +197,7 @@ def resolve(facts: ChargeFacts) -> Links:
     payment link."""
     customer = subscription = None
     if facts.customer_id:
-        customer, _ = Customer.objects.get_or_create(
+        customer, _ = Customer.objects.select_related("owner").get_or_create(
             recur_id=facts.customer_id,
             defaults={"email": facts.customer_email, "name": facts.customer_name},
         )
@@ -207,20 +210,32 @@ def resolve(facts: ChargeFacts) -> Links:
 
 
 def _link(payment: Payment, links: Links) -> None:
-    """Fill the customer, subscription, transaction, payment link and user (never moved)."""
+    """Fill the customer, subscription, transaction, payment link, owner and user (never
+    moved).
+
+    The owner is the transaction's, else the customer's (only a mapping we already hold:
+    never an owner found by email or external id). The user is who started the
+    transaction; without one, the owner when owners are users (a renewal: the user who
+    pays it).
+    """
     if links.customer is not None and payment.customer_id is None:
         payment.customer = links.customer
     if links.subscription is not None and payment.subscription_id is None:
         payment.subscription = links.subscription
-    if links.transaction is not None and payment.transaction_id is None:
-        payment.transaction = links.transaction
-        if payment.user_id is None:
-            payment.user_id = links.transaction.user_id
+    txn = links.transaction
+    if txn is not None and payment.transaction_id is None:
+        payment.transaction = txn
+        if payment.owner_id is None and txn.owner_id is not None:
+            payment.owner = txn.owner
+        if payment.user_id is None and txn.user_id is not None:
+            payment.user = txn.user
     if links.payment_link is not None and payment.payment_link_id is None:
         payment.payment_link = links.payment_link
-    if payment.user_id is None and payment.customer is not None:
-        # Only a mapping we already hold: never a user found by email or external id.
-        payment.user_id = payment.customer.user_id
+    customer = payment.customer if payment.owner_id is None and payment.customer_id else None
+    if customer is not None and customer.owner_id is not None:
+        payment.owner = customer.owner
+    if payment.user_id is None and payment.owner_id is not None and owner_is_user_model():
+        payment.user = payment.owner
 
 
 def merge(
@@ -313,23 +328,37 @@ def _announce_refund(
         signals.payment_refunded,
         sender=Payment,
         payment=payment,
+        **payment_parties(payment),
         amount=amount,
         refund=refund,
         event=event,
     )
 
 
+def payment_parties(payment: Payment) -> dict[str, Any]:
+    """The ``owner`` and ``user`` arguments of a payment's signals (see
+    :mod:`recur_django.signals`)."""
+    return {"owner": payment.owner, "user": payment.user}
+
+
 def announce(payment: Payment, event: WebhookEvent | None) -> None:
     """Send ``payment_succeeded`` (+ ``subscription_renewed``) and ``payment_failed`` once."""
     if payment.paid_at is not None and not payment.success_signaled:
         payment.success_signaled = True
-        send_after_commit(signals.payment_succeeded, sender=Payment, payment=payment, event=event)
+        send_after_commit(
+            signals.payment_succeeded,
+            sender=Payment,
+            payment=payment,
+            **payment_parties(payment),
+            event=event,
+        )
         if payment.kind == Kind.RENEWAL and payment.subscription is not None:
             send_after_commit(
                 signals.subscription_renewed,
                 sender=Subscription,
                 subscription=payment.subscription,
                 payment=payment,
+                **payment_parties(payment),
                 event=event,
             )
     # Once per failed charge, even when its retry was paid first (delivery order must not
@@ -340,6 +369,7 @@ def announce(payment: Payment, event: WebhookEvent | None) -> None:
             signals.payment_failed,
             sender=Payment,
             payment=payment,
+            **payment_parties(payment),
             reason=payment.failure_reason,
             event=event,
         )

@@ -29,6 +29,7 @@ from recur_django.client.errors import (
     RecurError,
 )
 from recur_django.conf import recur_settings
+from recur_django.exceptions import BillingForbidden
 from recur_django.http_errors import (
     CHECKOUT,
     CHECKOUT_REJECTED,
@@ -39,6 +40,7 @@ from recur_django.http_errors import (
 from recur_django.negotiation import json_error, wants_json
 from recur_django.plans import AlreadySubscribed
 from recur_django.safe_urls import same_site_url
+from recur_django.views.owner import acting_for, forbidden_response
 from recur_django.views.plans import already_subscribed_response
 
 logger = logging.getLogger("recur_django.checkout")
@@ -129,6 +131,10 @@ class CheckoutView(View):
     """POST ``product`` (id or slug) and optional ``mode``: 303 to Recur's hosted page, or
     ``{"url", "transaction_id"}`` for JSON requests. Login required; CSRF protected.
 
+    The checkout is for the owner the request acts for (``RECUR["OWNER_FOR_REQUEST"]``);
+    a user who may not manage that owner's billing gets 403 ``billing_forbidden`` before
+    anything is written or asked of Recur.
+
     Not wrapped in ``ATOMIC_REQUESTS``: the pending transaction must be committed before
     Recur is called, so its webhook always finds it.
     """
@@ -162,7 +168,11 @@ class CheckoutView(View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         as_json = wants_json(request)
-        if not request.user.is_authenticated:
+        try:
+            owner = acting_for(request)
+        except BillingForbidden as exc:
+            return forbidden_response(request, exc, as_json=as_json)
+        if owner is None:
             if as_json:
                 return _error(
                     request, 401, "not_authenticated", _("Please log in first."), as_json=True
@@ -193,7 +203,11 @@ class CheckoutView(View):
             return _error(request, 400, "invalid_request", _("Unknown mode."), as_json=as_json)
 
         try:
-            txn = start_checkout(request.user, product.strip(), mode=mode, request=request)
+            txn = start_checkout(
+                owner, product.strip(), user=request.user, mode=mode, request=request
+            )
+        except BillingForbidden as exc:
+            return forbidden_response(request, exc, as_json=as_json)
         except AlreadySubscribed as exc:  # one plan per product family
             logger.info("Checkout refused: %s", exc)
             return already_subscribed_response(request, exc, as_json=as_json)
@@ -232,7 +246,11 @@ class CheckoutReturnView(View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         as_json = wants_json(request)
-        if not request.user.is_authenticated:
+        try:
+            owner = acting_for(request)
+        except BillingForbidden as exc:
+            return forbidden_response(request, exc, as_json=as_json)
+        if owner is None:
             if as_json:
                 return _error(
                     request, 401, "not_authenticated", _("Please log in first."), as_json=True
@@ -248,7 +266,7 @@ class CheckoutReturnView(View):
                 as_json=as_json,
                 template=self.error_template_name,
             )
-        result = confirm_return(request.user, session_id)
+        result = confirm_return(owner, session_id)
         if result is None:
             return _error(
                 request,

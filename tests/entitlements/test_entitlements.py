@@ -50,7 +50,7 @@ def user():
 
 @pytest.fixture
 def customer(user):
-    return Customer.objects.create(user=user, recur_id="cus_ann", email="ann@example.com")
+    return Customer.objects.create(owner=user, recur_id="cus_ann", email="ann@example.com")
 
 
 def make_sub(customer, status="ACTIVE", period_end=None, cancel=False, **kwargs):
@@ -111,7 +111,7 @@ def test_anonymous_costs_no_query(django_assert_num_queries):
 
 def test_other_users_subscription_does_not_count(user):
     other = get_user_model().objects.create_user("eve", "eve@example.com", "pw")
-    make_sub(Customer.objects.create(user=other, recur_id="cus_eve"))
+    make_sub(Customer.objects.create(owner=other, recur_id="cus_eve"))
     assert not has_entitlement(user, "pro-monthly")
     assert has_entitlement(other, "pro-monthly")
 
@@ -129,6 +129,7 @@ def test_wrong_product_does_not_count(user, customer):
 
 def test_completed_one_time_purchase_counts_for_good(user):
     Transaction.objects.create(
+        owner=user,
         user=user,
         product_id="prod_ebook",
         product_slug="ebook",
@@ -152,7 +153,12 @@ def test_completed_one_time_purchase_counts_for_good(user):
 )
 def test_other_transactions_do_not_count(user, status, mode):
     Transaction.objects.create(
-        user=user, product_id="prod_ebook", product_slug="ebook", mode=mode, status=status
+        owner=user,
+        user=user,
+        product_id="prod_ebook",
+        product_slug="ebook",
+        mode=mode,
+        status=status,
     )
     assert not has_entitlement(user, "ebook")
 
@@ -166,6 +172,7 @@ def test_entitlements_for_lists_subscriptions_and_purchases(user, customer):
     make_sub(customer, "PAST_DUE", NOW - timedelta(days=1))
     make_sub(customer, "EXPIRED", NOW - timedelta(days=1), product_slug="old")
     Transaction.objects.create(
+        owner=user,
         user=user,
         product_id="prod_ebook",
         product_slug="ebook",

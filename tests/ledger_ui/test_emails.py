@@ -27,7 +27,7 @@ def emails(**kinds):
 
 @pytest.fixture
 def customer(user):
-    return Customer.objects.create(recur_id="cus_ann", user=user, email=user.email)
+    return Customer.objects.create(recur_id="cus_ann", owner=user, email=user.email)
 
 
 def test_off_by_default(customer, deliver):

@@ -52,7 +52,7 @@ def test_transaction_admin_is_read_only_and_searchable(client, superuser, user):
 
 
 def test_customer_admin(client, superuser, user):
-    Customer.objects.create(recur_id="cus_admin", user=user, email="alice@example.com")
+    Customer.objects.create(recur_id="cus_admin", owner=user, email="alice@example.com")
     client.force_login(superuser)
     response = client.get(reverse("admin:recur_django_customer_changelist"), {"q": "cus_admin"})
     assert b"cus_admin" in response.content

@@ -30,6 +30,7 @@ from django.utils import timezone
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_for
 from recur_django.models import Transaction
+from recur_django.owners import owner_email
 from recur_django.triggered import new_id
 from recur_django.webhooks.pipeline import deliver
 from recur_django.webhooks.signature import compute_signature
@@ -58,14 +59,13 @@ def build_data(event_type: str, txn: Transaction | None) -> dict[str, Any]:
         "currency": (txn.currency if txn else "") or "TWD",
         "product_id": (txn.product_id if txn else "") or "prod_test",
         "customer_id": new_id("cus"),
-        "customer_email": (getattr(txn.user, "email", "") if txn and txn.user else "")
-        or "buyer@example.com",
+        "customer_email": (owner_email(txn.owner) if txn else "") or "buyer@example.com",
         "metadata": dict(txn.metadata or {}) if txn else {},
     }
     if txn is not None:
         base["metadata"]["transaction_id"] = txn.public_id
-        if txn.user is not None:
-            base["external_customer_id"] = external_id_for(txn.user)
+        if txn.owner is not None:
+            base["external_customer_id"] = external_id_for(txn.owner)
     is_subscription = bool(txn and txn.mode == Transaction.Mode.SUBSCRIPTION)
     if event_type.startswith("checkout."):
         data = {"id": session_id, "status": "COMPLETED", **base, "created_at": now}
@@ -134,7 +134,7 @@ class Command(BaseCommand):
         txn = None
         if options["transaction"]:
             txn = (
-                Transaction.objects.select_related("user")
+                Transaction.objects.select_related("owner")
                 .filter(public_id=options["transaction"])
                 .first()
             )
