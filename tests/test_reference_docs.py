@@ -73,7 +73,10 @@ def test_every_reverse_accessor_is_in_the_models_reference() -> None:
             if not field.is_relation or field.remote_field is None:
                 continue
             target = field.related_model
-            owner = "user" if target is user_model else snake(target.__name__)
-            accessors.add(f"{owner}.{field.remote_field.get_accessor_name()}")
+            if field.name == "owner":  # the owner model: the user model by default
+                side = "owner"
+            else:
+                side = "user" if target is user_model else snake(target.__name__)
+            accessors.add(f"{side}.{field.remote_field.get_accessor_name()}")
     assert {"payment.refunds", "user.recur_payments", "customer.subscriptions"} <= accessors
     assert sorted(a for a in accessors if f"`{a}`" not in text) == []
