@@ -135,6 +135,66 @@ class RecurEmulator:
 
         return representations.refund(refunds.refund(id, amount, reason))
 
+    def cancel(self, subscription_id: str, at_period_end: bool = False) -> dict[str, Any]:
+        """Cancel a subscription now (access ends at once) or at the end of its paid
+        period, as the portal does; returns it as ``subscription.cancelled`` carries it.
+        Raises :class:`~recur_django.emulator.services.lifecycle.SubscriptionChangeError`."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import lifecycle
+
+        return representations.subscription(lifecycle.cancel(subscription_id, at_period_end))
+
+    def resume(self, subscription_id: str) -> dict[str, Any]:
+        """Keep a subscription that was set to cancel at period end (``subscription.updated``)."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import lifecycle
+
+        return representations.subscription(lifecycle.resume(subscription_id))
+
+    def switch(self, subscription_id: str, product: str) -> dict[str, Any]:
+        """Switch to ``product`` (id or slug) of the same family, as the portal does: an
+        upgrade applies now (``subscription.upgraded``, prorated), a downgrade is scheduled
+        to the period end (``subscription.schedule_created``, then
+        ``subscription.downgraded``). Returns the subscription."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import lifecycle
+
+        sub, _outcome = lifecycle.switch(subscription_id, product)
+        return representations.subscription(sub)
+
+    def create_coupon(self, discount_type: str, **fields: Any) -> dict[str, Any]:
+        """A coupon promotion codes can use (Recur has no coupon API): ``discount_type``
+        ``FIXED_AMOUNT`` (``amount_off``), ``PERCENTAGE`` (``percent_off``) or
+        ``FIRST_PERIOD_PRICE`` (``first_period_price``); ``duration`` ``ONCE``,
+        ``REPEATING`` (``duration_periods``) or ``FOREVER``; optional ``id`` and ``name``."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import promotions
+
+        return representations.coupon(
+            promotions.create_coupon(discount_type=discount_type, **fields)
+        )
+
+    def update_product(self, product_id: str, **fields: Any) -> list[str]:
+        """Change a product as Recur's dashboard would (``product.updated`` when something
+        changed); returns the names of the fields that changed."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator.models import Product
+        from recur_django.emulator.services import catalog
+
+        catalog.ensure_products()
+        return catalog.change_product(Product.objects.get(id=product_id), **fields)
+
+    def credit_balance(self, customer_id: str) -> int:
+        """The credits the emulator holds for ``customer_id`` (no API call)."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator.models import Customer
+
+        return Customer.objects.get(id=customer_id).credit_balance
+
     def control(self, **body: Any) -> requests.Response:
         """POST ``body`` to the control endpoint over HTTP."""
         return self.http.post(
