@@ -5,6 +5,7 @@ from recur_django.admin import (  # noqa: F401
     overview,
     payment,
     payment_link,
+    promotion_code,
     read_only,
     subscription,
     transaction,
