@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: What Recur accepts as a code: 3 to 20 uppercase letters and digits.
-CODE_PATTERN = re.compile(r"[A-Z0-9]{3,20}")
+CODE_PATTERN = re.compile(r"\A[A-Z0-9]{3,20}\Z")
 
 #: Who may redeem a code (``customer_eligibility``).
 CUSTOMER_ELIGIBILITY: tuple[str, ...] = ("ALL", "NEW_CUSTOMERS", "EXISTING_CUSTOMERS")
