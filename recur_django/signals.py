@@ -26,6 +26,11 @@
   paid, once per renewal payment.
 - ``trial_will_end(sender, subscription, event)``: Recur announced the end of the trial,
   once per subscription.
+- ``credits_purchased(sender, credit_transaction, event)``: a paid credit pack added
+  credits, once per :class:`~recur_django.models.CreditTransaction`.
+- ``credits_deducted(sender, credit_transaction, event)``: credits were spent, once per
+  deduction (whether :func:`recur_django.credits.deduct`'s answer or the
+  ``credits.deducted`` event recorded it first; ``event`` is None for the answer).
 
 Every signal is sent by :func:`send_after_commit`: receivers run only once the change
 they describe is committed, and a receiver that raises is logged and skipped, so it can
@@ -56,6 +61,8 @@ payment_failed = Signal()
 payment_refunded = Signal()
 subscription_renewed = Signal()
 trial_will_end = Signal()
+credits_purchased = Signal()
+credits_deducted = Signal()
 
 
 _suppressed: ContextVar[bool] = ContextVar("recur_django_signals_suppressed", default=False)

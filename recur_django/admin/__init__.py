@@ -1,6 +1,7 @@
 """Django admin for recur_django; one module per model."""
 
 from recur_django.admin import (  # noqa: F401
+    credit_transaction,
     customer,
     overview,
     payment,

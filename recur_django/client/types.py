@@ -142,6 +142,7 @@ class Product:
     trial_days: int | None
     metadata: dict[str, Any] | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    credits: int | None = None  # CREDITS products: what one purchase grants
 
 
 @recur_object

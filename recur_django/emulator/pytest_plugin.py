@@ -67,9 +67,15 @@ class RecurEmulator:
         return self.base_url + "/" + path.lstrip("/")
 
     def pay(
-        self, session_id: str, card: str = DEFAULT_CARD, *, email: str | None = None
+        self,
+        session_id: str,
+        card: str = DEFAULT_CARD,
+        *,
+        email: str | None = None,
+        amount: int | None = None,
     ) -> requests.Response:
-        """POST the hosted checkout form; success is a 303 to the success URL."""
+        """POST the hosted checkout form; success is a 303 to the success URL. ``amount`` is
+        what a donor chooses (``DONATION`` products)."""
         # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator.models import CheckoutSession
 
@@ -82,6 +88,8 @@ class RecurEmulator:
             email = "customer@example.com"
         if email:
             data["email"] = email
+        if amount is not None:
+            data["amount"] = str(amount)
         return self.http.post(
             self.url(f"checkout/{session_id}/pay"), data=data, allow_redirects=False, timeout=30
         )

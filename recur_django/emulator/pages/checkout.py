@@ -59,9 +59,12 @@ def checkout_pay(request: HttpRequest, session_id: str) -> HttpResponse:
         "card_number": request.POST.get("card_number", "")[:40],
         "email": request.POST.get("email", "")[:254],
         "name": request.POST.get("name", "")[:200],
+        "amount": request.POST.get("amount", "")[:20],
     }
     try:
-        result = checkout.pay(session_id, form["card_number"], form["email"], form["name"])
+        result = checkout.pay(
+            session_id, form["card_number"], form["email"], form["name"], form["amount"] or None
+        )
     except checkout.CheckoutError as exc:
         session = CheckoutSession.objects.select_related("product").get(id=session_id)
         status = {"checkout_expired": 410, "checkout_completed": 409, "link_exhausted": 410}

@@ -127,6 +127,10 @@ def _apply(session: CheckoutSession, code: str, customer: Any = None) -> None:
     """
     if session.mode == Mode.SETUP:
         raise CheckoutError("promotion_code_invalid", str(_("This checkout takes no payment.")))
+    if session.product.type == Product.Type.DONATION:
+        raise CheckoutError(
+            "promotion_code_invalid", str(_("Promotion codes do not apply to donations."))
+        )
     promo = promotions.find(code)
     if promo is None:
         raise CheckoutError("promotion_code_invalid", str(_("This promotion code is not valid.")))
@@ -194,11 +198,32 @@ def normalize_card(card_number: str) -> str:
     return digits
 
 
-def pay(session_id: str, card_number: str, email: str = "", name: str = "") -> PaymentResult:
-    """Charge ``card_number`` for the session, in one transaction with its events."""
+def donation_amount(session: CheckoutSession, amount: str | int | None) -> int:
+    """The whole TWD a donor chose (the product's price when none was typed)."""
+    if amount in (None, ""):
+        return session.amount
+    text = str(amount).strip().replace(",", "")
+    if not text.isdigit() or not 1 <= int(text) <= 10_000_000:
+        raise CheckoutError("invalid_amount", str(_("Enter a whole amount of at least NT$1.")))
+    return int(text)
+
+
+def pay(
+    session_id: str,
+    card_number: str,
+    email: str = "",
+    name: str = "",
+    amount: str | int | None = None,
+) -> PaymentResult:
+    """Charge ``card_number`` for the session, in one transaction with its events.
+
+    ``amount`` is what a donor chose (``DONATION`` products only; ignored otherwise).
+    """
     digits = normalize_card(card_number)
     with transaction.atomic():
         session = _locked_pending(session_id)
+        if session.product.type == Product.Type.DONATION and session.mode != Mode.SETUP:
+            session.amount = donation_amount(session, amount)
         link = session.payment_link
         if link is not None and _link_exhausted(link):
             raise CheckoutError(
