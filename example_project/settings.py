@@ -160,16 +160,6 @@ RECUR_EMULATOR = {
             "metadata": {"productFamily": "pro"},
         },
         {
-            "id": "prod_credits_monthly",
-            "slug": "credits-monthly",
-            "name": "500 credits every month",
-            "description": "500 credits on every renewal.",
-            "type": "SUBSCRIPTION",
-            "billing_period": "MONTHLY",
-            "price": 450,
-            "currency": "TWD",
-        },
-        {
             "id": "prod_ebook",
             "slug": "ebook",
             "name": "Django billing e-book",
@@ -195,7 +185,12 @@ RECUR_EMULATOR = {
             "type": "CREDITS",
             "price": 900,
             "currency": "TWD",
+            "credits": 1000,  # what one purchase grants (default: one credit per NT$)
         },
+    ],
+    # A coupon for promotion codes made in the admin (Recur billing -> Promotion codes).
+    "COUPONS": [
+        {"id": "cpn_demo_20", "name": "20% off", "discount_type": "PERCENTAGE", "percent_off": 20}
     ],
 }
 

@@ -23,7 +23,9 @@ TRIALING       same as ACTIVE, and only until ``trial_end`` (when known)
 PAST_DUE       ``now < current_period_end + g`` (Recur retries a failed renewal for a
                few days after the unpaid period ends); without a period end, ``g``
                days from the last event
-CANCELED       ``now < current_period_end`` (paid until then), never after
+CANCELED       ``now < current_period_end`` (paid until then), never after; and
+               never once ``ended_at`` has passed (canceled at once: access ends
+               then, whatever remains of the period)
 others         never (PENDING, EXPIRED, PAUSED)
 =============  ====================================================================
 """
@@ -95,7 +97,9 @@ def access_q(now: datetime | None = None, grace: timedelta | None = None, prefix
         q(current_period_end__gt=now - grace)
         | (q(current_period_end__isnull=True) & q(last_event_at__gt=now - grace))
     )
-    canceled = q(status=Status.CANCELED, current_period_end__gt=now)
+    canceled = q(status=Status.CANCELED, current_period_end__gt=now) & (
+        q(ended_at__isnull=True) | q(ended_at__gt=now)
+    )
     return active | past_due | canceled
 
 
@@ -198,6 +202,8 @@ def entitlements_for(owner: Any, *, now: datetime | None = None) -> list[Entitle
             expires = reference + grace_period() if reference else None
         elif sub.cancel_at_period_end or sub.status == Status.CANCELED:
             expires = sub.current_period_end
+            if sub.status == Status.CANCELED and sub.ended_at is not None:
+                expires = min(sub.ended_at, expires) if expires is not None else sub.ended_at
         if sub.status == Status.TRIALING and sub.trial_end is not None:
             expires = min(sub.trial_end, expires) if expires is not None else sub.trial_end
         result.append(

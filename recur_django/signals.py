@@ -27,12 +27,17 @@
   charge was paid, once per renewal payment.
 - ``trial_will_end(sender, subscription, owner, user, event)``: Recur announced the end of
   the trial, once per subscription.
+- ``credits_purchased(sender, credit_transaction, owner, user, event)``: a paid credit pack added
+  credits, once per :class:`~recur_django.models.CreditTransaction`.
+- ``credits_deducted(sender, credit_transaction, owner, user, event)``: credits were spent, once per
+  deduction (whether :func:`recur_django.credits.deduct`'s answer or the
+  ``credits.deducted`` event recorded it first; ``event`` is None for the answer).
 
 ``owner`` is whose billing it is (:mod:`recur_django.owners`: the transaction's or
-payment's owner, else the owner of the subscription's customer; ``None`` when nobody is
-linked). ``user`` is who acted: the user who started the checkout; where nobody acted
-(renewals, subscription changes, trial endings) the owner when owners are users, else
-``None``.
+payment's owner, else the owner of the subscription's or credit movement's customer;
+``None`` when nobody is linked). ``user`` is who acted: the user who started the checkout;
+where nobody acted (renewals, subscription changes, trial endings, credit movements) the
+owner when owners are users, else ``None``.
 
 Every signal is sent by :func:`send_after_commit`: receivers run only once the change
 they describe is committed, and a receiver that raises is logged and skipped, so it can
@@ -63,6 +68,8 @@ payment_failed = Signal()
 payment_refunded = Signal()
 subscription_renewed = Signal()
 trial_will_end = Signal()
+credits_purchased = Signal()
+credits_deducted = Signal()
 
 
 _suppressed: ContextVar[bool] = ContextVar("recur_django_signals_suppressed", default=False)

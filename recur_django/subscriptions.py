@@ -87,6 +87,7 @@ TRACKED_FIELDS: tuple[str, ...] = (
     "current_period_end",
     "cancel_at_period_end",
     "canceled_at",
+    "ended_at",
     "trial_end",
 )
 

@@ -15,7 +15,13 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
-from recur_django.checkout.proof import PaymentUnconfirmed, parse_amount, proven, refusal
+from recur_django.checkout.proof import (
+    PaymentUnconfirmed,
+    parse_amount,
+    parse_discount,
+    proven,
+    refusal,
+)
 from recur_django.customers import external_id_for, external_id_is_owners
 from recur_django.exceptions import ConfirmationUnavailable, FulfilmentRejected
 from recur_django.models import Customer, Transaction
@@ -90,12 +96,20 @@ def check_expected(txn: Transaction, data: CheckoutData, confirmed: Any = None) 
     confirmed with Recur first (:mod:`recur_django.checkout.proof`).
     """
     amount = _as_amount(data.amount)
+    try:
+        # A promotion code on Recur's page: what was paid plus what it took off is the price.
+        discount = parse_discount(data.discount_amount)
+    except ValueError as exc:
+        raise FulfilmentRejected(str(exc)) from None
     if not proven(txn, data, amount):
         confirmed_amount = _confirmed_amount(txn, data, confirmed)
-        amount = confirmed_amount if amount is None else amount
-    if txn.amount is not None and amount is not None and amount != txn.amount:
+        if amount is None:
+            amount = confirmed_amount
+            discount = parse_discount(confirmed.discount_amount)  # refusal() read it already
+    if txn.amount is not None and amount is not None and amount + discount != txn.amount:
+        off = f" after a discount of {discount}" if discount else ""
         raise FulfilmentRejected(
-            f"amount {amount} {data.currency or txn.currency} does not match the expected "
+            f"amount {amount} {data.currency or txn.currency}{off} does not match the expected "
             f"{txn.amount} {txn.currency} of {txn.public_id}."
         )
     if txn.currency and data.currency and data.currency.upper() != txn.currency.upper():

@@ -42,6 +42,15 @@ def parse_amount(value: Any) -> int | None:
     raise ValueError(f"amount {value!r} is not a whole number.")
 
 
+def parse_discount(value: Any) -> int:
+    """What a promotion code took off: 0 when none was sent; ``ValueError`` when it is
+    malformed or negative."""
+    discount = parse_amount(value)
+    if discount is not None and discount < 0:
+        raise ValueError(f"discount {value!r} is negative.")
+    return discount or 0
+
+
 def proven(txn: Transaction, data: CheckoutData, amount: int | None) -> bool:
     """Whether ``data`` alone may complete ``txn``: it names the stored session and says
     what was paid (or ``txn`` expects no particular amount)."""
@@ -77,13 +86,15 @@ def refusal(txn: Transaction, data: CheckoutData, confirmed: CheckoutData) -> st
         return None
     try:
         amount = parse_amount(confirmed.amount)
+        discount = parse_discount(confirmed.discount_amount)
     except ValueError as exc:
         return f"Recur's session {stored}: {exc}"
     if amount is None:
         return f"Recur reports no amount for session {stored}."
-    if amount != txn.amount:
+    if amount + discount != txn.amount:
+        off = f" after a discount of {discount}" if discount else ""
         return (
-            f"Recur reports {amount} {confirmed.currency or txn.currency} paid for session "
+            f"Recur reports {amount} {confirmed.currency or txn.currency} paid{off} for session "
             f"{stored}, not the expected {txn.amount} {txn.currency} of {txn.public_id}."
         )
     return None

@@ -146,8 +146,13 @@ def start_checkout(
     txn = Transaction(owner=owner, user=user, mode=chosen_mode)
     if info is not None:
         txn.product_id, txn.product_slug, txn.product_name = info.id, info.slug, info.name
-        # A trial starts with a small verification charge, so its amount is not the price.
-        unknown = chosen_mode == Transaction.Mode.SETUP or info.trial_days > 0
+        # A trial starts with a small verification charge, so its amount is not the price;
+        # a donation's amount is the buyer's to choose.
+        unknown = (
+            chosen_mode == Transaction.Mode.SETUP
+            or info.trial_days > 0
+            or info.amount_is_chosen_by_buyer
+        )
         txn.amount = None if unknown else info.amount
         txn.currency = info.currency
     elif ref.startswith("prod_"):
@@ -206,7 +211,13 @@ def start_checkout(
     txn.expires_at = getattr(session, "expires_at", None) or billing_clock.now() + ttl
     fields = ["checkout_session_id", "checkout_url", "expires_at", "updated_at"]
     session_amount = getattr(session, "amount", None)
-    if txn.amount is None and isinstance(session_amount, int) and txn.mode != "SETUP":
+    chosen_by_buyer = info is not None and info.amount_is_chosen_by_buyer
+    if (
+        txn.amount is None
+        and isinstance(session_amount, int)
+        and txn.mode != "SETUP"
+        and not chosen_by_buyer
+    ):
         txn.amount = session_amount
         txn.currency = (getattr(session, "currency", "") or txn.currency).upper()
         fields += ["amount", "currency"]

@@ -15,6 +15,8 @@ from types import TracebackType
 
 import requests
 
+from recur_django.client.credits import Credits
+from recur_django.client.envelopes import Deleted, Page
 from recur_django.client.errors import (
     APIConnectionError,
     APIError,
@@ -25,6 +27,7 @@ from recur_django.client.errors import (
     RateLimitError,
     RecurError,
 )
+from recur_django.client.promotion_codes import PromotionCodes
 from recur_django.client.resources import (
     CheckoutSessions,
     Customers,
@@ -37,17 +40,18 @@ from recur_django.client.resources import (
 from recur_django.client.transport import USER_AGENT, Transport, redact_key
 from recur_django.client.types import (
     CheckoutSession,
+    CreditBalance,
+    CreditTransaction,
     Customer,
     CustomerEntitlements,
-    Deleted,
     Entitlement,
     EntitlementCheck,
     EntitlementSubscription,
-    Page,
     PaymentLink,
     PortalSession,
     Product,
     ProductSummary,
+    PromotionCode,
     Subscription,
 )
 
@@ -57,6 +61,8 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "CheckoutSession",
+    "CreditBalance",
+    "CreditTransaction",
     "Customer",
     "CustomerEntitlements",
     "Deleted",
@@ -71,6 +77,7 @@ __all__ = [
     "PortalSession",
     "Product",
     "ProductSummary",
+    "PromotionCode",
     "RateLimitError",
     "RecurClient",
     "RecurError",
@@ -158,6 +165,8 @@ class RecurClient:
         self.customers = Customers(self._transport)
         self.subscriptions = Subscriptions(self._transport)
         self.entitlements = Entitlements(self._transport)
+        self.promotion_codes = PromotionCodes(self._transport)
+        self.credits = Credits(self._transport)
 
     @property
     def session(self) -> requests.Session:

@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "PAST_DUE_GRACE_DAYS": 3,
     # Catalogue: list of product dicts (id, slug, name, type, billing_period, price, currency)
     "PRODUCTS": [],
+    # Coupons promotion codes can use: [{"id": "cpn_spring", "discount_type": "PERCENTAGE",
+    # "percent_off": 20, "duration": "ONCE"}, ...] (Recur has no public coupon API)
+    "COUPONS": [],
     # Standing faults, same shape as the control endpoint: [{"fault": "duplicate"}, ...]
     "FAULTS": [],
     # The ECPay-compatible e-invoice endpoint (<mount>/einvoice/B2CInvoice/<Operation>):

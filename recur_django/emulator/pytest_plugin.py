@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+
+from recur_django.emulator.einvoice.fixture import EInvoiceFixture, point_einvoice_at
 
 if TYPE_CHECKING:
     from recur_django.emulator.models import WebhookDelivery
@@ -43,12 +44,9 @@ if TYPE_CHECKING:
 
 DEFAULT_CARD = "4147631000000001"
 DECLINED_CARD = "4000000000000002"
-ECPAY_BACKEND = "recur_django.einvoice.backends.ecpay.ECPayBackend"
-ECPAY_HOSTS = frozenset({"einvoice-stage.ecpay.com.tw", "einvoice.ecpay.com.tw"})
-SANDBOX_MERCHANT_ID = "2000132"
 
 
-class RecurEmulator:
+class RecurEmulator(EInvoiceFixture):
     """Handle on the emulator served by ``live_server``."""
 
     def __init__(
@@ -75,9 +73,15 @@ class RecurEmulator:
         return self.base_url + "/" + path.lstrip("/")
 
     def pay(
-        self, session_id: str, card: str = DEFAULT_CARD, *, email: str | None = None
+        self,
+        session_id: str,
+        card: str = DEFAULT_CARD,
+        *,
+        email: str | None = None,
+        amount: int | None = None,
     ) -> requests.Response:
-        """POST the hosted checkout form; success is a 303 to the success URL."""
+        """POST the hosted checkout form; success is a 303 to the success URL. ``amount`` is
+        what a donor chooses (``DONATION`` products)."""
         # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator.models import CheckoutSession
 
@@ -90,6 +94,8 @@ class RecurEmulator:
             email = "customer@example.com"
         if email:
             data["email"] = email
+        if amount is not None:
+            data["amount"] = str(amount)
         return self.http.post(
             self.url(f"checkout/{session_id}/pay"), data=data, allow_redirects=False, timeout=30
         )
@@ -166,72 +172,65 @@ class RecurEmulator:
 
         return representations.refund(refunds.refund(id, amount, reason))
 
-    # -- e-invoices (the ECPay-compatible endpoint) -----------------------------------
+    def cancel(self, subscription_id: str, at_period_end: bool = False) -> dict[str, Any]:
+        """Cancel a subscription now (access ends at once) or at the end of its paid
+        period, as the portal does; returns it as ``subscription.cancelled`` carries it.
+        Raises :class:`~recur_django.emulator.services.lifecycle.SubscriptionChangeError`."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import lifecycle
 
-    @property
-    def einvoice_url(self) -> str:
-        """The e-invoice endpoint's base: ``OPTIONS["API_BASE"]`` of an ECPay backend."""
-        return self.base_url + "/einvoice"
+        return representations.subscription(lifecycle.cancel(subscription_id, at_period_end))
 
-    def einvoice_options(self, merchant_id: str = SANDBOX_MERCHANT_ID) -> dict[str, Any]:
-        """``RECUR["EINVOICE"]["OPTIONS"]`` for an ECPay backend on this emulator."""
-        # Lazy: settings are read after pytest-django configures Django.
-        from recur_django.emulator.conf import emulator_settings
+    def resume(self, subscription_id: str) -> dict[str, Any]:
+        """Keep a subscription that was set to cancel at period end (``subscription.updated``)."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import lifecycle
 
-        credentials = emulator_settings.einvoice_credentials(merchant_id)
-        if credentials is None:
-            raise LookupError(f"RECUR_EMULATOR['EINVOICE_MERCHANTS'] has no {merchant_id!r}.")
-        key, iv = credentials
-        return {
-            "MERCHANT_ID": merchant_id,
-            "HASH_KEY": key,
-            "HASH_IV": iv,
-            "API_BASE": self.einvoice_url,
-        }
+        return representations.subscription(lifecycle.resume(subscription_id))
 
-    def einvoice_lose_answer(
-        self, operation: str = "Issue", count: int = 1, *, status: int = 504, seconds: float = 0
-    ) -> None:
-        """The next ``count`` calls of ``operation`` are carried out, but answer ``status``
-        (after ``seconds``): the invoice (or void, allowance…) exists, its answer is lost."""
-        self.fault(
-            "einvoice_lost_answer", count, operation=operation, status=status, seconds=seconds
+    def switch(self, subscription_id: str, product: str) -> dict[str, Any]:
+        """Switch to ``product`` (id or slug) of the same family, as the portal does: an
+        upgrade applies now (``subscription.upgraded``, prorated), a downgrade is scheduled
+        to the period end (``subscription.schedule_created``, then
+        ``subscription.downgraded``). Returns the subscription."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import lifecycle
+
+        sub, _outcome = lifecycle.switch(subscription_id, product)
+        return representations.subscription(sub)
+
+    def create_coupon(self, discount_type: str, **fields: Any) -> dict[str, Any]:
+        """A coupon promotion codes can use (Recur has no coupon API): ``discount_type``
+        ``FIXED_AMOUNT`` (``amount_off``), ``PERCENTAGE`` (``percent_off``) or
+        ``FIRST_PERIOD_PRICE`` (``first_period_price``); ``duration`` ``ONCE``,
+        ``REPEATING`` (``duration_periods``) or ``FOREVER``; optional ``id`` and ``name``."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import promotions
+
+        return representations.coupon(
+            promotions.create_coupon(discount_type=discount_type, **fields)
         )
 
-    def einvoice_down(
-        self, operation: str | None = None, count: int = 1, *, status: int = 503
-    ) -> None:
-        """The next ``count`` e-invoice calls (of ``operation``, or any) answer ``status``;
-        nothing is done."""
-        options: dict[str, Any] = {"status": status}
-        if operation:
-            options["operation"] = operation
-        self.fault("einvoice_down", count, **options)
-
-    def einvoice_check_unavailable(self, operation: str | None = None, count: int = 1) -> None:
-        """The next ``count`` CheckBarcode / CheckLoveCode calls answer "MOF maintenance"."""
-        options = {"operation": operation} if operation else {}
-        self.fault("einvoice_check_unavailable", count, **options)
-
-    def einvoice_refuse(
-        self,
-        code: int = 1500001,
-        message: str = "Emulated refusal.",
-        operation: str = "Issue",
-        count: int = 1,
-    ) -> None:
-        """The next ``count`` calls of ``operation`` are refused with ``RtnCode`` ``code``."""
-        self.fault("einvoice_refusal", count, code=code, message=message, operation=operation)
-
-    def einvoices(self, relate_number: str | None = None) -> list[Any]:
-        """The uniform invoices the endpoint issued (newest first)."""
+    def update_product(self, product_id: str, **fields: Any) -> list[str]:
+        """Change a product as Recur's dashboard would (``product.updated`` when something
+        changed); returns the names of the fields that changed."""
         # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
-        from recur_django.emulator.models import UniformInvoice
+        from recur_django.emulator.models import Product
+        from recur_django.emulator.services import catalog
 
-        found = UniformInvoice.objects.prefetch_related("allowances")
-        if relate_number is not None:
-            found = found.filter(relate_number=relate_number)
-        return list(found)
+        catalog.ensure_products()
+        return catalog.change_product(Product.objects.get(id=product_id), **fields)
+
+    def credit_balance(self, customer_id: str) -> int:
+        """The credits the emulator holds for ``customer_id`` (no API call)."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator.models import Customer
+
+        return Customer.objects.get(id=customer_id).credit_balance
 
     def control(self, **body: Any) -> requests.Response:
         """POST ``body`` to the control endpoint over HTTP."""
@@ -270,32 +269,6 @@ def emulator_mount() -> str:
     return control.removesuffix("/_control/")
 
 
-def _point_einvoice_at(recur: dict[str, Any], emulator: dict[str, Any], url: str) -> None:
-    """An ECPay backend in RECUR["EINVOICE"] without an API_BASE, or with one of ECPay's own
-    hosts, talks to the emulator, which accepts its merchant (its default merchants are
-    kept). Another API_BASE (a server of your own) is left alone."""
-    einvoice = recur.get("EINVOICE")
-    if (
-        not isinstance(einvoice, dict)
-        or (einvoice.get("BACKEND") or ECPAY_BACKEND) != ECPAY_BACKEND
-    ):
-        return
-    api_base = str((einvoice.get("OPTIONS") or {}).get("API_BASE") or "")
-    if api_base and urlsplit(api_base).hostname not in ECPAY_HOSTS:
-        return
-    # Lazy: the emulator's defaults are read after pytest-django configures Django.
-    from recur_django.emulator.conf import DEFAULTS
-
-    options = dict(einvoice.get("OPTIONS") or {})
-    options["API_BASE"] = url
-    merchants = dict(emulator.get("EINVOICE_MERCHANTS") or DEFAULTS["EINVOICE_MERCHANTS"])
-    merchant_id, key, iv = (options.get(name) for name in ("MERCHANT_ID", "HASH_KEY", "HASH_IV"))
-    if merchant_id and key and iv:
-        merchants[str(merchant_id)] = {"HASH_KEY": key, "HASH_IV": iv}
-    emulator["EINVOICE_MERCHANTS"] = merchants
-    recur["EINVOICE"] = {**einvoice, "OPTIONS": options}
-
-
 @pytest.fixture
 def recur_emulator(
     live_server: Any, transactional_db: None, settings: Any
@@ -328,7 +301,7 @@ def recur_emulator(
         SECRET_KEY=secret_key, WEBHOOK_SECRET=recur.get("WEBHOOK_SECRET") or webhook_secret
     )
     recur["API_BASE"] = live_server.url + mount
-    _point_einvoice_at(recur, emulator, live_server.url + mount + "/einvoice")
+    point_einvoice_at(recur, emulator, live_server.url + mount + "/einvoice")
     # The site follows the emulator's clock: advance() moves billing "now" too.
     recur.setdefault("CLOCK", "recur_django.emulator.clock.now")
     settings.RECUR_EMULATOR = emulator

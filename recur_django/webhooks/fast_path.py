@@ -143,6 +143,8 @@ def _prepare(envelope: Mapping[str, Any], stored: WebhookEvent, now: datetime) -
     info = reader(data)
     if info.outcome is not Outcome.SUCCEEDED or not info.session_id:
         return None
+    if info.discount_amount:  # a promotion code: the full path checks amount + discount
+        return None
     try:
         amount = parse_amount(info.amount)
     except ValueError:

@@ -24,9 +24,10 @@ PERIODS = {
 }
 STATUSES = [s.value for s in Subscription.Status]
 GRACES = [0, 3]
+ENDED = {"none": None, "past": NOW - timedelta(hours=1), "future": NOW + timedelta(days=1)}
 
 
-def expected(status: str, period: str, cancel_at_period_end: bool, grace: int) -> bool:
+def expected(status: str, period: str, cancel_at_period_end: bool, grace: int, ended: str) -> bool:
     """The documented rules, spelled out case by case."""
     if status in ("ACTIVE", "TRIALING"):
         if not cancel_at_period_end:
@@ -39,7 +40,8 @@ def expected(status: str, period: str, cancel_at_period_end: bool, grace: int) -
             return grace == 3
         return False
     if status == "CANCELED":
-        return period == "future"  # paid until the period end, whatever the flag
+        # Paid until the period end, whatever the flag; canceled at once: until it ended.
+        return period == "future" and ended != "past"
     return False  # PENDING, EXPIRED, PAUSED
 
 
@@ -68,13 +70,13 @@ def make_sub(customer, status="ACTIVE", period_end=None, cancel=False, **kwargs)
     return Subscription.objects.create(**defaults)
 
 
-CASES = list(itertools.product(STATUSES, PERIODS, [False, True], GRACES))
+CASES = list(itertools.product(STATUSES, PERIODS, [False, True], GRACES, ENDED))
 
 
-@pytest.mark.parametrize(("status", "period", "cancel", "grace"), CASES)
-def test_truth_table(customer, user, status, period, cancel, grace):
-    sub = make_sub(customer, status, PERIODS[period], cancel)
-    want = expected(status, period, cancel, grace)
+@pytest.mark.parametrize(("status", "period", "cancel", "grace", "ended"), CASES)
+def test_truth_table(customer, user, status, period, cancel, grace, ended):
+    sub = make_sub(customer, status, PERIODS[period], cancel, ended_at=ENDED[ended])
+    want = expected(status, period, cancel, grace, ended)
     with override_settings(RECUR={**RECUR, "PAST_DUE_GRACE_DAYS": grace}):
         assert sub.grants_access(now=NOW) is want
         assert has_entitlement(user, "pro-monthly", now=NOW) is want

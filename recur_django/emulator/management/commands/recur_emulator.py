@@ -1,5 +1,5 @@
-"""``manage.py recur_emulator seed|deliver|advance|fail-card|refund|fault|clear-faults``:
-drive the local Recur."""
+"""``manage.py recur_emulator seed|deliver|advance|fail-card|refund|cancel|resume|switch|fault|
+clear-faults``: drive the local Recur."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from recur_django.emulator.api.control import set_card
 from recur_django.emulator.api.errors import ApiError
 from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.models import WebhookDelivery
-from recur_django.emulator.services import catalog, clock, refunds
+from recur_django.emulator.services import catalog, clock, lifecycle, promotions, refunds
 
 MAX_ADVANCE_DAYS = 3650
 
@@ -25,7 +25,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("seed", help="Create or update the products of RECUR_EMULATOR['PRODUCTS'].")
+        seed = sub.add_parser(
+            "seed",
+            help="Create the products of RECUR_EMULATOR['PRODUCTS'] (and its COUPONS) that "
+            "do not exist yet.",
+        )
+        seed.add_argument(
+            "--update",
+            action="store_true",
+            help="also set existing products back to the settings (product.updated events)",
+        )
         sub.add_parser("deliver", help="Send every pending webhook delivery now.")
         advance = sub.add_parser("advance", help="Move the emulator clock forward.")
         advance.add_argument("--days", type=float, default=0)
@@ -46,17 +55,23 @@ class Command(BaseCommand):
         fault.add_argument("--code", type=int, help="RtnCode of an e-invoice refusal")
         fault.add_argument("--message", help="RtnMsg of an e-invoice refusal")
         sub.add_parser("clear-faults", help="Remove every queued fault.")
+        cancel = sub.add_parser("cancel", help="Cancel a subscription now (access ends at once).")
+        cancel.add_argument("subscription", help="subscription id (sub_…)")
+        cancel.add_argument(
+            "--at-period-end", action="store_true", help="end it when the paid period ends"
+        )
+        resume = sub.add_parser("resume", help="Keep a subscription set to cancel at period end.")
+        resume.add_argument("subscription", help="subscription id (sub_…)")
+        switch = sub.add_parser(
+            "switch", help="Switch plan: an upgrade applies now, a downgrade at period end."
+        )
+        switch.add_argument("subscription", help="subscription id (sub_…)")
+        switch.add_argument("product", help="product id or slug of the same family")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "seed":
-            if not emulator_settings.PRODUCTS:
-                raise CommandError("RECUR_EMULATOR['PRODUCTS'] is empty; nothing to seed.")
-            try:
-                created, updated = catalog.seed_products()
-            except (KeyError, TypeError, ValueError) as exc:
-                raise CommandError(f"Invalid product in RECUR_EMULATOR['PRODUCTS']: {exc}") from exc
-            self.stdout.write(f"Products: {created} created, {updated} updated.")
+            self._seed(options["update"])
         elif action == "deliver":
             sent = sender.deliver_pending()
             self._report(sent)
@@ -95,6 +110,50 @@ class Command(BaseCommand):
             self.stdout.write(f"Fault {made.kind} x{made.remaining} queued {made.options or ''}")
         elif action == "clear-faults":
             self.stdout.write(f"{faults.clear()} faults removed.")
+        else:
+            self._change(action, options)
+
+    def _seed(self, update: bool) -> None:
+        if not emulator_settings.PRODUCTS:
+            raise CommandError("RECUR_EMULATOR['PRODUCTS'] is empty; nothing to seed.")
+        # Their events wait for the site: at `make demo` it is not running yet.
+        with sender.held():
+            try:
+                result = catalog.seed_products(update=update)
+                coupons = promotions.seed_coupons()
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CommandError(f"Invalid product in RECUR_EMULATOR['PRODUCTS']: {exc}") from exc
+            except promotions.PromotionError as exc:
+                raise CommandError(f"Invalid coupon in RECUR_EMULATOR['COUPONS']: {exc}") from exc
+        self.stdout.write(
+            f"Products: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} {'unchanged' if update else 'kept as they are'}."
+        )
+        if coupons:
+            self.stdout.write(f"Coupons: {coupons} created.")
+
+    def _change(self, action: str, options: dict[str, Any]) -> None:
+        """cancel, resume or switch one subscription."""
+        sub_id = options["subscription"]
+        try:
+            if action == "cancel":
+                at_end = options["at_period_end"]
+                sub, delivered = self._delivering(lambda: lifecycle.cancel(sub_id, at_end))
+                outcome = "cancels at period end" if at_end else "cancelled now"
+            elif action == "resume":
+                sub, delivered = self._delivering(lambda: lifecycle.resume(sub_id))
+                outcome = "resumed"
+            else:
+                (sub, outcome), delivered = self._delivering(
+                    lambda: lifecycle.switch(sub_id, options["product"])
+                )
+        except lifecycle.SubscriptionChangeError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(
+            f"{sub.id}: {outcome} ({sub.status}, {sub.product_id}, period ends "
+            f"{sub.current_period_end:%Y-%m-%d})."
+        )
+        self._report_sent_or_pending(delivered)
 
     def _refund(self, identifier: str, amount: int | None, reason: str) -> None:
         if amount is not None and amount <= 0:
