@@ -33,6 +33,7 @@ UNREACHABLE = {
 }
 
 
+@override_settings(RECUR=UNREACHABLE)
 class PageTests(TestCase):
     def setUp(self) -> None:
         self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
