@@ -25,9 +25,12 @@ help:
 venv:
 	@bash scripts/venv.sh $(VENV) "$(DEV_GROUPS)" "$(DJANGO52)" ":python3.11"
 
+# The port is recorded next to the demo's database: every later manage.py command (renew with
+# `recur_emulator advance`, deliver, …) reads it, so they reach the demo with no variable.
 demo: venv
 	$(DEMO) migrate --noinput
 	$(DEMO) seed_demo
+	echo $(PORT) > example_project/.demo-port
 	$(DEMO) runserver 127.0.0.1:$(PORT)
 
 test:
@@ -53,4 +56,4 @@ messages: venv
 clean:
 	rm -rf .venv .venv-dj6 build dist site *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
-	rm -f example_project/db.sqlite3 tests/test.sqlite3
+	rm -f example_project/db.sqlite3 example_project/.demo-port tests/test.sqlite3

@@ -85,9 +85,24 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "shop:account"
 LOGOUT_REDIRECT_URL = "shop:pricing"
 
-# The address the demo is served on. `make demo PORT=8123` sets RECUR_DEMO_PORT; the API base
-# (the emulator mounted on this same server) and the emulator's webhook URL both follow it.
-DEMO_BASE_URL = f"http://127.0.0.1:{os.environ.get('RECUR_DEMO_PORT') or '8000'}"
+
+def demo_port() -> str:
+    """The port the demo is served on: RECUR_DEMO_PORT when set (`make demo PORT=8123` sets
+    it for the server), else the port `make demo` recorded in .demo-port next to the
+    database — so a later `manage.py recur_emulator advance` reaches the running demo with
+    no variable — else 8000."""
+    port = os.environ.get("RECUR_DEMO_PORT", "").strip()
+    if not port:
+        try:
+            port = (BASE_DIR / ".demo-port").read_text().strip()
+        except OSError:
+            port = ""
+    return port if port.isdigit() else "8000"
+
+
+# The address the demo is served on. The API base (the emulator mounted on this same server)
+# and the emulator's webhook URL both follow it.
+DEMO_BASE_URL = f"http://127.0.0.1:{demo_port()}"
 
 # --- recur-django -----------------------------------------------------------------------
 # A real site reads these from the environment: sk_test_… / sk_live_… and the endpoint's
@@ -145,16 +160,6 @@ RECUR_EMULATOR = {
             "metadata": {"productFamily": "pro"},
         },
         {
-            "id": "prod_credits_monthly",
-            "slug": "credits-monthly",
-            "name": "500 credits every month",
-            "description": "500 credits on every renewal.",
-            "type": "SUBSCRIPTION",
-            "billing_period": "MONTHLY",
-            "price": 450,
-            "currency": "TWD",
-        },
-        {
             "id": "prod_ebook",
             "slug": "ebook",
             "name": "Django billing e-book",
@@ -180,7 +185,12 @@ RECUR_EMULATOR = {
             "type": "CREDITS",
             "price": 900,
             "currency": "TWD",
+            "credits": 1000,  # what one purchase grants (default: one credit per NT$)
         },
+    ],
+    # A coupon for promotion codes made in the admin (Recur billing -> Promotion codes).
+    "COUPONS": [
+        {"id": "cpn_demo_20", "name": "20% off", "discount_type": "PERCENTAGE", "percent_off": 20}
     ],
 }
 

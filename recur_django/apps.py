@@ -11,10 +11,12 @@ class RecurDjangoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Imported for their side effects: system checks, client reset on setting
-        # changes, and the built-in webhook handlers. Lazy: they import models, which
-        # need the app registry this method runs after.
-        from recur_django import checks, client_factory, emails  # noqa: F401
+        # Imported for their side effects: system checks, client and e-invoice backend
+        # reset on setting changes, and the built-in webhook handlers. Lazy: they import
+        # models, which need the app registry this method runs after.
+        from recur_django import checks, client_factory, emails, owner_checks, wiring_checks  # noqa: F401
+        from recur_django.einvoice import checks as einvoice_checks  # noqa: F401
+        from recur_django.einvoice import factory  # noqa: F401
         from recur_django.webhooks import handlers  # noqa: F401
 
         emails.connect()  # opt-in receipts and notices (RECUR["EMAILS"])

@@ -22,6 +22,9 @@ Python from the rows instead.
 
 Churn this month = subscriptions that ended this month (expired, or canceled with their
 period ending this month) / subscriptions live at the start of the month.
+
+Rows written by ``recur_trigger`` events (:mod:`recur_django.triggered`: Recur ids it made
+up) are test data and count nowhere here.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from django.utils import timezone
 
 from recur_django import clock
 from recur_django.models import Payment, Refund, Subscription
+from recur_django.triggered import triggered_q
 
 Status = Subscription.Status
 T = TypeVar("T")
@@ -103,9 +107,14 @@ def monthly_amount(amount: int, interval: Any, count: Any) -> Decimal:
     return Decimal(amount) * factor / periods
 
 
+def _subscriptions() -> Any:
+    """Every subscription but ``recur_trigger``'s test data."""
+    return Subscription.objects.exclude(triggered_q())
+
+
 def _counts(start: datetime, now: datetime) -> dict[str, Any]:
     ended_before = Q(status__in=ENDED, current_period_end__lt=start)
-    return Subscription.objects.aggregate(
+    return _subscriptions().aggregate(
         active=Count("pk", filter=Q(status=Status.ACTIVE)),
         trialing=Count("pk", filter=Q(status=Status.TRIALING)),
         past_due=Count("pk", filter=Q(status=Status.PAST_DUE)),
@@ -143,10 +152,14 @@ _LIVE = Q(status__in=(Status.ACTIVE, Status.PAST_DUE))
 
 
 def _live_with_intervals() -> Any:  # a QuerySet with three annotations
-    return Subscription.objects.filter(_LIVE).annotate(
-        interval=KeyTextTransform("interval", "raw"),
-        period=KeyTextTransform("billing_period", "raw"),
-        count=KeyTextTransform("interval_count", "raw"),
+    return (
+        _subscriptions()
+        .filter(_LIVE)
+        .annotate(
+            interval=KeyTextTransform("interval", "raw"),
+            period=KeyTextTransform("billing_period", "raw"),
+            count=KeyTextTransform("interval_count", "raw"),
+        )
     )
 
 
@@ -187,7 +200,7 @@ def _local_month(value: date | datetime) -> date:
 
 
 def _revenue(first: datetime) -> dict[date, int]:
-    paid = Payment.objects.filter(paid_at__gte=first)
+    paid = Payment.objects.exclude(triggered_q()).filter(paid_at__gte=first)
 
     def in_database() -> dict[date, int]:
         rows = (
@@ -216,7 +229,12 @@ def _refunds(start: datetime) -> tuple[int, int]:
     cap)``: ``before`` is what its earlier refunds asked, ``cap`` its amount (its refunded
     amount when the amount is unknown). A refund waiting for its payment applied nothing.
     """
-    counting = Refund.objects.exclude(status=Refund.Status.FAILED).filter(review_reason="")
+    counting = (
+        Refund.objects.exclude(status=Refund.Status.FAILED)
+        .filter(review_reason="")
+        .exclude(triggered_q())
+        .exclude(triggered_q("payment__recur_id"))
+    )
     month = list(
         counting.filter(created_at__gte=start, payment__isnull=False).values_list(
             "payment_id", "amount", "payment__amount", "payment__refunded_amount"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
+from recur_django import clock as billing_clock
 from recur_django import tasks
 from recur_django.conf import DEFAULTS, WEBHOOK_PROCESSING_MODES, recur_settings
 from recur_django.emulator.conf import DEFAULTS as EMULATOR_DEFAULTS
@@ -129,7 +130,9 @@ def check_recur_setting_values(app_configs: Any = None, **kwargs: Any) -> list[C
     if isinstance(emulator_raw, dict):
         messages += _unknown_keys("RECUR_EMULATOR", emulator_raw, EMULATOR_DEFAULTS, "recur.W005")
 
-    webhook_secret = raw.get("WEBHOOK_SECRET")
+    # The values as recur-django uses them: credentials without surrounding whitespace.
+    values = recur_settings.user_settings
+    webhook_secret = values.get("WEBHOOK_SECRET")
     if webhook_secret and _is_secret_list(webhook_secret):
         secrets = [webhook_secret] if isinstance(webhook_secret, str) else list(webhook_secret)
         for value in secrets:
@@ -152,7 +155,7 @@ def check_recur_setting_values(app_configs: Any = None, **kwargs: Any) -> list[C
                 id="recur.W007",
             )
         )
-    secret = raw.get("SECRET_KEY")
+    secret = values.get("SECRET_KEY")
     if isinstance(secret, str) and secret.startswith("sk_test_") and not settings.DEBUG:
         messages.append(
             Warning(
@@ -166,17 +169,34 @@ def check_recur_setting_values(app_configs: Any = None, **kwargs: Any) -> list[C
         )
     clock = raw.get("CLOCK")
     if clock is not None and not callable(clock):
-        try:
-            import_string(str(clock))
-        except ImportError as exc:
-            messages.append(
-                Error(
-                    f"RECUR['CLOCK'] = {clock!r} cannot be imported: {exc}",
-                    hint="Name a zero-argument callable, e.g. 'django.utils.timezone.now'.",
-                    id="recur.E006",
-                )
-            )
+        messages += _clock_messages(str(clock))
     return messages
+
+
+def _clock_messages(path: str) -> list[CheckMessage]:
+    """recur.E006 when ``RECUR["CLOCK"]`` cannot be used (never importing the emulator's
+    clock without the emulator: that import fails with Django's "Conflicting models")."""
+    if billing_clock.emulator_missing_for(path):
+        return [
+            Error(
+                f"RECUR['CLOCK'] = {path!r} is the emulator's clock, but "
+                f"{billing_clock.EMULATOR_APP!r} is not in INSTALLED_APPS.",
+                hint="Add 'recur_django.emulator' to INSTALLED_APPS where you use the emulator "
+                "(development, tests); elsewhere remove RECUR['CLOCK'] (real time).",
+                id="recur.E006",
+            )
+        ]
+    try:
+        import_string(path)
+    except Exception as exc:  # ImportError, or whatever importing that module raises
+        return [
+            Error(
+                f"RECUR['CLOCK'] = {path!r} cannot be imported: {exc}",
+                hint="Name a zero-argument callable, e.g. 'django.utils.timezone.now'.",
+                id="recur.E006",
+            )
+        ]
+    return []
 
 
 @register("recur")
@@ -188,7 +208,8 @@ def check_emulator_agreement(app_configs: Any = None, **kwargs: Any) -> list[Che
     if not isinstance(raw, dict) or "recur.tw" in str(raw.get("API_BASE") or "recur.tw"):
         return []  # talking to the real Recur: the emulator's keys do not matter
     messages: list[CheckMessage] = []
-    secret = raw.get("SECRET_KEY")
+    values = recur_settings.user_settings  # credentials without surrounding whitespace
+    secret = values.get("SECRET_KEY")
     accepted = emulator_settings.secret_keys
     # A key that is not an sk_… key at all is recur.E002's error; advising to add a
     # publishable key to the emulator's secret keys would contradict it.
@@ -202,7 +223,7 @@ def check_emulator_agreement(app_configs: Any = None, **kwargs: Any) -> list[Che
                 id="recur.E007",
             )
         )
-    ours = raw.get("WEBHOOK_SECRET")
+    ours = values.get("WEBHOOK_SECRET")
     site_secrets = [ours] if isinstance(ours, str) else list(ours or [])
     signing = str(emulator_settings.WEBHOOK_SECRET or "")
     if site_secrets and signing and signing not in site_secrets:

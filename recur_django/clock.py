@@ -13,11 +13,35 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from recur_django.conf import recur_settings
+
+#: The emulator's package: its clock reads its models, which exist only while it is installed.
+EMULATOR_APP = "recur_django.emulator"
+
+
+def emulator_missing_for(path: str) -> bool:
+    """Whether ``path`` names something of the emulator while the emulator is not installed.
+
+    Importing it then would register the emulator's models under the wrong app (Django's
+    "Conflicting 'subscription' models"), so nobody imports it: the check and :func:`now`
+    say what to do instead.
+    """
+    return path.startswith(EMULATOR_APP + ".") and not apps.is_installed(EMULATOR_APP)
+
+
+def load(path: str) -> Callable[[], datetime]:
+    """The callable at dotted ``path``; ImproperlyConfigured saying why when it is unusable."""
+    if emulator_missing_for(path):
+        raise ImproperlyConfigured(
+            f"RECUR['CLOCK'] = {path!r} is the emulator's clock, but {EMULATOR_APP!r} is not "
+            "in INSTALLED_APPS."
+        )
+    return _load(path)
 
 
 @functools.lru_cache(maxsize=8)
@@ -38,7 +62,7 @@ def clock_function(value: Any = None) -> Callable[[], datetime]:
         return timezone.now
     if callable(value):
         return value
-    return _load(str(value))
+    return load(str(value))
 
 
 def now() -> datetime:

@@ -6,12 +6,15 @@ refreshes itself when ``RECUR`` changes (``override_settings`` in tests).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 DEFAULTS: dict[str, Any] = {
     # Credentials
@@ -59,12 +62,40 @@ DEFAULTS: dict[str, Any] = {
     # creating checkout and portal sessions.
     "API_THROTTLE_RATES": {"user": "120/min", "anon": "30/min", "sessions": "20/min"},
     "API_PAGE_SIZE": 20,  # list endpoints; clients may ask for up to 100 with ?page_size=
+    # Taiwan e-invoices (recur_django.einvoice): {"BACKEND": dotted path, "OPTIONS": {...}};
+    # None: e-invoicing is off.
+    "EINVOICE": None,
+    # Whose billing (recur_django.owners). The model that owns a Recur customer
+    # ("app_label.Model"; None: AUTH_USER_MODEL); choose it before the first migrate.
+    "OWNER_MODEL": None,
+    # Dotted paths to (or) callables: callable(request) -> owner | None (None: the logged-in
+    # user), callable(user, owner) -> bool (None: user == owner), callable(owner) -> str
+    # (None: the owner's ``email`` attribute).
+    "OWNER_FOR_REQUEST": None,
+    "CAN_MANAGE_BILLING": None,
+    "OWNER_EMAIL": None,
 }
+
+#: The backend used when ``RECUR["EINVOICE"]`` names none.
+DEFAULT_EINVOICE_BACKEND = "recur_django.einvoice.backends.ecpay.ECPayBackend"
+EINVOICE_KEYS = frozenset({"BACKEND", "OPTIONS"})
 
 REQUIRED: frozenset[str] = frozenset({"SECRET_KEY", "WEBHOOK_SECRET"})
 
+#: Keys whose values are pasted from Recur's dashboard: surrounding whitespace (a trailing
+#: newline from a secrets file or an environment variable) is stripped when they are read.
+CREDENTIALS: frozenset[str] = frozenset({"SECRET_KEY", "PUBLISHABLE_KEY", "WEBHOOK_SECRET"})
+
 #: The values of ``RECUR["WEBHOOK_PROCESSING"]``.
 WEBHOOK_PROCESSING_MODES: tuple[str, ...] = ("sync", "task")
+
+
+@dataclass(frozen=True)
+class EInvoiceConfig:
+    """``RECUR["EINVOICE"]``, coerced: the backend's dotted path and its options."""
+
+    backend: str
+    options: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 class RecurSettings:
@@ -72,6 +103,7 @@ class RecurSettings:
 
     def __init__(self) -> None:
         self._cache: dict[str, Any] | None = None
+        self._imported: dict[str, Any] = {}
 
     @property
     def user_settings(self) -> dict[str, Any]:
@@ -79,7 +111,10 @@ class RecurSettings:
             value = getattr(settings, "RECUR", None) or {}
             if not isinstance(value, dict):
                 raise ImproperlyConfigured("settings.RECUR must be a dict.")
-            self._cache = dict(value)
+            self._cache = {
+                key: strip_credential(item) if key in CREDENTIALS else item
+                for key, item in value.items()
+            }
         return self._cache
 
     def is_set(self, name: str) -> bool:
@@ -121,8 +156,60 @@ class RecurSettings:
             )
         return bool(mode == "task")
 
+    @property
+    def einvoice(self) -> EInvoiceConfig | None:
+        """``RECUR["EINVOICE"]`` coerced, or None when e-invoicing is off (absent, None or
+        ``{}``); ImproperlyConfigured when it is malformed. ``BACKEND`` defaults to ECPay."""
+        value = self.user_settings.get("EINVOICE")
+        if value is None or value == {}:
+            return None
+        if not isinstance(value, dict):
+            raise ImproperlyConfigured(
+                "RECUR['EINVOICE'] must be a dict: {'BACKEND': …, 'OPTIONS': {…}}."
+            )
+        unknown = sorted(str(key) for key in value if key not in EINVOICE_KEYS)
+        if unknown:
+            raise ImproperlyConfigured(
+                f"RECUR['EINVOICE'] has unknown keys {', '.join(unknown)}: it takes BACKEND "
+                "and OPTIONS (credentials go inside OPTIONS)."
+            )
+        backend = value.get("BACKEND") or DEFAULT_EINVOICE_BACKEND
+        if not isinstance(backend, str):
+            raise ImproperlyConfigured("RECUR['EINVOICE']['BACKEND'] must be a dotted path.")
+        options = value.get("OPTIONS") or {}
+        if not isinstance(options, dict):
+            raise ImproperlyConfigured("RECUR['EINVOICE']['OPTIONS'] must be a dict.")
+        return EInvoiceConfig(backend.strip(), dict(options))
+
+    def imported(self, name: str) -> Any:
+        """The object a dotted-path setting names (a callable value is returned as it is);
+        ``None`` when unset. Imported once and cached until ``RECUR`` changes; a path that
+        does not import raises ``ImproperlyConfigured``.
+        """
+        if name not in self._imported:
+            value = self.get(name)
+            if isinstance(value, str):
+                try:
+                    value = import_string(value)
+                except ImportError as exc:
+                    raise ImproperlyConfigured(
+                        f"RECUR[{name!r}] = {value!r} cannot be imported: {exc}"
+                    ) from exc
+            self._imported[name] = value
+        return self._imported[name]
+
     def reload(self) -> None:
         self._cache = None
+        self._imported = {}
+
+
+def strip_credential(value: Any) -> Any:
+    """``value`` (a string, or a list/tuple of strings) without surrounding whitespace."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list | tuple):
+        return type(value)(item.strip() if isinstance(item, str) else item for item in value)
+    return value
 
 
 recur_settings = RecurSettings()

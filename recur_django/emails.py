@@ -14,7 +14,8 @@ kind                 signal                  templates (``recur_django/emails/``
 ``refund``           ``payment_refunded``    ``refund_subject.txt``, …
 ===================  ======================  ==========================================
 
-The recipient is the Django user's e-mail, else the Recur customer's. Mails are rendered
+The recipient is the billing owner's e-mail (:func:`recur_django.owners.owner_email`: the
+user's, or ``RECUR["OWNER_EMAIL"]`` for a team…), else the Recur customer's. Mails are rendered
 in ``settings.LANGUAGE_CODE`` (never the language of Recur's webhook request) with
 amounts as ``NT$590``; the subject and the text part are plain text (nothing is
 HTML-escaped there), the HTML part is escaped; a
@@ -39,6 +40,7 @@ from django.utils import translation
 from recur_django import signals
 from recur_django.conf import recur_settings
 from recur_django.money import format_twd
+from recur_django.owners import owner_email, owner_name
 from recur_django.safe_urls import is_http_url
 
 logger = logging.getLogger("recur_django.emails")
@@ -54,11 +56,13 @@ def enabled(kind: str) -> bool:
     return isinstance(value, Mapping) and bool(value.get(kind))
 
 
-def _recipient(user: Any, customer: Any) -> str:
-    for owner in (user, customer):
-        email = getattr(owner, "email", "") if owner is not None else ""
-        if isinstance(email, str) and "@" in email and "\n" not in email:
-            return email.strip()
+def _recipient(owner: Any, customer: Any) -> str:
+    email = owner_email(owner)
+    if email:
+        return email
+    fallback = getattr(customer, "email", "") if customer is not None else ""
+    if isinstance(fallback, str) and "@" in fallback and "\n" not in fallback:
+        return fallback.strip()
     return ""
 
 
@@ -118,26 +122,26 @@ def send(kind: str, to: str, context: dict[str, Any]) -> bool:
     return True
 
 
-def _full_name(user: Any) -> str:
-    return str(user.get_full_name()) if hasattr(user, "get_full_name") else ""
+def _payment_owner(payment: Any) -> Any:
+    """Whose billing the payment is: its owner, else its customer's."""
+    if payment.owner_id is not None:
+        return payment.owner
+    return payment.customer.owner if payment.customer is not None else None
 
 
 def _payment_context(payment: Any, **extra: Any) -> dict[str, Any]:
-    owner = payment.user or (payment.customer.user if payment.customer else None)
     return {
         "payment": payment,
         "product_name": _product_name(payment),
         "amount": format_twd(payment.amount, payment.currency),
-        "name": _full_name(owner) or getattr(payment.customer, "name", "") or "",
+        "name": owner_name(_payment_owner(payment)) or getattr(payment.customer, "name", "") or "",
         "link": _link(payment.raw),
         **extra,
     }
 
 
 def _payment_recipient(payment: Any) -> str:
-    customer = payment.customer
-    user = payment.user or (customer.user if customer is not None else None)
-    return _recipient(user, customer)
+    return _recipient(_payment_owner(payment), payment.customer)
 
 
 def send_receipt(sender: Any, payment: Any, **kwargs: Any) -> None:
@@ -162,16 +166,16 @@ def send_trial_ending(sender: Any, subscription: Any, **kwargs: Any) -> None:
     if not enabled("trial_ending"):
         return
     customer = subscription.customer
-    user = customer.user if customer is not None else None
+    owner = customer.owner if customer is not None else None
     context = {
         "subscription": subscription,
         "product_name": subscription.product_name or subscription.product_slug,
         "amount": format_twd(subscription.amount, subscription.currency),
         "trial_end": subscription.trial_end or subscription.current_period_end,
-        "name": _full_name(user) or getattr(customer, "name", "") or "",
+        "name": owner_name(owner) or getattr(customer, "name", "") or "",
         "link": _link(None),
     }
-    send("trial_ending", _recipient(user, customer), context)
+    send("trial_ending", _recipient(owner, customer), context)
 
 
 def connect() -> None:

@@ -1,10 +1,13 @@
 """Who may use what: entitlement checks read the local mirror, never the API.
 
-A user is entitled to a product when one of these is true:
+Entitlements belong to the billing *owner* (the user by default, or a team… see
+:mod:`recur_django.owners`); the guards ask for the owner a request acts for, so every
+member acting for a paying team is entitled. An owner is entitled to a product when one of
+these is true:
 
-- a mirrored :class:`~recur_django.models.Subscription` of the user's customer for the
+- a mirrored :class:`~recur_django.models.Subscription` of the owner's customer for the
   product grants access (:func:`access_q`), or
-- the user has a completed one-time :class:`~recur_django.models.Transaction`
+- the owner has a completed one-time :class:`~recur_django.models.Transaction`
   (mode ``PAYMENT``) for the product — one-time purchases count for good, unless the
   purchase's :class:`~recur_django.models.Payment` was fully refunded and
   ``RECUR["REFUND_REVOKES_ACCESS"]`` (default ``True``; or a list of the product slugs
@@ -20,7 +23,9 @@ TRIALING       same as ACTIVE, and only until ``trial_end`` (when known)
 PAST_DUE       ``now < current_period_end + g`` (Recur retries a failed renewal for a
                few days after the unpaid period ends); without a period end, ``g``
                days from the last event
-CANCELED       ``now < current_period_end`` (paid until then), never after
+CANCELED       ``now < current_period_end`` (paid until then), never after; and
+               never once ``ended_at`` has passed (canceled at once: access ends
+               then, whatever remains of the period)
 others         never (PENDING, EXPIRED, PAUSED)
 =============  ====================================================================
 """
@@ -32,13 +37,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q
 
 from recur_django import clock as billing_clock
 from recur_django.conf import recur_settings
 from recur_django.models import Payment, Subscription, Transaction
 from recur_django.models.subscription import grace_period, subscription_grants_access
+from recur_django.owners import is_owner, owner_model
 
 if TYPE_CHECKING:
     from recur_django.views.guards import (
@@ -59,9 +64,9 @@ __all__ = [
     "entitlements_for",
     "grace_period",
     "has_entitlement",
+    "owner_subscription",
     "subscription_grants_access",
     "subscription_required",
-    "user_subscription",
 ]
 
 Status = Subscription.Status
@@ -92,7 +97,9 @@ def access_q(now: datetime | None = None, grace: timedelta | None = None, prefix
         q(current_period_end__gt=now - grace)
         | (q(current_period_end__isnull=True) & q(last_event_at__gt=now - grace))
     )
-    canceled = q(status=Status.CANCELED, current_period_end__gt=now)
+    canceled = q(status=Status.CANCELED, current_period_end__gt=now) & (
+        q(ended_at__isnull=True) | q(ended_at__gt=now)
+    )
     return active | past_due | canceled
 
 
@@ -126,11 +133,12 @@ def refund_revokes_access() -> bool | list[str]:
     return bool(value)
 
 
-def purchases_q(products: list[str] | None, user_ref: Any) -> Any:
-    """Completed one-time purchases of ``products`` that still grant access."""
+def purchases_q(products: list[str] | None, owner_ref: Any) -> Any:
+    """Completed one-time purchases of ``products`` by the owner ``owner_ref`` (a primary
+    key or ``OuterRef``) that still grant access."""
     purchases = Transaction.objects.filter(
         _product_q(products),
-        user_id=user_ref,
+        owner_id=owner_ref,
         status=Transaction.Status.COMPLETED,
         mode=Transaction.Mode.PAYMENT,
     )
@@ -144,28 +152,31 @@ def purchases_q(products: list[str] | None, user_ref: Any) -> Any:
     return purchases.exclude(Q(refunded) & covered)
 
 
-def has_entitlement(user: Any, product: ProductArg = None, *, now: datetime | None = None) -> bool:
-    """Whether ``user`` may use ``product`` (a slug or id, or several: any of them).
+def has_entitlement(owner: Any, product: ProductArg = None, *, now: datetime | None = None) -> bool:
+    """Whether ``owner`` may use ``product`` (a slug or id, or several: any of them).
 
-    ``product=None`` means any product. Reads only the local mirror and purchases, in at
-    most one database query; anonymous users cost none.
+    ``owner`` is a billing owner (by default a user; see :mod:`recur_django.owners`);
+    anything else — ``None``, an anonymous user, a user when owners are teams — is never
+    entitled. In a view, ask for ``owner_for_request(request)``. ``product=None`` means any
+    product. Reads only the local mirror and purchases, in at most one database query;
+    anonymous users cost none.
     """
-    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+    if not is_owner(owner):
         return False
     products = _products(product)
     if products == []:
         return False
     subscriptions = Subscription.objects.filter(
-        access_q(now), _product_q(products), customer__user_id=OuterRef("pk")
+        access_q(now), _product_q(products), customer__owner_id=OuterRef("pk")
     )
     purchases = purchases_q(products, OuterRef("pk"))
-    users = get_user_model()._default_manager.filter(pk=user.pk)
-    return users.filter(Q(Exists(subscriptions)) | Q(Exists(purchases))).exists()
+    owners = owner_model()._default_manager.filter(pk=owner.pk)
+    return owners.filter(Q(Exists(subscriptions)) | Q(Exists(purchases))).exists()
 
 
 @dataclass(frozen=True)
 class Entitlement:
-    """One product the user may use, and why."""
+    """One product the owner may use, and why."""
 
     product_id: str
     product_slug: str
@@ -176,13 +187,14 @@ class Entitlement:
     expires_at: datetime | None  # None = open-ended
 
 
-def entitlements_for(user: Any, *, now: datetime | None = None) -> list[Entitlement]:
-    """Every entitlement of ``user``, subscriptions first (two queries)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+def entitlements_for(owner: Any, *, now: datetime | None = None) -> list[Entitlement]:
+    """Every entitlement of ``owner``, subscriptions first (two queries; none for anything
+    that is not an owner)."""
+    if not is_owner(owner):
         return []
     now = now or billing_clock.now()
     result: list[Entitlement] = []
-    subscriptions = Subscription.objects.filter(access_q(now), customer__user_id=user.pk)
+    subscriptions = Subscription.objects.filter(access_q(now), customer__owner_id=owner.pk)
     for sub in subscriptions.order_by("product_slug", "recur_id"):
         expires = None
         if sub.status == Status.PAST_DUE:
@@ -190,6 +202,8 @@ def entitlements_for(user: Any, *, now: datetime | None = None) -> list[Entitlem
             expires = reference + grace_period() if reference else None
         elif sub.cancel_at_period_end or sub.status == Status.CANCELED:
             expires = sub.current_period_end
+            if sub.status == Status.CANCELED and sub.ended_at is not None:
+                expires = min(sub.ended_at, expires) if expires is not None else sub.ended_at
         if sub.status == Status.TRIALING and sub.trial_end is not None:
             expires = min(sub.trial_end, expires) if expires is not None else sub.trial_end
         result.append(
@@ -203,7 +217,7 @@ def entitlements_for(user: Any, *, now: datetime | None = None) -> list[Entitlem
                 expires_at=expires,
             )
         )
-    purchases = purchases_q(None, user.pk).order_by("completed_at", "created_at")
+    purchases = purchases_q(None, owner.pk).order_by("completed_at", "created_at")
     for txn in purchases:
         result.append(
             Entitlement(
@@ -219,22 +233,25 @@ def entitlements_for(user: Any, *, now: datetime | None = None) -> list[Entitlem
     return result
 
 
-def user_subscription(
-    user: Any, product: ProductArg, *, now: datetime | None = None
+def owner_subscription(
+    owner: Any, product: ProductArg, *, now: datetime | None = None
 ) -> Subscription | None:
-    """The user's subscription to ``product`` (slug or id) that grants access now, or ``None``.
+    """The owner's subscription to ``product`` (slug or id) that grants access now, or
+    ``None``.
 
-    When several do, the one running longest is returned. One query; anonymous users cost
-    none. Templates: ``{% current_plan user "pro-monthly" as sub %}``.
+    When several do, the one running longest is returned. One query; anything that is not
+    an owner costs none. Templates: ``{% current_plan user "pro-monthly" as sub %}``.
     """
-    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+    if not is_owner(owner):
         return None
     single = hasattr(product, "id") or hasattr(product, "slug")  # a client Product
     products = _products([product] if single else product)  # type: ignore[list-item]
     if not products:
         return None
     return (
-        Subscription.objects.filter(access_q(now), _product_q(products), customer__user_id=user.pk)
+        Subscription.objects.filter(
+            access_q(now), _product_q(products), customer__owner_id=owner.pk
+        )
         .order_by(F("current_period_end").desc(nulls_first=True), "-created_at")
         .first()
     )

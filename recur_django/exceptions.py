@@ -8,6 +8,7 @@ that raise them re-export them under their old names.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,25 @@ class ConfirmationUnavailable(Exception):
 class CustomerConflict(EventRejected):
     """An event names another Recur customer than the one we hold for its subscription or
     charge: it is stored failed, with this reason, and applies nothing."""
+
+
+# --- billing owners --------------------------------------------------------------------
+
+
+class BillingForbidden(PermissionDenied):
+    """The user may not manage the billing of the owner the request acts for
+    (``RECUR["CAN_MANAGE_BILLING"]``): HTTP 403 ``billing_forbidden``.
+
+    A ``PermissionDenied``, so a site view that lets it escape answers 403 too.
+    """
+
+    code = "billing_forbidden"
+    status = 403
+    default_message: str | Promise = _("You cannot manage billing for this account.")
+
+    def __init__(self, message: str | Promise | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(str(self.message))
 
 
 # --- portal ----------------------------------------------------------------------------
@@ -152,3 +172,62 @@ class PaymentLinkNotStored(Exception):
             f"Recur accepted payment link {recur_id}, but storing it failed: "
             f"{type(error).__name__}: {error}"
         )
+
+
+# --- promotion codes -------------------------------------------------------------------
+
+
+class PromotionCodeNotStored(Exception):
+    """Recur accepted a promotion-code write, but storing its answer locally failed.
+
+    ``recur_id`` names the code on Recur and ``error`` is the database error;
+    :func:`~recur_django.promotion_codes.refresh_promotion_code` (or the next sync) stores
+    the code.
+    """
+
+    def __init__(self, recur_id: str, error: Exception) -> None:
+        self.recur_id = recur_id
+        self.error = error
+        super().__init__(
+            f"Recur accepted promotion code {recur_id}, but storing it failed: "
+            f"{type(error).__name__}: {error}"
+        )
+
+
+# --- credits ---------------------------------------------------------------------------
+
+
+class CreditsError(Exception):
+    """A credits call that cannot succeed; ``message`` is safe to show to the owner."""
+
+    code = "credits_unavailable"
+    status = 400
+    default_message: str | Promise = _("Your credits cannot be used right now.")
+
+    def __init__(self, message: str | Promise | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        super().__init__(str(self.message))
+
+
+class NoRecurCustomer(CreditsError):
+    """The owner has no linked Recur customer yet, so it holds no credits."""
+
+    code = "no_customer"
+    status = 404
+    default_message = _("You have no credits yet: buy a credit pack first.")
+
+
+class InsufficientCredits(CreditsError):
+    """Recur refused a deduction larger than the balance (its ``insufficient_balance``).
+
+    ``amount`` is what was asked for; ``recur_message`` is Recur's own wording.
+    """
+
+    code = "insufficient_balance"
+    status = 402
+    default_message = _("You do not have enough credits for this.")
+
+    def __init__(self, amount: int, recur_message: str = "") -> None:
+        self.amount = amount
+        self.recur_message = recur_message
+        super().__init__()

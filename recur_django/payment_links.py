@@ -11,19 +11,19 @@ returns and upserts them in batches.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
+from django.db import DatabaseError
 from django.utils import timezone
 
+from recur_django import mirror
 from recur_django.client.errors import NotFoundError, RecurError
 from recur_django.client.resources import LINK_UPDATE_FIELDS
 from recur_django.client_factory import get_client
 from recur_django.exceptions import PaymentLinkNotStored
+from recur_django.mirror import ProgressCallback, SyncResult
 from recur_django.models import PaymentLink
 from recur_django.safe_urls import flag_unsafe_url, is_http_url
 from recur_django.transaction_state import warn_if_in_transaction
@@ -87,29 +87,6 @@ class RemotePaymentLink(Protocol):
     session_count: int | None
     completed_count: int | None
     created_at: datetime | None
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    """What :func:`sync_payment_links` did."""
-
-    pages: int = 0
-    seen: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    missing: int = 0
-
-    def __str__(self) -> str:
-        return (
-            f"{self.seen} links in {self.pages} pages: {self.created} created, "
-            f"{self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.missing} marked missing from Recur"
-        )
-
-
-#: ``progress(pages_done, links_seen)``, called after each page is stored.
-ProgressCallback = Callable[[int, int], None]
 
 
 def _client(client: Any) -> Any:
@@ -251,102 +228,25 @@ def refresh_payment_link(link: PaymentLink | str, *, client: Any = None) -> Paym
     return upsert_payment_link(_client(client).payment_links.retrieve(recur_id))
 
 
-def _store_page(remotes: list[Any], synced_at: datetime) -> tuple[int, int, int]:
-    """Upsert one page of links with a constant number of queries.
-
-    Returns ``(created, updated, unchanged)``.
-    """
-    by_id: dict[str, Any] = {}
-    for remote in remotes:
-        by_id[remote.id] = remote
-    existing = {
-        link.recur_id: link for link in PaymentLink.objects.filter(recur_id__in=list(by_id))
-    }
-    to_create: list[PaymentLink] = []
-    to_update: list[PaymentLink] = []
-    changed_fields: set[str] = set()
-    unchanged_ids: list[str] = []
-    for recur_id, remote in by_id.items():
-        values = fields_from_api(remote)
-        link = existing.get(recur_id)
-        if link is None:
-            to_create.append(
-                PaymentLink(
-                    recur_id=recur_id, synced_at=synced_at, missing_from_recur=False, **values
-                )
-            )
-            continue
-        changed = {name for name, value in values.items() if getattr(link, name) != value}
-        if link.missing_from_recur:
-            changed.add("missing_from_recur")
-            link.missing_from_recur = False
-        if not changed:
-            unchanged_ids.append(recur_id)
-            continue
-        for name in changed:
-            if name in values:
-                setattr(link, name, values[name])
-        link.synced_at = synced_at
-        changed_fields |= changed | {"synced_at"}
-        to_update.append(link)
-
-    with transaction.atomic():
-        if to_create:
-            try:
-                with transaction.atomic():
-                    PaymentLink.objects.bulk_create(to_create)
-            except IntegrityError:
-                # Another process stored some of these meanwhile: fall back to one by one.
-                for link in to_create:
-                    values = {name: getattr(link, name) for name in MIRRORED_FIELDS}
-                    values.update(synced_at=synced_at, missing_from_recur=False)
-                    PaymentLink.objects.update_or_create(recur_id=link.recur_id, defaults=values)
-        if to_update:
-            PaymentLink.objects.bulk_update(to_update, sorted(changed_fields))
-        if unchanged_ids:
-            PaymentLink.objects.filter(recur_id__in=unchanged_ids).update(synced_at=synced_at)
-    return len(to_create), len(to_update), len(unchanged_ids)
-
-
-def _pages(client: Any) -> Iterable[list[Any]]:
-    cursor: str | None = None
-    while True:
-        page = client.payment_links.list(limit=SYNC_PAGE_SIZE, starting_after=cursor)
-        data = list(page.data)
-        if data:
-            yield data
-        if not page.has_more or not data:
-            return
-        cursor = getattr(page, "next_cursor", None) or data[-1].id
-
-
 def sync_payment_links(
     client: Any = None, *, progress: ProgressCallback | None = None
 ) -> SyncResult:
     """Mirror every payment link Recur returns; mark local ones it no longer returns.
 
     Pages through ``GET /v1/payment-links`` (``limit=100`` + ``starting_after``) and
-    upserts each page with a fixed number of queries (``bulk_create`` /
-    ``bulk_update``), so database work grows with pages, not links. Only a
-    complete pass marks links ``missing_from_recur``: when an API error stops the
-    sync, the pages already stored stay stored and the error propagates.
+    upserts each page with a fixed number of queries (:func:`recur_django.mirror.sync`),
+    so database work grows with pages, not links. Only a complete pass marks links
+    ``missing_from_recur``: when an API error stops the sync, the pages already stored
+    stay stored and the error propagates.
     """
     api = _client(client)
-    started = timezone.now()
-    pages = seen = created = updated = unchanged = 0
-    for data in _pages(api):
-        c, u, n = _store_page(data, started)
-        pages += 1
-        seen += len(data)
-        created, updated, unchanged = created + c, updated + u, unchanged + n
-        if progress is not None:
-            progress(pages, seen)
-    missing = (
-        PaymentLink.objects.filter(Q(synced_at__lt=started) | Q(synced_at__isnull=True))
-        .filter(missing_from_recur=False)
-        .update(missing_from_recur=True)
+    result = mirror.sync(
+        PaymentLink,
+        lambda cursor: api.payment_links.list(limit=SYNC_PAGE_SIZE, starting_after=cursor),
+        fields_from_api,
+        noun="links",
+        progress=progress,
     )
-    result = SyncResult(pages, seen, created, updated, unchanged, missing)
     logger.info("Synced payment links from Recur: %s", result)
     return result
 

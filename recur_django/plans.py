@@ -1,15 +1,15 @@
 """One plan per product family: the rule ``start_checkout`` applies before calling Recur.
 
-A user who already holds a subscription (one that grants access now, see
-:func:`recur_django.entitlements.access_q`) to a product cannot start a checkout for the
-same product, nor for another product of the same *family*. A product's family is the
-``productFamily`` / ``baseSlug`` Recur or the catalogue sends (see
+An owner (see :mod:`recur_django.owners`) who already holds a subscription (one that
+grants access now, see :func:`recur_django.entitlements.access_q`) to a product cannot
+start a checkout for the same product, nor for another product of the same *family*. A
+product's family is the ``productFamily`` / ``baseSlug`` Recur or the catalogue sends (see
 :func:`recur_django.products.product_family`); without one, the product is its own family.
 Changing plan within a family happens in Recur's customer portal (``recur:portal``).
 
 The rule also holds under races: a subscription checkout *claims* its family for its
-buyer (:class:`FamilyClaim`, ``Transaction.family_key``), and the database keeps at most
-one open claim per buyer and family (a partial unique index); a paid checkout whose
+owner (:class:`FamilyClaim`, ``Transaction.family_key``), and the database keeps at most
+one open claim per owner and family (a partial unique index); a paid checkout whose
 subscription is not mirrored yet still holds the family. The claim is taken by
 :mod:`recur_django.checkout.claims` before Recur is called. A second checkout meanwhile
 gets :class:`CheckoutInProgress` (409 ``checkout_in_progress``, with the open session to
@@ -27,8 +27,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from recur_django.conf import recur_settings
-from recur_django.entitlements import user_subscription
+from recur_django.entitlements import owner_subscription
 from recur_django.models import Subscription, Transaction
+from recur_django.owners import is_owner
 from recur_django.products import ProductInfo, _load, get_product
 
 __all__ = [
@@ -51,7 +52,7 @@ CHECKOUT_IN_PROGRESS_MESSAGE = _(
 
 
 class AlreadySubscribed(ValueError):
-    """The user already holds a plan of this product's family (HTTP 409 ``already_subscribed``).
+    """The owner already holds a plan of this product's family (HTTP 409 ``already_subscribed``).
 
     ``subscription`` is the plan held; while a paid checkout's subscription is not mirrored
     yet it is None and ``transaction`` is that checkout. A ``ValueError`` so that callers
@@ -77,7 +78,7 @@ class AlreadySubscribed(ValueError):
             held += f"({subscription.product_slug or subscription.product_id})"
         else:
             held = f"the paid checkout {getattr(transaction, 'public_id', '?')}"
-        super().__init__(f"The user already holds {held} of the family of {product}.")
+        super().__init__(f"The owner already holds {held} of the family of {product}.")
 
     @property
     def subscription_id(self) -> str | None:
@@ -94,7 +95,7 @@ class AlreadySubscribed(ValueError):
 
 
 class CheckoutInProgress(ValueError):
-    """The user's open checkout of this family blocks a second one (HTTP 409
+    """The owner's open checkout of this family blocks a second one (HTTP 409
     ``checkout_in_progress``); ``transaction`` is the open one, whose ``checkout_url``
     resumes it (blank while its session is still being created)."""
 
@@ -119,19 +120,20 @@ class CheckoutInProgress(ValueError):
 class FamilyClaim:
     """Which plan family a subscription checkout claims, and for whom.
 
-    The one place that says whose family claim this is: ``holder`` is the buyer (the
-    Django user) and :attr:`holder_lookup` the ``Transaction`` fields naming them; a
-    billing owner can take their place here.
+    The one place that says whose family claim this is: ``owner`` is whose billing the
+    checkout is for (a user, or an instance of ``RECUR["OWNER_MODEL"]``), not the person
+    who clicked, so a second admin of the same team meets the first admin's claim;
+    :attr:`owner_lookup` is the ``Transaction`` fields naming it.
     """
 
-    holder: Any
+    owner: Any
     key: str
     product: str
     info: ProductInfo | None = None
 
     @property
-    def holder_lookup(self) -> dict[str, Any]:
-        return {"user": self.holder}
+    def owner_lookup(self) -> dict[str, Any]:
+        return {"owner": self.owner}
 
 
 def family_key(product: str, info: ProductInfo | None) -> str:
@@ -141,14 +143,14 @@ def family_key(product: str, info: ProductInfo | None) -> str:
     return f"product:{(info.id or info.slug) if info is not None else product}"[:255]
 
 
-def family_claim(user: Any, product: str, info: ProductInfo | None) -> FamilyClaim | None:
-    """The claim a checkout of ``product`` by ``user`` makes; None when the one-plan rule
+def family_claim(owner: Any, product: str, info: ProductInfo | None) -> FamilyClaim | None:
+    """The claim a checkout of ``product`` for ``owner`` makes; None when the one-plan rule
     does not apply (the setting is off, or the product is not a subscription)."""
     if recur_settings.get("ALLOW_MULTIPLE_SUBSCRIPTIONS"):
         return None
     if info is not None and info.type and info.type != "SUBSCRIPTION":
         return None
-    return FamilyClaim(user, family_key(product, info), product, info)
+    return FamilyClaim(owner, family_key(product, info), product, info)
 
 
 def family_members(product: str, info: ProductInfo | None = None) -> list[str]:
@@ -169,28 +171,28 @@ def family_members(product: str, info: ProductInfo | None = None) -> list[str]:
 
 
 def held_plan(
-    user: Any, product: str, info: ProductInfo | None = None, *, now: datetime | None = None
+    owner: Any, product: str, info: ProductInfo | None = None, *, now: datetime | None = None
 ) -> Subscription | None:
-    """The user's subscription to ``product`` or its family that grants access now.
+    """The owner's subscription to ``product`` or its family that grants access now.
 
-    One query (plus the cached product list). Templates: ``{% current_family_plan user
+    One query (plus the cached product list). Templates: ``{% family_plan user
     "pro-monthly" as sub %}``.
     """
-    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+    if not is_owner(owner):
         return None
     if info is None and product:
         info = get_product(product)
-    return user_subscription(user, family_members(product, info), now=now)
+    return owner_subscription(owner, family_members(product, info), now=now)
 
 
-def check_one_plan(user: Any, product: str, info: ProductInfo | None) -> None:
-    """Raise :class:`AlreadySubscribed` when ``user`` may not start this checkout.
+def check_one_plan(owner: Any, product: str, info: ProductInfo | None) -> None:
+    """Raise :class:`AlreadySubscribed` when ``owner`` may not start this checkout.
 
     Only subscription products are limited (a product Recur does not describe is checked
-    against the user's subscriptions to it, which exist only for subscription products).
+    against the owner's subscriptions to it, which exist only for subscription products).
     """
-    if family_claim(user, product, info) is None:
+    if family_claim(owner, product, info) is None:
         return
-    held = held_plan(user, product, info)
+    held = held_plan(owner, product, info)
     if held is not None:
         raise AlreadySubscribed(held, product)

@@ -1,9 +1,10 @@
-"""Customer portal sessions for the logged-in user.
+"""Customer portal sessions for a billing owner (the logged-in user by default).
 
-The Recur customer always comes from the user's :class:`~recur_django.models.Customer`
-mapping — never from anything the browser sends — so one user can never open another
-user's portal. Portal sessions last one hour and are single-use: the URL is returned to
-the caller and never stored or cached.
+The Recur customer always comes from the owner's :class:`~recur_django.models.Customer`
+mapping — never from anything the browser sends — so one owner can never open another
+owner's portal, and only a user who may manage the owner's billing
+(:func:`~recur_django.owners.can_manage_billing`) opens it. Portal sessions last one hour
+and are single-use: the URL is returned to the caller and never stored or cached.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from recur_django.client.errors import (
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.exceptions import (
+    BillingForbidden,
     CustomerNotFoundError,
     MissingReturnURLError,
     NoCustomerError,
@@ -32,6 +34,7 @@ from recur_django.exceptions import (
 )
 from recur_django.http_errors import PORTAL, recur_error_answer
 from recur_django.models import Customer
+from recur_django.owners import can_manage_billing, is_owner
 from recur_django.safe_urls import flag_unsafe_url, is_http_url
 from recur_django.transaction_state import warn_if_in_transaction
 
@@ -60,30 +63,36 @@ def default_return_url(request: HttpRequest | None = None) -> str | None:
     return None
 
 
-def customer_for(user: Any) -> Customer:
-    """The user's Customer mapping; :class:`NoCustomerError` when there is none."""
-    if user is None or not getattr(user, "is_authenticated", False):
+def customer_for(owner: Any) -> Customer:
+    """The owner's Customer mapping; :class:`NoCustomerError` when there is none."""
+    if not is_owner(owner):
         raise NoCustomerError()
-    customer = Customer.objects.filter(user_id=user.pk).first()
+    customer = Customer.objects.filter(owner_id=owner.pk).first()
     if customer is None or not customer.recur_id:
         raise NoCustomerError()
     return customer
 
 
 def start_portal_session(
-    user: Any,
+    owner: Any,
     *,
+    user: Any = None,
     return_url: str | None = None,
     locale: str | None = None,
     request: HttpRequest | None = None,
 ) -> PortalSession:
-    """Create a Recur portal session for ``user`` and return it (``.url`` is where to go).
+    """Create a Recur portal session for ``owner`` and return it (``.url`` is where to go).
 
-    ``return_url`` defaults to :func:`default_return_url`; ``locale`` to the active
-    language (:func:`portal_locale`). Raises :class:`PortalError` subclasses with a
-    user-facing message; the Recur error is chained as ``__cause__``.
+    ``user`` is who asks: when given, :func:`~recur_django.owners.can_manage_billing` must
+    allow it, else :class:`~recur_django.exceptions.BillingForbidden` (403
+    ``billing_forbidden``) is raised before Recur is called. ``return_url`` defaults to
+    :func:`default_return_url`; ``locale`` to the active language (:func:`portal_locale`).
+    Raises :class:`PortalError` subclasses with a user-facing message; the Recur error is
+    chained as ``__cause__``.
     """
-    customer = customer_for(user)
+    if user is not None and not can_manage_billing(user, owner):
+        raise BillingForbidden()
+    customer = customer_for(owner)
     if return_url and request is not None and return_url.startswith("/"):
         return_url = request.build_absolute_uri(return_url)
     return_url = return_url or default_return_url(request)
@@ -111,7 +120,7 @@ def start_portal_session(
 def _portal_error(exc: RecurError, customer: Customer) -> PortalError:
     code = (exc.code or "").lower()
     if code == "customer_not_found" or (isinstance(exc, NotFoundError) and "customer" in code):
-        logger.error("Recur does not know customer %s (user mapping is stale).", customer.recur_id)
+        logger.error("Recur does not know customer %s (owner mapping is stale).", customer.recur_id)
         return CustomerNotFoundError()
     if code == "missing_return_url":
         logger.error("Portal needs a return URL: set RECUR['PORTAL_RETURN_URL'].")

@@ -3,6 +3,12 @@
 The list comes from ``client.products.list()`` and is kept in Django's cache for
 ``RECUR["PRODUCT_CACHE_SECONDS"]``. When Recur cannot be reached the lookup answers
 ``None`` (the expected amount is then unknown and not checked) and nothing is cached.
+
+Every product type is known: ``SUBSCRIPTION``, ``ONE_TIME``, ``CREDITS`` (``credits``: what
+one purchase grants) and ``DONATION`` (the buyer chooses the amount, so none is expected).
+``product.created`` / ``product.updated`` / ``product.deleted`` events drop the cached list
+(:func:`forget`), so an edit in Recur's dashboard is seen at the next read, not after the
+cache expires; a list fetched while such an event arrived is not cached.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from recur_django.conf import recur_settings
 
 logger = logging.getLogger("recur_django.products")
 
-CACHE_KEY = "recur_django:products:v2"
+CACHE_KEY = "recur_django:products:v3"
+#: Bumped by every :func:`forget`, so a list fetched before a product event is not cached.
+GENERATION_KEY = "recur_django:products:generation"
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,16 @@ class ProductInfo:
     trial_days: int = 0
     #: The plan family (``productFamily`` / ``baseSlug``): one plan per family per user.
     family: str = ""
+    #: What one purchase of a ``CREDITS`` product grants (None for other types).
+    credits: int | None = None
+    #: ``MONTHLY``, ``YEARLY``… for subscriptions (``""`` when Recur gives none).
+    billing_period: str = ""
+    description: str = ""
+
+    @property
+    def amount_is_chosen_by_buyer(self) -> bool:
+        """A ``DONATION``: the buyer sets the amount on Recur's page."""
+        return self.type == "DONATION"
 
 
 def product_family(product: Any) -> str:
@@ -61,6 +79,7 @@ def product_family(product: Any) -> str:
 
 def _from_product(product: Any) -> dict[str, Any]:
     price = getattr(product, "price", None)
+    credits = getattr(product, "credits", None)
     return {
         "id": str(getattr(product, "id", "") or ""),
         "slug": str(getattr(product, "slug", "") or ""),
@@ -70,6 +89,9 @@ def _from_product(product: Any) -> dict[str, Any]:
         "currency": str(getattr(product, "currency", "") or "TWD").upper(),
         "trial_days": int(getattr(product, "trial_days", 0) or 0),
         "family": product_family(product),
+        "credits": credits if isinstance(credits, int) and credits >= 0 else None,
+        "billing_period": str(getattr(product, "billing_period", "") or "").upper(),
+        "description": str(getattr(product, "description", "") or ""),
     }
 
 
@@ -78,9 +100,16 @@ def list_products() -> list[dict[str, Any]]:
     cached = cache.get(CACHE_KEY)
     if cached is not None:
         return list(cached)
+    generation = cache.get(GENERATION_KEY)
     products = [_from_product(p) for p in get_client().products.list()]
-    cache.set(CACHE_KEY, products, int(recur_settings.PRODUCT_CACHE_SECONDS))
+    if cache.get(GENERATION_KEY) == generation:  # no product event while Recur answered
+        cache.set(CACHE_KEY, products, int(recur_settings.PRODUCT_CACHE_SECONDS))
     return products
+
+
+def get_products() -> list[ProductInfo]:
+    """Every product, cached (a pricing page's list); raises ``RecurError`` when Recur fails."""
+    return [ProductInfo(**item) for item in list_products()]
 
 
 def _load() -> list[dict[str, Any]] | None:
@@ -104,4 +133,11 @@ def get_product(id_or_slug: str) -> ProductInfo | None:
 
 def clear_cache() -> None:
     """Forget the cached product list."""
+    cache.delete(CACHE_KEY)
+
+
+def forget() -> None:
+    """A product changed on Recur: drop the cached list, and keep a list fetched meanwhile
+    from being cached."""
+    cache.set(GENERATION_KEY, (cache.get(GENERATION_KEY) or 0) + 1, None)
     cache.delete(CACHE_KEY)

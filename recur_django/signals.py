@@ -2,30 +2,42 @@
 
 - ``webhook_received(sender, event)``: a verified delivery was stored (``event`` is a
   :class:`~recur_django.models.WebhookEvent`).
-- ``transaction_completed(sender, transaction, event, source)``: a payment was fulfilled,
-  exactly once per transaction; ``event`` is the WebhookEvent or ``None`` (return page);
-  ``source`` is ``"webhook"``, ``"return_page"`` or what a direct ``fulfil()`` call passed.
-- ``transaction_failed(sender, transaction, reason, event, source)``: a checkout failed,
-  was canceled or expired (``transaction.status`` says which); ``source`` is
-  ``"webhook"``, ``"return_page"``, ``"checkout"`` (the API refused to start it) or
-  ``"expire"`` (``recur_expire``). A failed transaction can still complete later if
-  the buyer retries on the same hosted page.
-- ``subscription_changed(sender, subscription, previous_status, event)``: the local
-  mirror of a subscription changed.
-- ``payment_succeeded(sender, payment, event)``: a charge was paid (first purchase,
-  renewal, trial verification, payment-link sale…), once per
+- ``transaction_completed(sender, transaction, owner, user, event, source)``: a payment
+  was fulfilled, exactly once per transaction; ``event`` is the WebhookEvent or ``None``
+  (return page); ``source`` is ``"webhook"``, ``"return_page"`` or what a direct
+  ``fulfil()`` call passed.
+- ``transaction_failed(sender, transaction, owner, user, reason, event, source)``: a
+  checkout failed, was canceled or expired (``transaction.status`` says which);
+  ``source`` is ``"webhook"``, ``"return_page"``, ``"checkout"`` (the API refused to start
+  it) or ``"expire"`` (``recur_expire``). A failed transaction can still complete later
+  if the buyer retries on the same hosted page.
+- ``subscription_changed(sender, subscription, owner, user, previous_status, event)``: the
+  local mirror of a subscription changed.
+- ``payment_succeeded(sender, payment, owner, user, event)``: a charge was paid (first
+  purchase, renewal, trial verification, payment-link sale…), once per
   :class:`~recur_django.models.Payment`.
-- ``payment_failed(sender, payment, reason, event)``: a charge was declined, once per
-  payment (also when its retry's success was delivered first: ``payment.status`` is then
-  ``paid``).
-- ``payment_refunded(sender, payment, amount, event, refund)``: money went back, once per
-  Recur refund; ``amount`` is this refund's (integer TWD), ``refund`` the
+- ``payment_failed(sender, payment, owner, user, reason, event)``: a charge was declined,
+  once per payment (also when its retry's success was delivered first:
+  ``payment.status`` is then ``paid``).
+- ``payment_refunded(sender, payment, owner, user, amount, event, refund)``: money went
+  back, once per Recur refund; ``amount`` is this refund's (integer TWD), ``refund`` the
   :class:`~recur_django.models.Refund` (``None`` for a total Recur reported without a
   refund event).
-- ``subscription_renewed(sender, subscription, payment, event)``: a renewal charge was
-  paid, once per renewal payment.
-- ``trial_will_end(sender, subscription, event)``: Recur announced the end of the trial,
-  once per subscription.
+- ``subscription_renewed(sender, subscription, payment, owner, user, event)``: a renewal
+  charge was paid, once per renewal payment.
+- ``trial_will_end(sender, subscription, owner, user, event)``: Recur announced the end of
+  the trial, once per subscription.
+- ``credits_purchased(sender, credit_transaction, owner, user, event)``: a paid credit pack added
+  credits, once per :class:`~recur_django.models.CreditTransaction`.
+- ``credits_deducted(sender, credit_transaction, owner, user, event)``: credits were spent, once per
+  deduction (whether :func:`recur_django.credits.deduct`'s answer or the
+  ``credits.deducted`` event recorded it first; ``event`` is None for the answer).
+
+``owner`` is whose billing it is (:mod:`recur_django.owners`: the transaction's or
+payment's owner, else the owner of the subscription's or credit movement's customer;
+``None`` when nobody is linked). ``user`` is who acted: the user who started the checkout;
+where nobody acted (renewals, subscription changes, trial endings, credit movements) the
+owner when owners are users, else ``None``.
 
 Every signal is sent by :func:`send_after_commit`: receivers run only once the change
 they describe is committed, and a receiver that raises is logged and skipped, so it can
@@ -56,6 +68,8 @@ payment_failed = Signal()
 payment_refunded = Signal()
 subscription_renewed = Signal()
 trial_will_end = Signal()
+credits_purchased = Signal()
+credits_deducted = Signal()
 
 
 _suppressed: ContextVar[bool] = ContextVar("recur_django_signals_suppressed", default=False)

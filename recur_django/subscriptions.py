@@ -36,6 +36,7 @@ from recur_django.client_factory import get_client
 from recur_django.customers import upsert_customer
 from recur_django.exceptions import CustomerConflict
 from recur_django.models import Customer, Subscription
+from recur_django.owners import owner_is_user_model
 from recur_django.payloads.subscription import (
     ENDING_EVENTS,
     EVENT_STATUS,
@@ -94,6 +95,7 @@ TRACKED_FIELDS: tuple[str, ...] = (
     "current_period_end",
     "cancel_at_period_end",
     "canceled_at",
+    "ended_at",
     "trial_end",
 )
 
@@ -220,6 +222,7 @@ def _apply(
                 subscription_changed,
                 sender=Subscription,
                 subscription=subscription,
+                **subscription_parties(subscription),
                 previous_status=previous_status,
                 event=event,
             )
@@ -231,7 +234,10 @@ def claim_for_checkout(subscription_id: str, customer: Customer) -> None:
 
     Called by fulfilment when a checkout session we created completes (inside its
     transaction); the only way a known subscription customer changes. A mirror row that
-    does not exist yet is created for it.
+    does not exist yet is created for it. Whose subscription it is follows from the
+    customer's owner link, which is made only through our evidence too (the same session:
+    :func:`~recur_django.checkout.checks.map_customer`, or a signed external id:
+    :func:`~recur_django.customers.upsert_customer`), never by an event naming a customer.
     """
     if not subscription_id or len(subscription_id) > MAX_RECUR_ID_LENGTH:
         return
@@ -248,6 +254,16 @@ def claim_for_checkout(subscription_id: str, customer: Customer) -> None:
         )
     subscription.customer = customer
     subscription.save(update_fields=["customer", "updated_at"])
+
+
+def subscription_parties(subscription: Subscription) -> dict[str, Any]:
+    """The ``owner`` and ``user`` arguments of a subscription's signals: its customer's
+    owner (``None`` while unlinked), and as ``user`` that owner when owners are users
+    (nobody else acts on a subscription)."""
+    customer = subscription.customer
+    owner = customer.owner if customer is not None else None
+    user = owner if owner is not None and owner_is_user_model() else None
+    return {"owner": owner, "user": user}
 
 
 def event_time(event: WebhookEvent, data: Mapping[str, Any]) -> datetime:

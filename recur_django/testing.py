@@ -9,6 +9,9 @@ Works with Django's test client under pytest or ``unittest`` (nothing here impor
 
 The event is signed the way Recur signs it (HMAC-SHA256 of the raw body, keyed with your
 ``RECUR["WEBHOOK_SECRET"]``) and posted to ``reverse("recur:webhook")``.
+
+In task mode (``RECUR["WEBHOOK_PROCESSING"] = "task"``) the endpoint only stores the event;
+:func:`run_webhook_tasks` then applies what waits for the worker, with the worker's code.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = [
     "iso",
     "make_event",
     "post_event",
+    "run_webhook_tasks",
     "sign",
     "subscription_event",
 ]
@@ -92,16 +96,18 @@ def checkout_completed(
             amount=transaction.amount,
             currency=transaction.currency or currency,
             product_id=transaction.product_id,
-            customer_id=f"cus_{transaction.user_id}",
-            customer_email=getattr(transaction.user, "email", ""),
+            customer_id=f"cus_{transaction.owner_id}",
+            customer_email="",
             order_id=f"ord_{secrets.token_hex(4)}",
         )
-        if transaction.user_id is not None:
-            # Lazy: the customer link reads the database; only for a transaction's user.
+        if transaction.owner_id is not None:
+            # Lazy: the customer link reads the database; only for a transaction's owner.
             from recur_django.customers import external_id_to_send
+            from recur_django.owners import owner_email
 
-            # Recur echoes the external customer id the checkout sent.
-            data["external_customer_id"] = external_id_to_send(transaction.user)
+            # Recur echoes the external customer id and e-mail the checkout sent.
+            data["external_customer_id"] = external_id_to_send(transaction.owner)
+            data["customer_email"] = owner_email(transaction.owner)
         if str(transaction.mode).upper() == "SUBSCRIPTION":
             data["subscription_id"] = f"sub_{secrets.token_hex(4)}"
     given = {
@@ -217,3 +223,25 @@ def post_event(
     return client.post(
         reverse("recur:webhook"), data=body, content_type="application/json", **environ
     )
+
+
+def run_webhook_tasks() -> dict[str, str]:
+    """Task mode in tests: apply every stored event still waiting for its task, oldest
+    first, as the worker does; returns ``{event_id: status}`` (``"processed"``,
+    ``"ignored"``, ``"failed"``…).
+
+    Whatever the task backend of your test settings (django-tasks-db's, which needs a
+    worker process; ``DummyBackend``, which never runs a task; or none at all), this runs
+    the worker's own step (:func:`recur_django.webhooks.deferred.process_stored`) in this
+    process, so a task-mode test needs no worker. An event already applied (by an
+    ``ImmediateBackend``, a redelivery) is not waiting and is left alone. A failing handler
+    leaves its event ``failed``, as a worker's last retry would.
+    """
+    # Lazy: the webhook pipeline loads models; only task-mode tests need it.
+    from recur_django.webhooks import deferred
+
+    outcomes: dict[str, str] = {}
+    for waiting in deferred.stale_events(older_than=0):
+        outcome = deferred.process_stored(waiting)
+        outcomes[waiting] = "unknown" if outcome is None else str(outcome.status)
+    return outcomes

@@ -23,14 +23,19 @@ step() {
     return 0
 }
 
-pytest_run() {  # pytest_run LOGNAME VENV [postgres]
+pytest_run() {  # pytest_run LOGNAME VENV [postgres|sqlite] [pytest args…]
     local log="$logs/$1" venv=$2 db=${3:-sqlite}
+    shift $(($# < 3 ? $# : 3))
     if [ "$db" = postgres ]; then
         [ -n "${PGPORT:-}" ] || { echo "no PostgreSQL cluster"; return 1; }
-        RECUR_TEST_DB=postgres "$venv/bin/python" -m pytest -q -rs 2>&1 | tee "$log"
+        RECUR_TEST_DB=postgres "$venv/bin/python" -m pytest -q -rs "$@" 2>&1 | tee "$log"
     else
-        env -u RECUR_TEST_DB "$venv/bin/python" -m pytest -q -rs 2>&1 | tee "$log"
+        env -u RECUR_TEST_DB "$venv/bin/python" -m pytest -q -rs "$@" 2>&1 | tee "$log"
     fi
+}
+
+teams_run() {  # teams_run LOGNAME VENV [postgres]: the billing-teams suite, its own settings
+    DJANGO_SETTINGS_MODULE=tests.teams.settings pytest_run "$1" "$2" "${3:-sqlite}" tests/teams
 }
 
 example_project() {  # system checks, migrations and tests of the example shop
@@ -53,10 +58,16 @@ step "pytest Django 5.2 / SQLite" pytest_run dj52-sqlite .venv
 step "pytest Django 5.2 / PostgreSQL" pytest_run dj52-postgres .venv postgres
 step "pytest Django 6 / SQLite" pytest_run dj6-sqlite .venv-dj6
 step "pytest Django 6 / PostgreSQL" pytest_run dj6-postgres .venv-dj6 postgres
+step "pytest teams Django 5.2 / SQLite" teams_run dj52-teams-sqlite .venv
+step "pytest teams Django 5.2 / PostgreSQL" teams_run dj52-teams-postgres .venv postgres
+step "pytest teams Django 6 / SQLite" teams_run dj6-teams-sqlite .venv-dj6
+step "pytest teams Django 6 / PostgreSQL" teams_run dj6-teams-postgres .venv-dj6 postgres
 step "ruff check" .venv/bin/ruff check .
 step "ruff format --check" .venv/bin/ruff format --check .
 step "mypy recur_django" .venv/bin/mypy recur_django
 step "makemigrations --check" env DJANGO_SETTINGS_MODULE=tests.settings \
+    .venv/bin/django-admin makemigrations --check --dry-run
+step "makemigrations --check (teams)" env DJANGO_SETTINGS_MODULE=tests.teams.settings \
     .venv/bin/django-admin makemigrations --check --dry-run
 step "example_project" example_project
 step "mkdocs build --strict" .venv/bin/mkdocs build --strict --site-dir "$logs/site"
@@ -71,7 +82,7 @@ for i in "${!names[@]}"; do
     printf '%-34s %-8s %ss\n' "${names[$i]}" "$result" "${secs[$i]}"
 done
 
-# One closing line over the four pytest runs: "total: N passed, N failed, N skipped".
+# One closing line over the pytest runs: "total: N passed, N failed, N skipped".
 passed=0 failures=0 skipped=0
 for log in "$logs"/dj*; do
     [ -f "$log" ] || continue

@@ -10,6 +10,21 @@ from django.db import connection
 pytest_plugins = ["recur_django.emulator.pytest_plugin"]
 
 
+def pytest_ignore_collect(collection_path, config: pytest.Config) -> bool | None:
+    """tests/teams runs alone, under its own settings (tests.teams.settings: teams own
+    billing there); every other suite runs under tests.settings (users own billing)."""
+    from django.conf import settings
+
+    try:
+        parts = collection_path.relative_to(config.rootpath).parts
+    except ValueError:
+        return None
+    if len(parts) < 2 or parts[0] != "tests":
+        return None
+    teams_run = "tests.teams" in settings.INSTALLED_APPS
+    return True if (parts[1] == "teams") != teams_run else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from django.conf import settings
 

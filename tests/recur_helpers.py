@@ -62,6 +62,7 @@ def make_transaction(
     **fields: Any,
 ) -> Transaction:
     txn = Transaction(
+        owner=user,
         user=user,
         product_id=product_id,
         amount=amount,

@@ -26,6 +26,24 @@ EMULATOR_MAY_IMPORT = (
     "recur_django.webhooks",  # the package only, for ...
     "recur_django.webhooks.signature",  # ... the webhook signature both sides compute
     "recur_django.exceptions",  # which raises SignatureError from here (no project imports)
+    # The ECPay-compatible e-invoice endpoint: the wire codec the backend uses too, the tax
+    # rules (periods, void deadline, 5 % split) and the format validators.
+    "recur_django.einvoice",  # the package only (it imports nothing)
+    "recur_django.einvoice.backends",  # the package only
+    "recur_django.einvoice.backends.ecpay_wire",
+    "recur_django.einvoice.rules",
+    "recur_django.einvoice.validators",
+)
+
+#: The e-invoice modules a provider backend is written and tested with, and the emulator
+#: loads: no Django (like the client).
+EINVOICE_DJANGO_FREE = (
+    "recur_django.einvoice.errors",
+    "recur_django.einvoice.rules",
+    "recur_django.einvoice.backends.base",
+    "recur_django.einvoice.backends.http",
+    "recur_django.einvoice.backends.ecpay_wire",
+    "recur_django.einvoice.backends.ezpay_wire",
 )
 
 #: Services: no arrow from them to the HTTP layers.
@@ -222,6 +240,14 @@ def test_client_imports_nothing_from_django_or_the_rest_of_recur_django():
                 # "from recur_django import __version__" (the root imports nothing)
                 assert imported in {"recur_django", "recur_django.__version__"}, name
     assert _edges("recur_django") == set()  # the package root imports nothing of ours
+
+
+def test_the_einvoice_backend_interface_imports_nothing_from_django():
+    loaded = _reachable(EINVOICE_DJANGO_FREE)
+    assert set(EINVOICE_DJANGO_FREE) <= loaded
+    for name in loaded:
+        for imported in MODULES[name].imports:
+            assert not _within(imported, ["django"]), f"{name} imports {imported}"
 
 
 # --- (c) the emulator is layered on the client only -----------------------------------

@@ -269,3 +269,24 @@ def test_emulator_checkout_page_uses_its_own_catalog() -> None:
     missing = browser.get(reverse("recur_emulator:checkout-page", args=["cs_missing"]))
     assert missing.status_code == 404
     assert "找不到頁面" in missing.content.decode()
+
+
+def test_a_subscription_status_is_one_word_wherever_it_is_shown() -> None:
+    """A status and a longer label built on it ("Active — cancels on …", in the example
+    shop's account table next to plain "Active") use the same Chinese word."""
+    with translation.override("en"):
+        statuses = {str(label) for label in Subscription.Status.labels}
+    words = {
+        entry.msgid: entry.msgstr.get(0, "")
+        for entry in messages(catalog(CATALOG_DIRS[0], "zh_Hant"))
+        if entry.msgid in statuses
+    }
+    assert words.get("Active")
+    mismatches = [
+        f"{path.relative_to(ROOT)}: {entry.msgid!r} -> {entry.msgstr.get(0)!r}"
+        for path in ZH_CATALOGS
+        for entry in messages(path)
+        for status, word in words.items()
+        if entry.msgid.startswith(f"{status} — ") and not entry.msgstr.get(0, "").startswith(word)
+    ]
+    assert mismatches == []

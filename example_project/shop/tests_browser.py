@@ -15,13 +15,15 @@ import tempfile
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client, LiveServerTestCase
 from django.urls import reverse
 
+from recur_django.checkout import start_checkout
 from recur_django.emulator import sender
-from recur_django.emulator.services import clock
+from recur_django.emulator.services import clock, lifecycle
 from recur_django.models import Payment, Subscription
 from tests.e2e.test_browser_checkout import (
     CHROMEDRIVER,
@@ -89,6 +91,86 @@ class SubscribeRenewAndReadTheAccountPage(LiveServerTestCase):
         deliveries = sender.deliver_pending()
         self.assertTrue(deliveries, "the emulator had no webhook to deliver")
         self.assertEqual({d.status for d in deliveries}, {"SUCCEEDED"})
+
+    def subscribe(self) -> str:
+        """A paid monthly plan for the user (through recur-django's checkout); its id."""
+        txn = start_checkout(
+            self.user,
+            "pro-monthly",
+            success_url=self.live_server_url + "/",
+            cancel_url=self.live_server_url + "/",
+        )
+        paid = requests.post(
+            f"{self.live_server_url}/_recur/checkout/{txn.checkout_session_id}/pay",
+            data={"card_number": GOOD_CARD},
+            allow_redirects=False,
+            timeout=10,
+        )
+        self.assertEqual(paid.status_code, 303, paid.text)
+        self.deliver()
+        return str(Subscription.objects.get(customer__owner=self.user).recur_id)
+
+    def plan_row(self) -> str:
+        from selenium.webdriver.common.by import By
+
+        self.driver.get(self.live_server_url + reverse("shop:account"))
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "table.plans tr")
+        self.assertEqual(len(rows), 2, page_text(self.driver))
+        return str(rows[1].text)
+
+    def test_cancel_now_ends_the_plan_on_the_account_page(self) -> None:
+        sub_id = self.subscribe()
+        self.log_in()
+        self.assertIn("Renews on", self.plan_row())
+        lifecycle.cancel(sub_id)  # `recur_emulator cancel SUB`
+        self.deliver()
+        row = self.plan_row()
+        self.assertIn("Canceled", row)
+        self.assertIn("Ended on", row)
+        self.assertNotIn("Active", row)
+
+    def test_cancel_at_period_end_reads_active_until_the_emulator_clock_passes_it(self) -> None:
+        sub_id = self.subscribe()
+        self.log_in()
+        lifecycle.cancel(sub_id, at_period_end=True)
+        self.deliver()
+        self.assertIn("Active — cancels on", self.plan_row())
+        clock.advance(days=32)  # the billing clock moves: the shop reads it too
+        self.deliver()
+        row = self.plan_row()
+        self.assertNotIn("Active", row)
+        self.assertIn("Ended on", row)
+
+    def test_sign_up_buy_credits_and_spend_them(self) -> None:
+        from selenium.webdriver.common.by import By
+
+        self.driver.get(self.live_server_url + reverse("login"))
+        self.driver.find_element(By.PARTIAL_LINK_TEXT, "Sign up").click()
+        wait_for_path(self.driver, reverse("shop:signup"))
+        self.driver.find_element(By.NAME, "username").send_keys("newbie")
+        self.driver.find_element(By.NAME, "password1").send_keys("a-long-pass-phrase-9")
+        self.driver.find_element(By.NAME, "password2").send_keys("a-long-pass-phrase-9")
+        self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        wait_for_path(self.driver, reverse("shop:account"))
+        self.assertIn("Welcome, newbie!", page_text(self.driver))
+
+        self.driver.get(self.live_server_url + reverse("shop:credits"))
+        buy = self.driver.find_element(
+            By.XPATH, "//form[.//input[@name='product' and @value='credits-100']]//button"
+        )
+        buy.click()
+        wait_for_path(self.driver, "/_recur/checkout/")
+        pay_with_card(self.driver, GOOD_CARD)
+        wait_for_path(self.driver, reverse("recur:checkout-return"))
+        self.deliver()
+        self.driver.get(self.live_server_url + reverse("shop:credits"))
+        self.assertIn("Your balance: 100 credits", page_text(self.driver))
+        self.driver.find_element(By.XPATH, "//form[contains(@action, 'spend')]//button").click()
+        wait_for_path(self.driver, reverse("shop:credits"))
+        text = page_text(self.driver)
+        self.assertIn("10 credits spent", text)
+        self.assertIn("Your balance: 90 credits", text)
+        self.assertIn("Report export", text)
 
     def payment_rows(self) -> list[str]:
         from selenium.webdriver.common.by import By

@@ -1,10 +1,12 @@
 """Django admin for recur_django; one module per model."""
 
 from recur_django.admin import (  # noqa: F401
+    credit_transaction,
     customer,
     overview,
     payment,
     payment_link,
+    promotion_code,
     read_only,
     subscription,
     transaction,

@@ -1,4 +1,4 @@
-"""Read-only admin for Customer: its subscriptions inline, its transactions and links."""
+"""Read-only admin for Customer: its owner, subscriptions inline, transactions and links."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from recur_django.admin.owners import OwnerSearchMixin
 from recur_django.admin.payment import PaymentInline
 from recur_django.admin.read_only import (
     ReadOnlyAdmin,
@@ -30,13 +31,13 @@ class SubscriptionInline(ReadOnlyTabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ReadOnlyAdmin):
-    list_display = ("recur_id", "user", "email", "created_at")
-    search_fields = ("=recur_id", "email", "=external_id", "user__email")
-    list_select_related = ("user",)
+class CustomerAdmin(OwnerSearchMixin, ReadOnlyAdmin):
+    list_display = ("recur_id", "owner", "email", "created_at")
+    search_fields = ("=recur_id", "email", "=external_id")
+    list_select_related = ("owner",)
     fields = (
         "recur_id",
-        "user_link",
+        "owner_link",
         "email",
         "name",
         "external_id",
@@ -48,16 +49,16 @@ class CustomerAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     inlines = [SubscriptionInline, PaymentInline]
 
-    @admin.display(description=_("user"))
-    def user_link(self, obj: Customer) -> str:
-        return change_link(obj.user)
+    @admin.display(description=_("owner"))
+    def owner_link(self, obj: Customer) -> str:
+        return change_link(obj.owner)
 
     @admin.display(description=_("transactions"))
     def transactions(self, obj: Customer) -> str:
-        """The user's latest transactions (they belong to the user, not the customer row)."""
-        if obj.user_id is None:
+        """The owner's latest transactions (they belong to the owner, not the customer row)."""
+        if obj.owner_id is None:
             return "—"
-        rows = Transaction.objects.filter(user_id=obj.user_id)[:RECENT_TRANSACTIONS]
+        rows = Transaction.objects.filter(owner_id=obj.owner_id)[:RECENT_TRANSACTIONS]
         table = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -72,7 +73,7 @@ class CustomerAdmin(ReadOnlyAdmin):
                 for txn in rows
             ),
         )
-        every = changelist_link(Transaction, _("All transactions"), user__id__exact=obj.user_id)
+        every = changelist_link(Transaction, _("All transactions"), owner__exact=obj.owner_id)
         if not table:
             return every
         return format_html("<table>{}</table>{}", table, every)

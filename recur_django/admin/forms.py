@@ -9,7 +9,6 @@ repaired by reading the link back from Recur at once, and the admin says so.
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
@@ -17,10 +16,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.db import DatabaseError
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recur_django import payment_links as service
+from recur_django import promotion_codes
+from recur_django.admin.write_through import (
+    MetadataField,
+    WriteThroughForm,
+    db_error_text,
+)
 from recur_django.client.errors import RecurError
 from recur_django.client.resources import LINK_UPDATE_FIELDS
 from recur_django.models import PaymentLink
@@ -38,35 +44,18 @@ _ERROR_FIELDS = (
 )
 
 
-def recur_error_message(exc: RecurError) -> str:
-    """A one-line message for people, carrying what Recur (or the emulator) said."""
-    detail = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-    status = getattr(exc, "status", None)
-    code = getattr(exc, "code", None) or exc.__class__.__name__
-    if not status:
-        return gettext("Could not reach Recur: %(message)s") % {"message": detail}
-    values = {"status": status, "code": code, "message": detail}
-    if status >= 500:
-        return gettext("Recur failed (HTTP %(status)s, %(code)s): %(message)s") % values
-    return gettext("Recur refused the request (HTTP %(status)s, %(code)s): %(message)s") % values
-
-
-def _db_error_text(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:300]
-
-
 def repair_unstored(exc: service.PaymentLinkNotStored) -> tuple[PaymentLink | None, str]:
     """Read back from Recur a link it accepted but we failed to store.
 
     Returns the stored link (or None when that failed too) and a message saying what
     happened, for the admin to show.
     """
-    values = {"link": exc.recur_id, "error": _db_error_text(exc.error)}
+    values = {"link": exc.recur_id, "error": db_error_text(exc.error)}
     try:
         link = service.refresh_payment_link(exc.recur_id)
     except (RecurError, DatabaseError) as again:
         logger.error("Payment link %s could not be read back and stored: %s", exc.recur_id, again)
-        values["again"] = _db_error_text(again)
+        values["again"] = db_error_text(again)
         return None, gettext(
             "Recur accepted the change to payment link %(link)s, but storing it here failed "
             "(%(error)s) and so did reading it back (%(again)s). Do not repeat the change: "
@@ -79,38 +68,31 @@ def repair_unstored(exc: service.PaymentLinkNotStored) -> tuple[PaymentLink | No
     ) % values
 
 
-class MetadataField(forms.JSONField):
-    """A JSON object (``{"key": "value"}``); empty means no metadata."""
+class PromotionCodeInput(forms.TextInput):
+    """A text input offering the mirrored active promotion codes (a ``<datalist>``); any
+    other code can still be typed (Recur checks it)."""
 
-    default_error_messages = {
-        "not_object": _('Metadata must be a JSON object, like {"campaign": "spring"}.'),
-    }
+    def __init__(self, options: list[tuple[str, str]], attrs: dict[str, Any] | None = None):
+        super().__init__(attrs)
+        self.options = options
 
-    def prepare_value(self, value: Any) -> Any:
-        if value is None or value == {}:
-            return ""
-        return super().prepare_value(value)
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        attrs = {**(attrs or {}), "list": f"{(attrs or {}).get('id') or name}_options"}
+        return super().get_context(name, value, attrs)
 
-    def bound_data(self, data: Any, initial: Any) -> Any:
-        try:
-            return super().bound_data(data, initial)
-        except RecursionError:  # redisplay what was typed, as Django does for bad JSON
-            return forms.fields.InvalidJSONInput(data)
-
-    def to_python(self, value: Any) -> Any:
-        try:
-            value = super().to_python(value)
-        except RecursionError:  # json.loads on very deeply nested input
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if value in (None, ""):
-            return {}
-        if not isinstance(value, dict):
-            raise ValidationError(self.error_messages["not_object"], code="not_object")
-        return value
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        html = super().render(name, value, attrs, renderer)
+        list_id = f"{(attrs or {}).get('id') or name}_options"
+        options = format_html_join("", '<option value="{}">{}</option>', self.options)
+        return html + format_html('<datalist id="{}">{}</datalist>', list_id, options)
 
 
-class _PaymentLinkForm(forms.ModelForm):
+class _PaymentLinkForm(WriteThroughForm):
     """Shared fields and the write-through to Recur after local validation."""
+
+    not_stored = service.PaymentLinkNotStored
+    error_fields = _ERROR_FIELDS
+    nothing_saved_message = _("Nothing was saved: Recur keeps the link as it was.")
 
     success_url = forms.URLField(
         label=_("Success URL"),
@@ -135,60 +117,20 @@ class _PaymentLinkForm(forms.ModelForm):
         help_text=_('A JSON object of your own keys, e.g. {"campaign": "spring"}.'),
     )
 
-    #: The row stored from Recur's response once the write succeeded.
-    saved_link: PaymentLink | None = None
-    #: Set when the write needed a repair (Recur accepted, the first local write failed).
-    repair_note: str | None = None
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # What is stored now, to put back on the instance if Recur refuses the edit.
-        self._stored = {
-            name: copy.deepcopy(getattr(self.instance, name))
-            for name in self._meta.fields or ()
-            if hasattr(self.instance, name)
-        }
+        field = self.fields["promotion_code"]
+        field.widget = PromotionCodeInput(promotion_codes.choices(), field.widget.attrs)
+        field.help_text = _(
+            "Applied to every checkout opened from the link. The list offers the active "
+            "promotion codes (Recur billing → Promotion codes)."
+        )
 
     def clean_promotion_code(self) -> str:
         return (self.cleaned_data.get("promotion_code") or "").strip()
 
-    def _post_clean(self) -> None:
-        super()._post_clean()  # type: ignore[misc]
-        if self.errors:
-            self._restore_instance()
-            return
-        try:
-            self.saved_link = self.write_to_recur()
-        except service.PaymentLinkNotStored as exc:
-            self.saved_link, note = repair_unstored(exc)
-            if self.saved_link is None:
-                self._restore_instance()
-                self.add_error(None, note)
-            else:
-                self.repair_note = note
-        except RecurError as exc:
-            logger.warning("Recur refused a payment link write: %s", exc)
-            self._restore_instance()
-            self._add_recur_error(exc)
-
-    def _restore_instance(self) -> None:
-        """Undo ``construct_instance``: the page must not show typed values as Recur's."""
-        for name, value in self._stored.items():
-            setattr(self.instance, name, value)
-
-    def _add_recur_error(self, exc: RecurError) -> None:
-        message = recur_error_message(exc)
-        text = (getattr(exc, "message", None) or "").lower()
-        if getattr(exc, "status", None) in (400, 404, 422):
-            for word, field in _ERROR_FIELDS:
-                if word in text and field in self.fields:
-                    self.add_error(field, message)
-                    break
-            else:
-                self.add_error(None, message)
-        else:
-            self.add_error(None, message)
-        self.add_error(None, gettext("Nothing was saved: Recur keeps the link as it was."))
+    def repair(self, exc: service.PaymentLinkNotStored) -> tuple[PaymentLink | None, str]:
+        return repair_unstored(exc)
 
     def write_to_recur(self) -> PaymentLink:
         raise NotImplementedError

@@ -1,6 +1,6 @@
 """Read-only admin of the payment ledger: payments with their refunds, and refunds.
 
-Each payment links to its customer, user, subscription, first-purchase transaction,
+Each payment links to its customer, owner, user, subscription, first-purchase transaction,
 payment link and the webhook events that name its order or invoice. Rows the ledger
 flagged (``review_reason``) are found with the "Needs review" filter and show why on
 their change page.
@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from recur_django.admin.owners import OwnerSearchMixin
 from recur_django.admin.read_only import ReadOnlyAdmin, ReadOnlyTabularInline, change_link
 from recur_django.admin.webhook_event import events_link
 from recur_django.models import Payment, Refund
@@ -69,10 +70,18 @@ class PaymentInline(ReadOnlyTabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(OwnerSearchMixin, ReadOnlyAdmin):
     list_display = (
-        "recur_id", "kind", "status", "price", "refunded", "customer", "paid_at", flagged,
-    )  # fmt: skip
+        "recur_id",
+        "kind",
+        "status",
+        "price",
+        "refunded",
+        "customer",
+        "owner",
+        "paid_at",
+        flagged,
+    )
     list_filter = (NeedsReviewFilter, "kind", "status", "paid_at", "created_at")
     search_fields = (
         "=recur_id",
@@ -82,7 +91,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "user__email",
         "=customer__recur_id",
     )
-    list_select_related = ("customer",)
+    list_select_related = ("customer", "owner")
     date_hierarchy = "created_at"
     show_full_result_count = False
     inlines = [RefundInline]
@@ -101,6 +110,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "paid_at",
         "failed_at",
         "customer_link",
+        "owner_link",
         "user_link",
         "subscription_link",
         "transaction_link",
@@ -123,6 +133,10 @@ class PaymentAdmin(ReadOnlyAdmin):
     @admin.display(description=_("customer"))
     def customer_link(self, obj: Payment) -> str:
         return change_link(obj.customer)
+
+    @admin.display(description=_("owner"))
+    def owner_link(self, obj: Payment) -> str:
+        return change_link(obj.owner)
 
     @admin.display(description=_("user"))
     def user_link(self, obj: Payment) -> str:

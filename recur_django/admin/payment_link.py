@@ -2,11 +2,9 @@
 
 Saving creates or PATCHes the link on Recur first and stores Recur's response;
 "delete" deactivates the link on Recur (Recur's ``DELETE`` is a soft delete) and
-keeps the local record. Recur errors become form errors or admin messages.
-
-No Recur call happens inside a database transaction: the add, change and delete views
-run without the admin's ``atomic()`` block, and every URL of this admin is exempt from
-``ATOMIC_REQUESTS``. Each local write is then its own short transaction.
+keeps the local record. Recur errors become form errors or admin messages. What this
+shares with the promotion-code admin (no transaction around a Recur call, delete =
+deactivate, the sync button) is :class:`~recur_django.admin.write_through_admin.WriteThroughAdmin`.
 """
 
 from __future__ import annotations
@@ -15,27 +13,16 @@ import logging
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.options import csrf_protect_m
-from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS, router, transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import URLPattern, path, reverse
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from recur_django import payment_links as service
-from recur_django.admin.forms import (
-    MetadataField,
-    PaymentLinkAddForm,
-    PaymentLinkChangeForm,
-    recur_error_message,
-    repair_unstored,
-)
+from recur_django.admin.forms import PaymentLinkAddForm, PaymentLinkChangeForm, repair_unstored
 from recur_django.admin.payment_link_actions import PaymentLinkActions
 from recur_django.admin.product_choices import ProductsUnavailable, product_choices
-from recur_django.client.errors import RecurError
+from recur_django.admin.write_through import MetadataField, recur_error_message
 from recur_django.models import PaymentLink
 from recur_django.safe_urls import is_http_url, unsafe_url_html
 
@@ -233,86 +220,21 @@ class PaymentLinkAdmin(PaymentLinkActions):
             )
         return super().get_form(request, obj, change=change, **kwargs)
 
-    @csrf_protect_m
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        """The admin's add/change view without its ``atomic()`` block.
+    # -- what the write-through base needs ------------------------------------------
 
-        The form calls Recur while it validates; holding a transaction open across that
-        call would keep SQLite's write lock (or PostgreSQL's row locks) for its whole
-        length. The only local writes are the row stored from Recur's answer and the
-        admin log entry, each committed on its own.
-        """
-        view = self._changeform_view  # type: ignore[attr-defined]
-        return view(request, object_id, form_url, extra_context)
+    not_stored = service.PaymentLinkNotStored
 
-    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
-        # The form already wrote to Recur and stored the response during validation.
-        if form.saved_link is None:  # pragma: no cover - guarded by form validation
-            raise PermissionDenied("Payment link was not saved on Recur.")
-        if form.repair_note:
-            self.message_user(request, form.repair_note, messages.WARNING)
-        return form.saved_link
+    def repair(self, exc: service.PaymentLinkNotStored) -> tuple[PaymentLink | None, str]:
+        return repair_unstored(exc)
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        """Nothing to do: the row was stored from Recur's response."""
+    def missing_message(self) -> str:
+        return str(_("That payment link does not exist."))
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """Payment links have no related objects to save."""
+    def deactivated_message(self, obj: PaymentLink) -> str:
+        return str(_("The payment link “%(link)s” was deactivated on Recur.") % {"link": obj})
 
-    # -- delete = deactivate ------------------------------------------------------
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # "Delete" deactivates; an inactive link has nothing left to deactivate.
-        if obj is not None and not obj.active:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def get_actions(self, request: HttpRequest, action_location: Any = None) -> dict[str, Any]:
-        # ``action_location`` exists from Django 6.1; pass it on only when given.
-        if action_location is None:
-            actions = super().get_actions(request)
-        else:
-            actions = super().get_actions(request, action_location)  # type: ignore[call-arg]
-        actions.pop("delete_selected", None)  # replaced by "deactivate"
-        return actions
-
-    def delete_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        """Confirm, then deactivate on Recur; the local record stays (inactive)."""
-        if request.method == "POST":
-            obj = self.get_object(request, object_id)
-            if obj is None:
-                self.message_user(request, _("That payment link does not exist."), messages.WARNING)
-                return HttpResponseRedirect(reverse("admin:recur_django_paymentlink_changelist"))
-            if not self.has_delete_permission(request, obj):
-                raise PermissionDenied
-            change_url = reverse("admin:recur_django_paymentlink_change", args=[obj.pk])
-            try:
-                self.delete_model(request, obj)
-            except service.PaymentLinkNotStored as exc:
-                repaired, note = repair_unstored(exc)
-                self.message_user(request, note, messages.WARNING if repaired else messages.ERROR)
-                if repaired is None:
-                    return HttpResponseRedirect(change_url)
-            except RecurError as exc:
-                self.message_user(request, recur_error_message(exc), messages.ERROR)
-                return HttpResponseRedirect(change_url)
-            self.log_change(request, obj, [{"changed": {"fields": ["active"]}}])
-            self.message_user(
-                request,
-                _("The payment link “%(link)s” was deactivated on Recur.") % {"link": obj},
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(reverse("admin:recur_django_paymentlink_changelist"))
-        context = {"title": _("Deactivate payment link"), **(extra_context or {})}
-        return super().delete_view(request, object_id, context)
+    def deactivate_title(self) -> str:
+        return str(_("Deactivate payment link"))
 
     def delete_model(self, request: HttpRequest, obj: PaymentLink) -> None:
         """Deactivate on Recur instead of deleting; raises ``RecurError`` on failure."""
@@ -321,33 +243,3 @@ class PaymentLinkAdmin(PaymentLinkActions):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
         """Deactivate each link on Recur instead of deleting rows."""
         self._apply(request, queryset.filter(active=True), service.deactivate_payment_link)
-
-    # -- "Sync from Recur" button (works with an empty list) ----------------------
-
-    def get_urls(self) -> list[URLPattern]:
-        urls = [
-            path(
-                "sync/",
-                self.admin_site.admin_view(require_POST(self.sync_view)),
-                name="recur_django_paymentlink_sync",
-            )
-        ]
-        # Every view here may call Recur: never inside ATOMIC_REQUESTS' transaction.
-        aliases = {DEFAULT_DB_ALIAS, router.db_for_write(PaymentLink)}
-        patterns = urls + super().get_urls()
-        for pattern in patterns:
-            for alias in aliases:
-                transaction.non_atomic_requests(using=alias)(pattern.callback)
-        return patterns
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        context = {"can_sync": self.has_change_permission(request), **(extra_context or {})}
-        return super().changelist_view(request, context)
-
-    def sync_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        self.sync_from_recur(request)
-        return HttpResponseRedirect(reverse("admin:recur_django_paymentlink_changelist"))

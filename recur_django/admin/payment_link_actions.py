@@ -17,12 +17,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from recur_django import payment_links as service
-from recur_django.admin.forms import recur_error_message, repair_unstored
+from recur_django.admin.forms import repair_unstored
+from recur_django.admin.write_through import recur_error_message
+from recur_django.admin.write_through_admin import WriteThroughAdmin
 from recur_django.client.errors import NotFoundError, RecurError
 from recur_django.models import PaymentLink
 
 
-class PaymentLinkActions(admin.ModelAdmin):
+class PaymentLinkActions(WriteThroughAdmin):
     """Activate, deactivate, sync and forget; the base of ``PaymentLinkAdmin``."""
 
     def _apply(self, request: HttpRequest, queryset: Iterable[PaymentLink], func: Any) -> int:

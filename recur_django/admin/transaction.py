@@ -1,10 +1,12 @@
-"""Read-only admin for Transaction, linked to its user, customer, subscription and events."""
+"""Read-only admin for Transaction, linked to its owner, user, customer, subscription and
+events."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from recur_django.admin.owners import OwnerSearchMixin
 from recur_django.admin.read_only import ReadOnlyAdmin, change_link, changelist_link
 from recur_django.admin.webhook_event import events_link
 from recur_django.models import Customer, Payment, Subscription, Transaction
@@ -14,15 +16,16 @@ __all__ = ["ReadOnlyAdmin", "TransactionAdmin"]  # ReadOnlyAdmin: kept importabl
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ReadOnlyAdmin):
-    list_display = ("public_id", "user", "product", "price", "status", "created_at")
+class TransactionAdmin(OwnerSearchMixin, ReadOnlyAdmin):
+    list_display = ("public_id", "owner", "product", "price", "status", "created_at")
     list_filter = ("status", "mode", "currency", "created_at")
     search_fields = ("=public_id", "=checkout_session_id", "user__email", "=order_id")
-    list_select_related = ("user",)
+    list_select_related = ("owner", "user")
     date_hierarchy = "created_at"
     show_full_result_count = False
     readonly_fields = [
-        *(f.name for f in Transaction._meta.fields if f.name != "user"),
+        *(f.name for f in Transaction._meta.fields if f.name not in ("owner", "user")),
+        "owner_link",
         "user_link",
         "customer_link",
         "subscription_link",
@@ -38,13 +41,18 @@ class TransactionAdmin(ReadOnlyAdmin):
     def price(self, obj: Transaction) -> str:
         return format_twd(obj.amount, obj.currency) or "—"
 
+    @admin.display(description=_("owner"))
+    def owner_link(self, obj: Transaction) -> str:
+        return change_link(obj.owner)
+
     @admin.display(description=_("user"))
     def user_link(self, obj: Transaction) -> str:
         return change_link(obj.user)
 
     @admin.display(description=_("customer"))
     def customer_link(self, obj: Transaction) -> str:
-        customer = Customer.objects.filter(user_id=obj.user_id).first() if obj.user_id else None
+        owner_id = obj.owner_id
+        customer = Customer.objects.filter(owner_id=owner_id).first() if owner_id else None
         return change_link(customer)
 
     @admin.display(description=_("subscription"))

@@ -1,4 +1,5 @@
-"""Read-only admin for WebhookEvent: pretty payload, delivery health, replay action."""
+"""Read-only admin for WebhookEvent: pretty payload, delivery health, replay (the list's
+action and the change page's Replay button, one service)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -137,8 +142,42 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Replay selected events"), permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
+        self._replay(request, list(queryset.values_list("event_id", flat=True)))
+
+    def get_urls(self) -> list[URLPattern]:
+        name = f"{self.opts.app_label}_{self.opts.model_name}_replay"
+        replay_one = path(
+            "<path:object_id>/replay/", self.admin_site.admin_view(self.replay_view), name=name
+        )
+        return [replay_one, *super().get_urls()]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra = {**(extra_context or {}), "can_replay": self.has_replay_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def replay_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """POST (CSRF-checked by ``admin_view``): the change page's Replay button."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_replay_permission(request):
+            raise PermissionDenied
+        event = self.get_object(request, unquote(object_id))
+        if event is None:
+            raise Http404
+        self._replay(request, [event.event_id])
+        info = self.opts.app_label, self.opts.model_name
+        return redirect(reverse(f"admin:{info[0]}_{info[1]}_change", args=[quote(event.pk)]))
+
+    def _replay(self, request: HttpRequest, event_ids: list[str]) -> None:
+        """Replay each event (:func:`~recur_django.webhooks.pipeline.replay`); say how it went."""
         done, problems = 0, []
-        for event_id in queryset.values_list("event_id", flat=True):
+        for event_id in event_ids:
             try:
                 outcome = replay(event_id)
             except (SignatureError, EnvelopeError) as exc:

@@ -11,6 +11,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from recur_django.exceptions import BillingForbidden
+
 logger = logging.getLogger("recur_django.api")
 
 
@@ -33,6 +35,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF exception handler of the recur API views (not installed globally)."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, BillingForbidden):
+        exc = exceptions.PermissionDenied(str(exc.message), code=exc.code)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):

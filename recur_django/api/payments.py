@@ -1,16 +1,17 @@
-"""``GET payments/`` (``recur-api:payments``): the signed-in user's payment ledger.
+"""``GET payments/`` (``recur-api:payments``): the owner's payment ledger.
 
 Every charge (first purchase, renewal, trial verification, payment-link sale) with what
 was refunded of it, newest first, paginated like the other lists. A payment is the
-user's when its transaction (the checkout that paid it) is theirs, or when it carries no
-transaction and is attached to them or to the Recur customer mapped to them: a purchase
-Recur charged to another user's customer (the other person's e-mail typed on the hosted
-page) stays its buyer's and is never listed for the customer's user.
+owner's (:mod:`recur_django.owners`) when its transaction (the checkout that paid it) is
+theirs, or when it carries no transaction and is attached to them or to the Recur customer
+mapped to them; only users who may manage the owner's billing see it. A purchase Recur
+charged to another owner's customer (the other person's e-mail typed on the hosted page)
+stays its buyer's and is never listed for the customer's owner.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from rest_framework import generics, serializers
@@ -53,18 +54,18 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentListView(RecurAPIView, generics.ListAPIView):
-    """The signed-in user's payments (charges and refunds), newest first."""
+    """The owner's payments (charges and refunds), newest first."""
 
     serializer_class = PaymentSerializer
     pagination_class = RecurPagination
 
     def get_queryset(self) -> QuerySet[Payment]:
-        user_id = cast(int, self.request.user.pk)
+        owner_id = self.owner.pk
         unattached = Q(transaction__isnull=True) & (
-            Q(user_id=user_id) | Q(customer__user_id=user_id)
+            Q(owner_id=owner_id) | Q(customer__owner_id=owner_id)
         )
         return (
-            Payment.objects.filter(Q(transaction__user_id=user_id) | unattached)
+            Payment.objects.filter(Q(transaction__owner_id=owner_id) | unattached)
             .select_related("subscription", "transaction")
             .order_by("-created_at", "-pk")
         )

@@ -9,10 +9,12 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from recur_django.entitlements import has_entitlement
+from recur_django.owners import owner_for_request
 
 
 class HasEntitlement(BasePermission):
-    """Allow only users entitled to the view's ``required_product`` (slug/id or a list).
+    """Allow only requests whose owner (:func:`~recur_django.owners.owner_for_request`) is
+    entitled to the view's ``required_product`` (slug/id or a list).
 
     Use ``permission_classes = [HasEntitlement]`` with ``required_product`` on the view,
     or ``HasEntitlement.for_product("pro-monthly")`` without it. ``None`` = any product.
@@ -31,4 +33,4 @@ class HasEntitlement(BasePermission):
         products = self.products
         if products is None:
             products = getattr(view, "required_product", None)
-        return has_entitlement(request.user, products)
+        return has_entitlement(owner_for_request(request), products)

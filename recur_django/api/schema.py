@@ -53,7 +53,8 @@ SCHEMA_SETTINGS = {
     "TITLE": "Recur billing API",
     "DESCRIPTION": (
         "Checkout and portal sessions, transactions, subscriptions and entitlements of "
-        'the signed-in user. Errors are {"error": {"code", "message"}}.'
+        "the billing owner the request acts for (the signed-in user by default). Errors are "
+        '{"error": {"code", "message"}}.'
     ),
     "VERSION": recur_django.__version__,
     "ENUM_NAME_OVERRIDES": {

@@ -126,6 +126,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "current_period_end",
             "cancel_at_period_end",
             "canceled_at",
+            "ended_at",
             "trial_end",
         ]
         read_only_fields = fields

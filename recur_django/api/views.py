@@ -1,9 +1,17 @@
-"""REST API views: everything is about ``request.user``; nothing is addressed by id."""
+"""REST API views: everything is about the owner the request acts for; nothing is addressed
+by id.
+
+The owner is :func:`~recur_django.owners.owner_for_request` (by default the signed-in
+user): ``None`` is answered as an anonymous request (401). Views that spend or show the
+owner's money (``manages_billing``: checkout and portal sessions, transactions,
+subscriptions, payments) also need :func:`~recur_django.owners.can_manage_billing`, else
+403 ``billing_forbidden``; the entitlement views serve every member acting for the owner.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import Any
 
 from django.apps import apps
 from django.db import transaction
@@ -17,7 +25,7 @@ from rest_framework.authentication import (
     SessionAuthentication,
     TokenAuthentication,
 )
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,8 +46,10 @@ from recur_django.api.throttling import (
 from recur_django.client.errors import RecurError
 from recur_django.conf import recur_settings
 from recur_django.entitlements import entitlements_for, has_entitlement
+from recur_django.exceptions import BillingForbidden
 from recur_django.http_errors import API, recur_error_answer
 from recur_django.models import Subscription, Transaction
+from recur_django.owners import can_manage_billing, owner_for_request
 from recur_django.plans import AlreadySubscribed, CheckoutInProgress
 from recur_django.portal import PortalError, start_portal_session
 from recur_django.safe_urls import absolute_same_site_url
@@ -70,6 +80,10 @@ class RecurAPIView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     schema = view_schema()
     creates_sessions = False
+    #: Whether the view spends or shows the owner's money (CAN_MANAGE_BILLING must hold).
+    manages_billing = True
+    #: The owner this request acts for (set by :meth:`check_permissions`).
+    owner: Any = None
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return [cls() for cls in _classes("API_AUTHENTICATION_CLASSES", _default_authentication())]
@@ -88,6 +102,11 @@ class RecurAPIView(APIView):
         # Throttle before the permission check, so refused (anonymous) requests count too.
         self.check_throttles(request)
         super().check_permissions(request)
+        self.owner = owner_for_request(request)
+        if self.owner is None:
+            raise NotAuthenticated()
+        if self.manages_billing and not can_manage_billing(request.user, self.owner):
+            raise BillingForbidden()
 
     def check_throttles(self, request: Request) -> None:
         if getattr(request, "_recur_throttled_checked", False):
@@ -118,7 +137,7 @@ def recur_error_response(exc: RecurError) -> Response:
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class CheckoutSessionCreateView(RecurAPIView):
-    """Start a checkout for the signed-in user; redirect the browser to ``url``.
+    """Start a checkout for the owner; redirect the browser to ``url``.
 
     Not wrapped in ``ATOMIC_REQUESTS``: the pending transaction is committed before
     Recur is called.
@@ -138,8 +157,9 @@ class CheckoutSessionCreateView(RecurAPIView):
         data = payload.validated_data
         try:
             txn = checkout.start_checkout(
-                request.user,
+                self.owner,
                 data["product"],
+                user=request.user,
                 mode=data.get("mode"),
                 metadata=data.get("metadata"),
                 success_url=self.safe_url(data.get("success_url"), "success_url"),
@@ -163,7 +183,7 @@ class CheckoutSessionCreateView(RecurAPIView):
 
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class PortalSessionCreateView(RecurAPIView):
-    """Open the customer portal of the signed-in user; redirect to ``url`` right away.
+    """Open the owner's customer portal; redirect to ``url`` right away.
 
     Not wrapped in ``ATOMIC_REQUESTS``: Recur is never called inside a transaction.
     """
@@ -182,7 +202,7 @@ class PortalSessionCreateView(RecurAPIView):
         return_url = self.safe_url(payload.validated_data.get("return_url"), "return_url")
         try:
             session = start_portal_session(
-                request.user, return_url=return_url, request=request._request
+                self.owner, user=request.user, return_url=return_url, request=request._request
             )
         except PortalError as exc:
             return Response(
@@ -195,15 +215,13 @@ class PortalSessionCreateView(RecurAPIView):
 
 
 class TransactionListView(RecurAPIView, generics.ListAPIView):
-    """The signed-in user's checkouts and purchases, newest first."""
+    """The owner's checkouts and purchases, newest first."""
 
     serializer_class = s.TransactionSerializer
     pagination_class = RecurPagination
 
     def get_queryset(self) -> QuerySet[Transaction]:
-        return Transaction.objects.filter(user_id=cast(int, self.request.user.pk)).order_by(
-            "-created_at"
-        )
+        return Transaction.objects.filter(owner_id=self.owner.pk).order_by("-created_at")
 
     @document(summary="List my transactions", operation_id="list_transactions")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -211,15 +229,15 @@ class TransactionListView(RecurAPIView, generics.ListAPIView):
 
 
 class SubscriptionListView(RecurAPIView, generics.ListAPIView):
-    """The signed-in user's mirrored subscriptions, newest first."""
+    """The owner's mirrored subscriptions, newest first."""
 
     serializer_class = s.SubscriptionSerializer
     pagination_class = RecurPagination
 
     def get_queryset(self) -> QuerySet[Subscription]:
-        return Subscription.objects.filter(
-            customer__user_id=cast(int, self.request.user.pk)
-        ).order_by("-created_at", "-pk")
+        return Subscription.objects.filter(customer__owner_id=self.owner.pk).order_by(
+            "-created_at", "-pk"
+        )
 
     @document(summary="List my subscriptions", operation_id="list_subscriptions")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -227,7 +245,9 @@ class SubscriptionListView(RecurAPIView, generics.ListAPIView):
 
 
 class EntitlementListView(RecurAPIView):
-    """Every product the signed-in user may use now, and why."""
+    """Every product the owner may use now, and why (for every member acting for it)."""
+
+    manages_billing = False
 
     @document(
         responses={200: s.EntitlementListSerializer, **ERRORS},
@@ -235,12 +255,14 @@ class EntitlementListView(RecurAPIView):
         operation_id="list_entitlements",
     )
     def get(self, request: Request) -> Response:
-        items = s.EntitlementSerializer(entitlements_for(request.user), many=True).data
+        items = s.EntitlementSerializer(entitlements_for(self.owner), many=True).data
         return Response({"results": items})
 
 
 class EntitlementCheckView(RecurAPIView):
-    """Whether the signed-in user may use one product (slug or id)."""
+    """Whether the owner may use one product (slug or id), for every member acting for it."""
+
+    manages_billing = False
 
     @document(
         responses={200: s.EntitlementCheckSerializer, **ERRORS},
@@ -248,4 +270,4 @@ class EntitlementCheckView(RecurAPIView):
         operation_id="check_entitlement",
     )
     def get(self, request: Request, product: str) -> Response:
-        return Response({"product": product, "entitled": has_entitlement(request.user, product)})
+        return Response({"product": product, "entitled": has_entitlement(self.owner, product)})

@@ -1,4 +1,4 @@
-"""The checkout service: start a checkout for a user, and fulfil it exactly once.
+"""The checkout service: start a checkout for an owner, and fulfil it exactly once.
 
 - :mod:`~recur_django.checkout.start`: ``start_checkout`` and the success/cancel URLs.
 - :mod:`~recur_django.checkout.fulfilment`: every transition out of ``pending``

@@ -1,9 +1,9 @@
 """The checks fulfilment makes before a transaction leaves ``pending``.
 
 A payment completes a transaction only when it belongs to it (same transaction, session
-and user: :func:`check_belongs`) and matches what was expected (amount, currency,
+and owner: :func:`check_belongs`) and matches what was expected (amount, currency,
 product: :func:`check_expected`, which asks :mod:`recur_django.checkout.proof` whether the
-event proves the payment by itself). :func:`map_customer` then links the user to the
+event proves the payment by itself). :func:`map_customer` then links the owner to the
 paying Recur customer. All of them run inside :func:`~recur_django.checkout.fulfil`'s
 locked block.
 """
@@ -16,11 +16,11 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from recur_django.checkout.proof import PaymentUnconfirmed, foreign, proven, refusal
-from recur_django.customers import external_id_for, external_id_is_users
+from recur_django.customers import external_id_for, external_id_is_owners
 from recur_django.exceptions import ConfirmationUnavailable, ForeignCharge, FulfilmentRejected
 from recur_django.models import Customer, Transaction
 from recur_django.payloads import CheckoutData
-from recur_django.payloads.amounts import parse_amount
+from recur_django.payloads.amounts import parse_amount, parse_discount
 
 
 def _id_kind(value: str) -> str:
@@ -43,20 +43,27 @@ def check_belongs(txn: Transaction, data: CheckoutData) -> None:
             f"checkout session {data.session_id} does not belong to transaction "
             f"{txn.public_id} (session {stored})."
         )
-    user = txn.user
+    owner = txn.owner
     if (
         data.external_customer_id
-        and user is not None
-        and not external_id_is_users(data.external_customer_id, user)
+        and owner is not None
+        and not external_id_is_owners(data.external_customer_id, owner)
     ):
         raise ForeignCharge(
-            f"the payment's external customer id does not match the user of {txn.public_id}."
+            f"the payment's external customer id does not match the owner of {txn.public_id}."
         )
 
 
 def _as_amount(value: Any) -> int | None:
     try:
         return parse_amount(value)
+    except ValueError as exc:
+        raise FulfilmentRejected(str(exc)) from None
+
+
+def _as_discount(value: Any) -> int:
+    try:
+        return parse_discount(value)
     except ValueError as exc:
         raise FulfilmentRejected(str(exc)) from None
 
@@ -106,12 +113,17 @@ def check_expected(txn: Transaction, data: CheckoutData, confirmed: Any = None) 
     confirmed with Recur first (:mod:`recur_django.checkout.proof`).
     """
     amount = _as_amount(data.amount)
+    # A promotion code on Recur's page: what was paid plus what it took off is the price.
+    discount = _as_discount(data.discount_amount)
     if not proven(txn, data, amount):
         confirmed_amount = _confirmed_amount(txn, data, confirmed)
-        amount = confirmed_amount if amount is None else amount
-    if txn.amount is not None and amount is not None and amount != txn.amount:
+        if amount is None:
+            amount = confirmed_amount
+            discount = _as_discount(confirmed.discount_amount)
+    if txn.amount is not None and amount is not None and amount + discount != txn.amount:
+        off = f" after a discount of {discount}" if discount else ""
         raise FulfilmentRejected(
-            f"amount {amount} {data.currency or txn.currency} does not match the expected "
+            f"amount {amount} {data.currency or txn.currency}{off} does not match the expected "
             f"{txn.amount} {txn.currency} of {txn.public_id}."
         )
     if txn.currency and data.currency and data.currency.upper() != txn.currency.upper():
@@ -127,17 +139,17 @@ def check_expected(txn: Transaction, data: CheckoutData, confirmed: Any = None) 
 
 
 def map_customer(txn: Transaction, data: CheckoutData) -> None:
-    """Link the user to the paying Recur customer, never moving an existing mapping.
+    """Link the owner to the paying Recur customer, never moving an existing mapping.
 
     Uses what :func:`~recur_django.checkout.fulfilment._lock` fetched, so a returning
     customer costs no query and a new one a single INSERT (or UPDATE when an unlinked row
     for the customer already exists).
     """
-    user = txn.user
-    if not data.customer_id or user is None:
+    owner = txn.owner
+    if not data.customer_id or owner is None:
         return
     try:
-        existing = user.recur_customer
+        existing = owner.recur_customer
     except ObjectDoesNotExist:
         existing = None
     if existing is not None:
@@ -146,14 +158,14 @@ def map_customer(txn: Transaction, data: CheckoutData) -> None:
         ):
             existing.email = data.customer_email
             existing.save(update_fields=["email", "updated_at"])
-        return  # a user linked to another Recur customer keeps that link
-    external_id = data.external_customer_id or external_id_for(user)
+        return  # an owner linked to another Recur customer keeps that link
+    external_id = data.external_customer_id or external_id_for(owner)
     if not getattr(txn, "payer_exists", False):
         # ignore_conflicts: a concurrent first payment of the same customer is harmless.
         Customer.objects.bulk_create(
             [
                 Customer(
-                    user=user,
+                    owner=owner,
                     recur_id=data.customer_id,
                     email=data.customer_email,
                     name=data.customer_name,
@@ -162,7 +174,7 @@ def map_customer(txn: Transaction, data: CheckoutData) -> None:
             ],
             ignore_conflicts=True,
         )
-    elif getattr(txn, "payer_user_id", None) is None:
-        Customer.objects.filter(recur_id=data.customer_id, user__isnull=True).update(
-            user=user, external_id=external_id, updated_at=timezone.now()
+    elif getattr(txn, "payer_owner_id", None) is None:
+        Customer.objects.filter(recur_id=data.customer_id, owner__isnull=True).update(
+            owner=owner, external_id=external_id, updated_at=timezone.now()
         )

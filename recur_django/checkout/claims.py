@@ -1,15 +1,16 @@
-"""One live subscription checkout per buyer and plan family, under races.
+"""One live subscription checkout per billing owner and plan family, under races.
 
-:func:`recur_django.plans.check_one_plan` refuses a plan the buyer holds, but two
+:func:`recur_django.plans.check_one_plan` refuses a plan the owner holds, but two
 requests (a double click, four tabs) could both pass it and open two Recur sessions, and
 a second checkout could start after the first was paid but before its subscription
 webhook arrived. So the pending :class:`~recur_django.models.Transaction` itself is the
 claim, saved *before* Recur is called (the call stays outside any transaction):
 
 - its ``family_key`` (the :class:`~recur_django.plans.FamilyClaim`) is under a partial
-  unique index: one **pending** transaction per buyer and family key. A concurrent second
-  INSERT fails; the buyer gets :class:`~recur_django.plans.CheckoutInProgress` with the
-  open session's URL to resume it. An open session past its expiry does not block: it is
+  unique index: one **pending** transaction per owner and family key. A concurrent second
+  INSERT fails (also when another admin of the same team started the first); it gets
+  :class:`~recur_django.plans.CheckoutInProgress` with the open session's URL to resume
+  it. An open session past its expiry does not block: it is
   expired first (``transaction_failed``, as ``recur_expire`` would) and the claim retried.
 - once the claim is saved, a **paid** checkout of the family whose subscription is not
   mirrored yet (completed less than :data:`PAID_HOLD` ago, its subscription absent from
@@ -43,10 +44,10 @@ ATTEMPTS = 3
 
 
 def open_checkout(claim: FamilyClaim) -> Transaction | None:
-    """The buyer's pending checkout of the claim's family, if any."""
+    """The owner's pending checkout of the claim's family, if any."""
     return (
         Transaction.objects.filter(
-            status=Transaction.Status.PENDING, family_key=claim.key, **claim.holder_lookup
+            status=Transaction.Status.PENDING, family_key=claim.key, **claim.owner_lookup
         )
         .order_by("pk")
         .first()
@@ -63,7 +64,7 @@ def paid_not_mirrored(claim: FamilyClaim, *, besides: Any = None) -> Transaction
         status=Transaction.Status.COMPLETED,
         family_key=claim.key,
         completed_at__gte=timezone.now() - PAID_HOLD,
-        **claim.holder_lookup,
+        **claim.owner_lookup,
     ).exclude(Exists(mirrored))
     if besides is not None:
         paid = paid.exclude(pk=besides)
@@ -98,7 +99,7 @@ def take(claim: FamilyClaim, txn: Transaction) -> None:
             raise RuntimeError("The plan family claim could not be saved.")
         raise CheckoutInProgress(holder, claim.product)
     paid = paid_not_mirrored(claim, besides=txn.pk)
-    held = None if paid is not None else held_plan(claim.holder, claim.product, claim.info)
+    held = None if paid is not None else held_plan(claim.owner, claim.product, claim.info)
     if paid is not None or held is not None:
         Transaction.objects.filter(pk=txn.pk).delete()
         txn.pk = None

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import connection
 from django.db import transaction as db_transaction
-from django.db.models import Exists, QuerySet, Subquery
+from django.db.models import Exists, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 import recur_django.checkout.checks as checks
@@ -70,7 +70,7 @@ def _lock(ref: Transaction | str | int | None, data: CheckoutData) -> Transactio
 
     Raises ``Transaction.DoesNotExist``; never looks up by email, customer or product.
     """
-    qs = Transaction.objects.select_related("user", "user__recur_customer")
+    qs = Transaction.objects.select_related("owner", "owner__recur_customer", "user")
     if connection.features.has_select_for_update_of:
         qs = qs.select_for_update(of=("self",))
     else:
@@ -79,7 +79,7 @@ def _lock(ref: Transaction | str | int | None, data: CheckoutData) -> Transactio
         # What checks.map_customer needs about the payer's Customer row, in the same query.
         payer = Customer.objects.filter(recur_id=data.customer_id)
         qs = qs.annotate(
-            payer_exists=Exists(payer), payer_user_id=Subquery(payer.values("user_id")[:1])
+            payer_exists=Exists(payer), payer_owner_id=Subquery(payer.values("owner_id")[:1])
         )
     if isinstance(ref, Transaction):
         return qs.get(pk=ref.pk)
@@ -174,6 +174,8 @@ def fulfil(
                 signals.transaction_completed,
                 sender=Transaction,
                 transaction=txn,
+                owner=txn.owner,
+                user=txn.user,
                 event=event,
                 source=source,
             )
@@ -243,6 +245,8 @@ def _announce_failure(txn: Transaction, event: WebhookEvent | None, source: str)
         signals.transaction_failed,
         sender=Transaction,
         transaction=txn,
+        owner=txn.owner,
+        user=txn.user,
         reason=txn.failure_reason,
         event=event,
         source=source,
@@ -305,6 +309,7 @@ def _expire(due: QuerySet[Transaction]) -> int:
         batch = list(due.select_for_update(skip_locked=True))
         if not batch:
             return 0
+        prefetch_related_objects(batch, "owner", "user")  # for the signals
         Transaction.objects.filter(pk__in=[t.pk for t in batch]).update(
             status=Transaction.Status.EXPIRED,
             failure_reason=EXPIRED_REASON,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from recur_django.client_factory import get_client
 from recur_django.exceptions import ConfirmationNeeded
 from recur_django.payloads import CheckoutData
-from recur_django.payloads.amounts import parse_amount
+from recur_django.payloads.amounts import parse_amount, parse_discount
 
 if TYPE_CHECKING:
     from recur_django.models import Transaction
@@ -74,13 +74,15 @@ def refusal(txn: Transaction, data: CheckoutData, confirmed: CheckoutData) -> st
         return None
     try:
         amount = parse_amount(confirmed.amount)
+        discount = parse_discount(confirmed.discount_amount)
     except ValueError as exc:
         return f"Recur's session {stored}: {exc}"
     if amount is None:
         return f"Recur reports no amount for session {stored}."
-    if amount != txn.amount:
+    if amount + discount != txn.amount:
+        off = f" after a discount of {discount}" if discount else ""
         return (
-            f"Recur reports {amount} {confirmed.currency or txn.currency} paid for session "
+            f"Recur reports {amount} {confirmed.currency or txn.currency} paid{off} for session "
             f"{stored}, not the expected {txn.amount} {txn.currency} of {txn.public_id}."
         )
     return None

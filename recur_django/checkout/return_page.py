@@ -18,6 +18,7 @@ from recur_django.client.errors import RecurError
 from recur_django.client_factory import get_client
 from recur_django.exceptions import FulfilmentRejected
 from recur_django.models import Transaction
+from recur_django.owners import is_owner
 from recur_django.payloads import CheckoutData
 
 logger = logging.getLogger("recur_django.checkout")
@@ -31,17 +32,17 @@ class ReturnState:
     transaction: Transaction
 
 
-def confirm_return(user: Any, session_id: str) -> ReturnState | None:
-    """Handle a buyer coming back from Recur with ``session_id``.
+def confirm_return(owner: Any, session_id: str) -> ReturnState | None:
+    """Handle a buyer coming back from Recur with ``session_id``, acting for ``owner``.
 
-    Returns None when ``user`` has no transaction with that session (someone else's, or
+    Returns None when ``owner`` has no transaction with that session (another owner's, or
     unknown). Otherwise retrieves the session and, when it is complete, fulfils the
     transaction through :func:`fulfil` (safe if the webhook already did). Never raises for
     API trouble: the page then says "processing" and the webhook finishes the job.
     """
-    if not session_id or user is None or not getattr(user, "is_authenticated", False):
+    if not session_id or not is_owner(owner):
         return None
-    txn = Transaction.objects.filter(checkout_session_id=session_id, user=user).first()
+    txn = Transaction.objects.filter(checkout_session_id=session_id, owner_id=owner.pk).first()
     if txn is None:
         return None
     if txn.status == Transaction.Status.COMPLETED:

@@ -1,4 +1,4 @@
-"""Starting a checkout: a pending transaction, then a Recur checkout session for it.
+"""Starting a checkout for an owner: a pending transaction, then a Recur checkout session.
 
 ``start_checkout`` saves a pending :class:`~recur_django.models.Transaction` *before* calling
 Recur, so a webhook can never arrive for a row that does not exist. When Recur refuses,
@@ -19,12 +19,15 @@ from django.utils import timezone
 
 from recur_django import clock as billing_clock
 from recur_django.checkout.claims import take as take_claim
+from recur_django.checkout.diagnosis import refusal_cause
 from recur_django.checkout.fulfilment import fail_on_start
-from recur_django.client.errors import APIError, AuthenticationError, RecurError
+from recur_django.client.errors import APIError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_to_send
+from recur_django.exceptions import BillingForbidden
 from recur_django.models import Transaction
+from recur_django.owners import can_manage_billing, is_owner, owner_email, owner_name
 from recur_django.plans import check_one_plan, family_claim
 from recur_django.products import ProductInfo, get_product
 from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
@@ -87,49 +90,76 @@ def _product_ref(product: Any) -> str:
     return str(value or "").strip()
 
 
+def _acting_user(owner: Any, user: Any) -> Any:
+    """Who starts the checkout: ``user`` when given (after :func:`can_manage_billing`), else
+    the owner itself when it is a user; ``None`` for server-side code acting for an owner.
+    """
+    if user is not None:
+        if not can_manage_billing(user, owner):
+            raise BillingForbidden()
+        return user
+    return owner if getattr(owner, "is_authenticated", False) else None
+
+
 def start_checkout(
-    user: Any,
+    owner: Any,
     product: Any,
     *,
+    user: Any = None,
     mode: str | None = None,
     metadata: Mapping[str, Any] | None = None,
     success_url: str | None = None,
     cancel_url: str | None = None,
     request: HttpRequest | None = None,
 ) -> Transaction:
-    """Create a pending transaction and a Recur checkout session for ``user``.
+    """Create a pending transaction and a Recur checkout session for ``owner``.
+
+    ``owner`` is whose billing it is (a user, or an instance of ``RECUR["OWNER_MODEL"]``):
+    the session carries the owner's e-mail, name and signed external id, and the purchase
+    entitles the owner. ``user`` is who acts (stored as ``Transaction.user``); when given,
+    :func:`~recur_django.owners.can_manage_billing` must allow it, else
+    :class:`~recur_django.exceptions.BillingForbidden` (403 ``billing_forbidden``) is raised
+    before anything is written or asked of Recur. Without ``user`` a user owner acts for
+    itself.
 
     ``product`` is a Recur product id or slug (or an object with ``.id``). ``metadata`` is
     merged into the session metadata; ``transaction_id`` is always this transaction's public
     id. Returns the transaction with ``checkout_url`` set. On any API error the transaction
     is marked failed (reason stored) and the :class:`~recur_django.client.errors.RecurError`
-    is raised. Raises ``ValueError`` for a missing product, an unknown mode or an anonymous
-    user, and its subclasses :class:`~recur_django.plans.AlreadySubscribed` (the user holds
-    a plan of the product's family, or paid for one not mirrored yet) and
-    :class:`~recur_django.plans.CheckoutInProgress` (their checkout of the family is still
-    open: resume it at its ``checkout_url``) — see :mod:`recur_django.checkout.claims`.
+    is raised. Raises ``ValueError`` for a missing product, an unknown mode or no owner (an
+    anonymous user), and its subclasses :class:`~recur_django.plans.AlreadySubscribed` (the
+    owner holds a plan of the product's family, or paid for one not mirrored yet) and
+    :class:`~recur_django.plans.CheckoutInProgress` (a checkout of the family for the owner
+    is still open: resume it at its ``checkout_url``) — see
+    :mod:`recur_django.checkout.claims`.
     """
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise ValueError("start_checkout needs an authenticated user.")
+    if not is_owner(owner):
+        raise ValueError("start_checkout needs an owner (a saved instance of the owner model).")
+    user = _acting_user(owner, user)
     ref = _product_ref(product)
     if not ref:
         raise ValueError("A product id or slug is required.")
     if metadata is not None and not isinstance(metadata, Mapping):
         raise ValueError("metadata must be a mapping.")
     info = get_product(ref)
-    check_one_plan(user, ref, info)  # raises AlreadySubscribed (409 already_subscribed)
+    check_one_plan(owner, ref, info)  # raises AlreadySubscribed (409 already_subscribed)
     chosen_mode = _mode_for(mode, info)
     # A subscription checkout claims its plan family (a card set-up does not).
     subscribing = chosen_mode == Transaction.Mode.SUBSCRIPTION
-    claim = family_claim(user, ref, info) if subscribing else None
+    claim = family_claim(owner, ref, info) if subscribing else None
     success = build_success_url(success_url, request)
     cancel = build_cancel_url(cancel_url, request)
 
-    txn = Transaction(user=user, mode=chosen_mode)
+    txn = Transaction(owner=owner, user=user, mode=chosen_mode)
     if info is not None:
         txn.product_id, txn.product_slug, txn.product_name = info.id, info.slug, info.name
-        # A trial starts with a small verification charge, so its amount is not the price.
-        unknown = chosen_mode == Transaction.Mode.SETUP or info.trial_days > 0
+        # A trial starts with a small verification charge, so its amount is not the price;
+        # a donation's amount is the buyer's to choose.
+        unknown = (
+            chosen_mode == Transaction.Mode.SETUP
+            or info.trial_days > 0
+            or info.amount_is_chosen_by_buyer
+        )
         txn.amount = None if unknown else info.amount
         txn.currency = info.currency
     elif ref.startswith("prod_"):
@@ -140,20 +170,20 @@ def start_checkout(
     if claim is None:
         txn.save()
     else:
-        # One open checkout per buyer and plan family, also under races: raises
+        # One open checkout per owner and plan family, also under races: raises
         # CheckoutInProgress or AlreadySubscribed (both 409) and saves nothing then.
         take_claim(claim, txn)
 
     params: dict[str, Any] = {
         "success_url": success,
         "cancel_url": cancel,
-        "customer_email": getattr(user, "email", "") or None,
-        "external_customer_id": external_id_to_send(user),
+        "customer_email": owner_email(owner) or None,
+        "external_customer_id": external_id_to_send(owner),
         "metadata": txn.metadata,
     }
-    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    if full_name:
-        params["customer_name"] = full_name
+    name = owner_name(owner)
+    if name:
+        params["customer_name"] = name
     if txn.product_id:
         params["product_id"] = txn.product_id
     else:
@@ -175,13 +205,16 @@ def start_checkout(
     except RecurError as exc:
         reason = f"{exc.code or type(exc).__name__}: {exc.message or exc}"
         fail_on_start(txn, reason)
+        cause = refusal_cause(exc, success, cancel)
         logger.warning(
-            "Checkout %s failed to start: %s (HTTP %s)%s",
+            "Checkout %s failed to start: %s (HTTP %s). %s",
             txn.public_id,
             type(exc).__name__,
             exc.status,
-            "; Recur refused the secret key" if isinstance(exc, AuthenticationError) else "",
+            cause,
         )
+        # For callers that show a developer the cause (the checkout view, under DEBUG).
+        exc.add_note(cause)
         raise
 
     txn.checkout_session_id = str(session.id)
@@ -190,7 +223,13 @@ def start_checkout(
     txn.expires_at = getattr(session, "expires_at", None) or billing_clock.now() + ttl
     fields = ["checkout_session_id", "checkout_url", "expires_at", "updated_at"]
     session_amount = getattr(session, "amount", None)
-    if txn.amount is None and isinstance(session_amount, int) and txn.mode != "SETUP":
+    chosen_by_buyer = info is not None and info.amount_is_chosen_by_buyer
+    if (
+        txn.amount is None
+        and isinstance(session_amount, int)
+        and txn.mode != "SETUP"
+        and not chosen_by_buyer
+    ):
         txn.amount = session_amount
         txn.currency = (getattr(session, "currency", "") or txn.currency).upper()
         fields += ["amount", "currency"]

@@ -16,6 +16,8 @@ from types import TracebackType
 import requests
 
 from recur_django.client.charges import Charge, Invoices, Orders
+from recur_django.client.credits import Credits
+from recur_django.client.envelopes import Deleted, Page
 from recur_django.client.errors import (
     APIConnectionError,
     APIError,
@@ -26,6 +28,7 @@ from recur_django.client.errors import (
     RateLimitError,
     RecurError,
 )
+from recur_django.client.promotion_codes import PromotionCodes
 from recur_django.client.resources import (
     CheckoutSessions,
     Customers,
@@ -38,17 +41,18 @@ from recur_django.client.resources import (
 from recur_django.client.transport import USER_AGENT, Transport, redact_key
 from recur_django.client.types import (
     CheckoutSession,
+    CreditBalance,
+    CreditTransaction,
     Customer,
     CustomerEntitlements,
-    Deleted,
     Entitlement,
     EntitlementCheck,
     EntitlementSubscription,
-    Page,
     PaymentLink,
     PortalSession,
     Product,
     ProductSummary,
+    PromotionCode,
     Subscription,
 )
 
@@ -59,6 +63,8 @@ __all__ = [
     "AuthenticationError",
     "Charge",
     "CheckoutSession",
+    "CreditBalance",
+    "CreditTransaction",
     "Customer",
     "CustomerEntitlements",
     "Deleted",
@@ -73,6 +79,7 @@ __all__ = [
     "PortalSession",
     "Product",
     "ProductSummary",
+    "PromotionCode",
     "RateLimitError",
     "RecurClient",
     "RecurError",
@@ -162,6 +169,8 @@ class RecurClient:
         self.entitlements = Entitlements(self._transport)
         self.orders = Orders(self._transport)
         self.invoices = Invoices(self._transport)
+        self.promotion_codes = PromotionCodes(self._transport)
+        self.credits = Credits(self._transport)
 
     @property
     def session(self) -> requests.Session:

@@ -11,16 +11,15 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from recur_django.client.casing import camel
+from recur_django.client.envelopes import Deleted, Page, parse_deleted, parse_list
 from recur_django.client.errors import InvalidRequestError
 from recur_django.client.transport import Transport, path
 from recur_django.client.types import (
     CheckoutSession,
     Customer,
     CustomerEntitlements,
-    Deleted,
     Entitlement,
     EntitlementCheck,
-    Page,
     PaymentLink,
     PortalSession,
     Product,
@@ -28,8 +27,6 @@ from recur_django.client.types import (
     parse_checkout_session,
     parse_customer,
     parse_customer_entitlements,
-    parse_deleted,
-    parse_list,
     parse_payment_link,
     parse_portal_session,
     parse_product,

@@ -57,7 +57,7 @@ def path(*parts: str) -> str:
     return "/v1/" + "/".join(quote(str(p), safe="") for p in parts)
 
 
-def _request_not_sent(exc: requests.RequestException) -> bool:
+def request_not_sent(exc: requests.RequestException) -> bool:
     """True when the exception proves no byte of the request reached the server."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
@@ -96,7 +96,7 @@ class Transport:
         self.sleep = sleep
         if session is None:
             session = requests.Session()
-            _freeze_environment(session, self.base_url)
+            freeze_environment(session, self.base_url)
         self.session = session
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_maxsize, max_retries=0)
         self.session.mount("https://", adapter)
@@ -165,7 +165,7 @@ class Transport:
                 )
             except requests.RequestException as exc:
                 elapsed = time.monotonic() - started
-                retryable = _request_not_sent(exc) or (
+                retryable = request_not_sent(exc) or (
                     not is_post
                     and isinstance(
                         exc,
@@ -238,7 +238,7 @@ class Transport:
         return APIConnectionError(self.scrub(message), code=code)
 
 
-def _freeze_environment(session: requests.Session, base_url: str) -> None:
+def freeze_environment(session: requests.Session, base_url: str) -> None:
     """Resolve proxy and CA-bundle environment variables once, not on every call.
 
     With ``trust_env`` on, requests re-reads the proxy variables (and ``~/.netrc``)

@@ -10,20 +10,16 @@ None instead of failing.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from recur_django.client.casing import Reader, camel, parse_datetime
+from recur_django.client.envelopes import unwrap
 from recur_django.client.errors import APIError
-from recur_django.client.parsing import only_objects, parse, recur_object, source
+from recur_django.client.parsing import parse, recur_object, source
 
 __all__ = ["Reader", "camel", "parse", "parse_datetime", "source"]  # and the classes below
-
-logger = logging.getLogger("recur_django.client")
-T = TypeVar("T")
 
 # -- irregular fields ---------------------------------------------------------------------
 
@@ -61,29 +57,6 @@ def _subscription_product_slug(r: Reader) -> str | None:
 
 
 # -- objects ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list endpoint."""
-
-    data: list[T]
-    has_more: bool
-    next_cursor: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self.data)
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-
-@dataclass(frozen=True)
-class Deleted:
-    id: str
-    deleted: bool
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @recur_object
@@ -169,6 +142,7 @@ class Product:
     trial_days: int | None
     metadata: dict[str, Any] | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    credits: int | None = None  # CREDITS products: what one purchase grants
 
 
 @recur_object
@@ -183,6 +157,58 @@ class Customer:
     livemode: bool | None
     created_at: datetime | None
     updated_at: datetime | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@recur_object
+@dataclass(frozen=True)
+class PromotionCode:
+    """A promotion code (``promo_…``): a customer-facing code for one coupon (``cpn_…``)."""
+
+    id: str
+    code: str | None
+    coupon_id: str | None = field(metadata=source(also_in="coupon.id"))
+    coupon: dict[str, Any] | None
+    active: bool | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    max_redemptions: int | None
+    max_redemptions_per_customer: int | None
+    minimum_amount: int | None
+    customer_eligibility: str | None
+    restricted_to_customer_id: str | None
+    current_redemptions: int | None
+    metadata: dict[str, Any] | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@recur_object
+@dataclass(frozen=True)
+class CreditBalance:
+    """A customer's prepaid credits (``GET /v1/customers/{id}/credits``)."""
+
+    customer_id: str | None
+    balance: int | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@recur_object
+@dataclass(frozen=True)
+class CreditTransaction:
+    """One movement of a customer's credits: a purchase (``credits.purchased``) or a
+    deduction (``POST /v1/customers/{id}/credits/deduct``, ``credits.deducted``)."""
+
+    id: str
+    type: str | None
+    customer_id: str | None = field(metadata=source(also_in="customer.id"))
+    amount: int | None
+    balance: int | None = field(metadata=source("balance", "balance_after"))
+    description: str | None
+    order_id: str | None
+    product_id: str | None
+    created_at: datetime | None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -320,6 +346,18 @@ def parse_customer(data: Any) -> Customer:
     return parse(Customer, data, what="customer")
 
 
+def parse_promotion_code(data: Any) -> PromotionCode:
+    return parse(PromotionCode, unwrap(data), what="promotion code")
+
+
+def parse_credit_balance(data: Any) -> CreditBalance:
+    return parse(CreditBalance, unwrap(data))
+
+
+def parse_credit_transaction(data: Any) -> CreditTransaction:
+    return parse(CreditTransaction, unwrap(data), what="credit transaction")
+
+
 def parse_subscription(data: Any) -> Subscription:
     return parse(Subscription, data, what="subscription")
 
@@ -338,47 +376,3 @@ def parse_customer_entitlements(data: Any) -> CustomerEntitlements:
             "Recur returned entitlements that are not a JSON object.", code="invalid_response"
         )
     return parse(CustomerEntitlements, data)
-
-
-def parse_deleted(data: Any, fallback_id: str) -> Deleted:
-    r = Reader(data)
-    deleted = r.boolean("deleted")
-    return Deleted(
-        id=r.text("id") or fallback_id,
-        deleted=True if deleted is None else deleted,
-        raw=r.raw,
-    )
-
-
-def parse_list(data: Any, item_parser: Any, *keys: str) -> Page[Any]:
-    """A Page from any list envelope: the first of ``keys`` holding a list, or a bare list."""
-    if isinstance(data, list):
-        items: list[Any] | None = data
-        r = Reader({})
-    elif isinstance(data, dict):
-        r = Reader(data)
-        items = None
-        for key in keys:
-            value = data.get(key)
-            if isinstance(value, list):
-                items = value
-                break
-        if items is None:
-            raise APIError(
-                f"Recur returned a list without any of {', '.join(keys)}.",
-                code="invalid_response",
-            )
-    else:
-        raise APIError("Recur returned a list that is not a JSON object.", code="invalid_response")
-    parsed = []
-    for item in only_objects(items):
-        try:
-            parsed.append(item_parser(item))
-        except APIError:
-            logger.warning("Skipped a list item without an id: %.200r", item)
-    return Page(
-        data=parsed,
-        has_more=bool(r.boolean("has_more")),
-        next_cursor=r.text("next_cursor"),
-        raw=r.raw,
-    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -10,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from recur_django.emulator import sender
 from recur_django.emulator.models import (
     CheckoutSession,
+    Coupon,
+    CreditTransaction,
     Customer,
     DeliveryAttempt,
     Event,
@@ -19,11 +23,12 @@ from recur_django.emulator.models import (
     PaymentLink,
     PortalSession,
     Product,
+    PromotionCode,
     Refund,
     Subscription,
     WebhookDelivery,
 )
-from recur_django.emulator.services import refunds
+from recur_django.emulator.services import catalog, refunds
 from recur_django.read_only_admin import ReadOnlyModelAdmin
 
 
@@ -34,18 +39,89 @@ class ReadOnlyAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(ReadOnlyAdmin):
+class ProductAdmin(admin.ModelAdmin):
+    """Edit the catalogue as in Recur's dashboard: each save sends ``product.created`` or
+    ``product.updated`` (archive a product by unticking *active*; it is never deleted)."""
+
     list_display = ("id", "slug", "name", "type", "billing_period", "price", "currency", "active")
     list_filter = ("type", "active")
+    search_fields = ("id", "slug", "name")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("id", "slug", "type", "created_at") if obj is not None else ("created_at",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or form.changed_data:
+            catalog.announce(obj, created=not change)
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "discount_type", "duration", "duration_periods", "active")
+    list_filter = ("discount_type", "duration", "active")
+    search_fields = ("id", "name")
+
+
+@admin.register(PromotionCode)
+class PromotionCodeAdmin(ReadOnlyAdmin):
+    """Promotion codes are created and changed through the API (``/v1/promotion-codes``)."""
+
+    list_display = ("code", "id", "coupon", "active", "valid_until", "max_redemptions")
+    list_filter = ("active", "customer_eligibility")
+    search_fields = ("code", "id")
+
+
+@admin.register(CreditTransaction)
+class CreditTransactionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "customer",
+        "type",
+        "amount",
+        "balance_after",
+        "description",
+        "created_at",
+    )
+    list_filter = ("type",)
+    search_fields = ("id", "customer__email", "description")
 
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("id", "email", "external_id", "status", "card_fails", "created_at")
+    list_display = (
+        "id",
+        "email",
+        "external_id",
+        "status",
+        "card_fails",
+        "credit_balance",
+        "created_at",
+    )
     search_fields = ("id", "email", "external_id")
     list_filter = ("card_fails",)
-    fields = ("id", "email", "name", "external_id", "status", "card_fails", "created_at")
-    readonly_fields = ("id", "email", "name", "external_id", "status", "created_at")
+    fields = (
+        "id",
+        "email",
+        "name",
+        "external_id",
+        "status",
+        "card_fails",
+        "credit_balance",
+        "created_at",
+    )
+    readonly_fields = (
+        "id",
+        "email",
+        "name",
+        "external_id",
+        "status",
+        "credit_balance",
+        "created_at",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -202,3 +278,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 @admin.register(Fault)
 class FaultAdmin(admin.ModelAdmin):
     list_display = ("kind", "remaining", "options", "created_at")
+
+
+# The e-invoice endpoint's admins register themselves on import.
+from recur_django.emulator.einvoice import admin as einvoice_admin  # noqa: E402, F401

@@ -43,8 +43,20 @@ DEFAULTS: dict[str, Any] = {
     "PAST_DUE_GRACE_DAYS": 3,
     # Catalogue: list of product dicts (id, slug, name, type, billing_period, price, currency)
     "PRODUCTS": [],
+    # Coupons promotion codes can use: [{"id": "cpn_spring", "discount_type": "PERCENTAGE",
+    # "percent_off": 20, "duration": "ONCE"}, ...] (Recur has no public coupon API)
+    "COUPONS": [],
     # Standing faults, same shape as the control endpoint: [{"fault": "duplicate"}, ...]
     "FAULTS": [],
+    # The ECPay-compatible e-invoice endpoint (<mount>/einvoice/B2CInvoice/<Operation>):
+    # merchants it accepts, MerchantID -> {"HASH_KEY", "HASH_IV"} (ECPay's public sandbox
+    # merchant by default, DEBUG or not: those credentials are published).
+    "EINVOICE_MERCHANTS": {
+        "2000132": {"HASH_KEY": "ejCk326UnaZWKisg", "HASH_IV": "q9jcZX8Ib9LM8wYk"}
+    },
+    # Well-formed codes CheckBarcode / CheckLoveCode answer as unknown (IsExist "N").
+    "EINVOICE_UNKNOWN_BARCODES": ["/NOTREAL"],
+    "EINVOICE_UNKNOWN_LOVE_CODES": ["000"],
 }
 
 
@@ -60,7 +72,12 @@ class EmulatorSettings:
             value = getattr(settings, "RECUR_EMULATOR", None) or {}
             if not isinstance(value, dict):
                 raise ImproperlyConfigured("settings.RECUR_EMULATOR must be a dict.")
-            self._cache = dict(value)
+            # Keys and secrets pasted with a trailing newline are used without it, as
+            # recur_django.conf reads RECUR's.
+            self._cache = {
+                key: _stripped(item) if key in DEBUG_DEFAULTS else item
+                for key, item in value.items()
+            }
         return self._cache
 
     def __getattr__(self, name: str) -> Any:
@@ -95,8 +112,27 @@ class EmulatorSettings:
             )
         return secret
 
+    def einvoice_credentials(self, merchant_id: str) -> tuple[str, str] | None:
+        """(HashKey, HashIV) of an e-invoice merchant the emulator accepts, or None."""
+        merchants = self.EINVOICE_MERCHANTS
+        entry = merchants.get(str(merchant_id)) if isinstance(merchants, dict) else None
+        if not isinstance(entry, dict):
+            return None
+        key, iv = entry.get("HASH_KEY"), entry.get("HASH_IV")
+        if not (isinstance(key, str) and isinstance(iv, str) and len(key) == len(iv) == 16):
+            return None
+        return key, iv
+
     def reload(self) -> None:
         self._cache = None
+
+
+def _stripped(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list | tuple):
+        return type(value)(item.strip() if isinstance(item, str) else item for item in value)
+    return value
 
 
 def _as_list(value: Any) -> list[str]:

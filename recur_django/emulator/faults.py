@@ -2,7 +2,15 @@
 
 API faults (``"500"``, ``"429"``, ``"hang"``) hit the next N calls under ``/v1/``.
 Webhook faults (``"duplicate"``, ``"out_of_order"``, ``"delay"``, ``"bad_signature"``)
-shape the deliveries of the next N emitted events.
+shape the deliveries of the next N emitted events. E-invoice faults hit the next N calls
+of the ECPay-compatible endpoint whose operation they name (``"operation": "Issue"``…):
+
+- ``"einvoice_lost_answer"`` (default Issue): the operation is carried out and committed,
+  then the answer is lost: HTTP ``status`` (504) after ``seconds`` (0);
+- ``"einvoice_down"`` (default every operation): HTTP ``status`` (503), nothing done;
+- ``"einvoice_check_unavailable"`` (CheckBarcode and CheckLoveCode): the MOF check is
+  under maintenance (``RtnCode`` 9000001);
+- ``"einvoice_refusal"`` (default Issue): refused with ``code`` and ``message``.
 """
 
 from __future__ import annotations
@@ -17,7 +25,20 @@ from recur_django.emulator.models import Fault
 
 API_FAULTS = frozenset({"500", "429", "hang"})
 WEBHOOK_FAULTS = frozenset({"duplicate", "out_of_order", "delay", "bad_signature"})
-KINDS = API_FAULTS | WEBHOOK_FAULTS
+EINVOICE_FAULTS = frozenset(
+    {"einvoice_lost_answer", "einvoice_down", "einvoice_check_unavailable", "einvoice_refusal"}
+)
+KINDS = API_FAULTS | WEBHOOK_FAULTS | EINVOICE_FAULTS
+#: Options given as text (every other option is a number).
+TEXT_OPTIONS = frozenset({"operation", "message"})
+
+#: The e-invoice operations each fault hits when it names none (None: every operation).
+EINVOICE_DEFAULT_OPERATIONS: dict[str, frozenset[str] | None] = {
+    "einvoice_lost_answer": frozenset({"Issue"}),
+    "einvoice_down": None,
+    "einvoice_check_unavailable": frozenset({"CheckBarcode", "CheckLoveCode"}),
+    "einvoice_refusal": frozenset({"Issue"}),
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,18 @@ class ActiveFault:
     def number(self, name: str, default: float) -> float:
         value = self.options.get(name, default)
         return float(value) if isinstance(value, int | float) else default
+
+    def text(self, name: str, default: str) -> str:
+        value = self.options.get(name)
+        return str(value) if isinstance(value, str | int) and str(value) else default
+
+    def hits(self, operation: str) -> bool:
+        """Whether this e-invoice fault applies to ``operation``."""
+        named = self.options.get("operation")
+        if named:
+            return str(named).lower() == operation.lower()
+        default = EINVOICE_DEFAULT_OPERATIONS.get(self.kind)
+        return default is None or operation in default
 
 
 def add(kind: str, count: int = 1, **options: Any) -> Fault:
@@ -78,6 +111,26 @@ def take_api_fault() -> ActiveFault | None:
     """The fault for this API call, if one is queued (consumes one count)."""
     found = _take(API_FAULTS, first_only=True)
     return found[0] if found else None
+
+
+def take_einvoice_fault(operation: str) -> ActiveFault | None:
+    """The fault for this call of the e-invoice ``operation`` (consumes one count)."""
+    for standing in _standing(EINVOICE_FAULTS):
+        if standing.hits(operation):
+            return standing
+    with transaction.atomic():
+        queued = Fault.objects.select_for_update().filter(kind__in=EINVOICE_FAULTS, remaining__gt=0)
+        for fault in queued.order_by("id"):
+            found = ActiveFault(fault.kind, dict(fault.options or {}))
+            if not found.hits(operation):
+                continue
+            if fault.remaining <= 1:
+                fault.delete()
+            else:
+                fault.remaining -= 1
+                fault.save(update_fields=["remaining"])
+            return found
+    return None
 
 
 def take_webhook_faults() -> dict[str, ActiveFault]:

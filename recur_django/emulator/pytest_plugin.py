@@ -18,8 +18,12 @@ The fixture reads the mount path from the URLconf, points ``RECUR["API_BASE"]`` 
 emulator and webhook delivery at ``recur:webhook`` on the live server, enables the
 emulator (``RECUR_EMULATOR["ENABLED"] = True``: pytest-django runs with ``DEBUG=False``),
 and makes delivery manual: webhooks are sent by ``.deliver()`` from the test thread,
-one after the other. Unless the test settings name another
-``RECUR["CLOCK"]``, the site's billing "now" follows the emulator's clock.
+one after the other — in task mode (``RECUR["WEBHOOK_PROCESSING"] = "task"``) followed by
+the stored events' tasks, run as the worker would. Unless the test settings name another
+``RECUR["CLOCK"]``, the site's billing "now" follows the emulator's clock. When
+``RECUR["EINVOICE"]`` uses the ECPay backend with no ``API_BASE`` (or one of ECPay's
+hosts), it points at the emulator's e-invoice endpoint, which accepts the configured
+merchant's credentials.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ import requests
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
+from recur_django.emulator.einvoice.fixture import EInvoiceFixture, point_einvoice_at
+
 if TYPE_CHECKING:
     from recur_django.emulator.models import WebhookDelivery
     from recur_django.emulator.services import clock
@@ -40,7 +46,7 @@ DEFAULT_CARD = "4147631000000001"
 DECLINED_CARD = "4000000000000002"
 
 
-class RecurEmulator:
+class RecurEmulator(EInvoiceFixture):
     """Handle on the emulator served by ``live_server``."""
 
     def __init__(
@@ -67,9 +73,15 @@ class RecurEmulator:
         return self.base_url + "/" + path.lstrip("/")
 
     def pay(
-        self, session_id: str, card: str = DEFAULT_CARD, *, email: str | None = None
+        self,
+        session_id: str,
+        card: str = DEFAULT_CARD,
+        *,
+        email: str | None = None,
+        amount: int | None = None,
     ) -> requests.Response:
-        """POST the hosted checkout form; success is a 303 to the success URL."""
+        """POST the hosted checkout form; success is a 303 to the success URL. ``amount`` is
+        what a donor chooses (``DONATION`` products)."""
         # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator.models import CheckoutSession
 
@@ -82,16 +94,41 @@ class RecurEmulator:
             email = "customer@example.com"
         if email:
             data["email"] = email
+        if amount is not None:
+            data["amount"] = str(amount)
         return self.http.post(
             self.url(f"checkout/{session_id}/pay"), data=data, allow_redirects=False, timeout=30
         )
 
-    def deliver(self) -> list[WebhookDelivery]:
-        """Send every pending webhook delivery now, in order; returns them."""
+    def deliver(self, *, run_tasks: bool = True) -> list[WebhookDelivery]:
+        """Send every pending webhook delivery now, in order; returns them.
+
+        In task mode (``RECUR["WEBHOOK_PROCESSING"] = "task"``) the site only stores what
+        arrives; unless ``run_tasks=False`` the stored events are then applied as the task
+        worker would (:func:`recur_django.testing.run_webhook_tasks`), so a test reads the
+        same state in both modes.
+        """
         # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator import sender
 
-        return sender.deliver_pending()
+        sent = sender.deliver_pending()
+        if run_tasks and self.task_mode():
+            self.run_tasks()
+        return sent
+
+    def task_mode(self) -> bool:
+        """Whether the site stores webhooks for a task worker (``WEBHOOK_PROCESSING``)."""
+        # Lazy: the site's settings object is read on demand, after django.setup().
+        from django.conf import settings
+
+        return (getattr(settings, "RECUR", None) or {}).get("WEBHOOK_PROCESSING") == "task"
+
+    def run_tasks(self) -> dict[str, str]:
+        """Apply the stored events that wait for the task worker; ``{event_id: status}``."""
+        # Lazy: the site's webhook pipeline loads models, after django.setup().
+        from recur_django.testing import run_webhook_tasks
+
+        return run_webhook_tasks()
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
         """Emitted event envelopes ``{id, type, timestamp, data}``, oldest first."""
@@ -134,6 +171,66 @@ class RecurEmulator:
         from recur_django.emulator.services import refunds
 
         return representations.refund(refunds.refund(id, amount, reason))
+
+    def cancel(self, subscription_id: str, at_period_end: bool = False) -> dict[str, Any]:
+        """Cancel a subscription now (access ends at once) or at the end of its paid
+        period, as the portal does; returns it as ``subscription.cancelled`` carries it.
+        Raises :class:`~recur_django.emulator.services.lifecycle.SubscriptionChangeError`."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import lifecycle
+
+        return representations.subscription(lifecycle.cancel(subscription_id, at_period_end))
+
+    def resume(self, subscription_id: str) -> dict[str, Any]:
+        """Keep a subscription that was set to cancel at period end (``subscription.updated``)."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import lifecycle
+
+        return representations.subscription(lifecycle.resume(subscription_id))
+
+    def switch(self, subscription_id: str, product: str) -> dict[str, Any]:
+        """Switch to ``product`` (id or slug) of the same family, as the portal does: an
+        upgrade applies now (``subscription.upgraded``, prorated), a downgrade is scheduled
+        to the period end (``subscription.schedule_created``, then
+        ``subscription.downgraded``). Returns the subscription."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import lifecycle
+
+        sub, _outcome = lifecycle.switch(subscription_id, product)
+        return representations.subscription(sub)
+
+    def create_coupon(self, discount_type: str, **fields: Any) -> dict[str, Any]:
+        """A coupon promotion codes can use (Recur has no coupon API): ``discount_type``
+        ``FIXED_AMOUNT`` (``amount_off``), ``PERCENTAGE`` (``percent_off``) or
+        ``FIRST_PERIOD_PRICE`` (``first_period_price``); ``duration`` ``ONCE``,
+        ``REPEATING`` (``duration_periods``) or ``FOREVER``; optional ``id`` and ``name``."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator import representations
+        from recur_django.emulator.services import promotions
+
+        return representations.coupon(
+            promotions.create_coupon(discount_type=discount_type, **fields)
+        )
+
+    def update_product(self, product_id: str, **fields: Any) -> list[str]:
+        """Change a product as Recur's dashboard would (``product.updated`` when something
+        changed); returns the names of the fields that changed."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator.models import Product
+        from recur_django.emulator.services import catalog
+
+        catalog.ensure_products()
+        return catalog.change_product(Product.objects.get(id=product_id), **fields)
+
+    def credit_balance(self, customer_id: str) -> int:
+        """The credits the emulator holds for ``customer_id`` (no API call)."""
+        # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
+        from recur_django.emulator.models import Customer
+
+        return Customer.objects.get(id=customer_id).credit_balance
 
     def control(self, **body: Any) -> requests.Response:
         """POST ``body`` to the control endpoint over HTTP."""
@@ -204,6 +301,7 @@ def recur_emulator(
         SECRET_KEY=secret_key, WEBHOOK_SECRET=recur.get("WEBHOOK_SECRET") or webhook_secret
     )
     recur["API_BASE"] = live_server.url + mount
+    point_einvoice_at(recur, emulator, live_server.url + mount + "/einvoice")
     # The site follows the emulator's clock: advance() moves billing "now" too.
     recur.setdefault("CLOCK", "recur_django.emulator.clock.now")
     settings.RECUR_EMULATOR = emulator

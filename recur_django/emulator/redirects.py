@@ -6,6 +6,10 @@ accepted when its host is the host the API request came to (the emulator's own h
 matches ``RECUR_EMULATOR["ALLOWED_REDIRECT_HOSTS"]`` (entries as in ``ALLOWED_HOSTS``,
 ``.example.com`` covering subdomains; ``*`` is ignored). Checkout URLs must also be HTTPS,
 as Recur requires, except on loopback hosts (127.0.0.0/8, ::1, localhost).
+
+Django's test client host, ``testserver``, counts as local too: it is accepted over plain
+HTTP without being listed, so ``client.post(reverse("recur:checkout"))`` works against the
+``recur_emulator`` fixture with no setting. (No browser can reach that name.)
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from recur_django.emulator.api.errors import invalid
 from recur_django.emulator.conf import emulator_settings
 
 PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
+#: The host Django's test client sends requests to.
+TEST_CLIENT_HOST = "testserver"
 
 
 def is_loopback(hostname: str) -> bool:
@@ -49,7 +55,8 @@ def check_url(name: str, url: str, request: HttpRequest, *, https: bool = False)
     if "\\" in url or "@" in parts.netloc or any(ord(c) <= 32 or ord(c) == 127 for c in url):
         raise invalid(f"{name} must not contain backslashes, spaces or user info.")
     hostname = (parts.hostname or "").lower()
-    if https and parts.scheme != "https" and not is_loopback(hostname):
+    local = is_loopback(hostname) or hostname == TEST_CLIENT_HOST
+    if https and parts.scheme != "https" and not local:
         raise invalid(f"{name} must be an HTTPS URL (http:// only for localhost/127.0.0.1/::1).")
     try:
         parts.port  # noqa: B018  raises on a malformed port
@@ -57,7 +64,7 @@ def check_url(name: str, url: str, request: HttpRequest, *, https: bool = False)
         raise invalid(f"{name} has an invalid port.") from None
     own_host = split_domain_port(request.get_host())[0]
     host = f"[{hostname}]" if ":" in hostname else hostname  # IPv6 as ALLOWED_HOSTS writes it
-    if host == own_host or validate_host(host, allowed_hosts()):
+    if host in (own_host, TEST_CLIENT_HOST) or validate_host(host, allowed_hosts()):
         return url
     raise invalid(
         f"{name} must point at this site ({own_host}) or at a host listed in "

@@ -14,12 +14,15 @@ from django.urls import reverse
 from recur_django.emulator.clock import iso
 from recur_django.emulator.models import (
     CheckoutSession,
+    Coupon,
+    CreditTransaction,
     Customer,
     Invoice,
     Order,
     PaymentLink,
     PortalSession,
     Product,
+    PromotionCode,
     Refund,
     Subscription,
 )
@@ -43,6 +46,7 @@ def product(p: Product) -> dict[str, Any]:
         "price": p.price,
         "currency": p.currency,
         "trial_days": p.trial_days,
+        "credits": p.credits if p.credits is not None or p.type != "CREDITS" else p.price,
         "product_family": p.product_family or None,
         "metadata": p.metadata or {},
         "active": p.active,
@@ -109,6 +113,9 @@ def subscription(s: Subscription) -> dict[str, Any]:
         "canceled_at": iso(s.canceled_at),
         "ended_at": iso(s.ended_at),
         "trial_end": iso(s.trial_end),
+        "coupon": coupon(s.coupon) if s.coupon else None,
+        "coupon_remaining_cycles": s.coupon_remaining_cycles,
+        "discount_amount": s.coupon.discount_on(s.amount) if s.coupon else 0,
         "product_family": s.product.product_family or None,
         "scheduled_change": (
             {
@@ -141,6 +148,8 @@ def order(o: Order) -> dict[str, Any]:
         "id": o.id,
         "status": o.status,
         "amount": o.amount,
+        "discount_amount": o.discount_amount,
+        "promotion_code": (session.promotion_code or None) if session else None,
         "amount_refunded": o.refunded_amount,
         "currency": o.currency,
         "product_id": o.product_id,
@@ -176,6 +185,7 @@ def invoice(i: Invoice, last_order: Order | None = None) -> dict[str, Any]:
         "id": i.id,
         "status": i.status,
         "amount": i.amount,
+        "discount_amount": i.discount_amount,
         "amount_paid": i.amount if paid else 0,
         "amount_refunded": last_order.refunded_amount if last_order and paid else 0,
         "currency": i.currency,
@@ -229,6 +239,9 @@ def checkout_session(s: CheckoutSession, request: HttpRequest | None = None) -> 
         "status": s.status,
         "mode": s.mode,
         "amount": s.amount,
+        "amount_subtotal": s.amount + s.discount_amount,
+        "discount_amount": s.discount_amount,
+        "promotion_code": s.promotion_code or None,
         "currency": s.currency,
         "product_id": s.product_id,
         "customer_id": s.customer_id,
@@ -296,4 +309,64 @@ def portal_session(
         "expires_at": iso(p.expires_at),
         "accessed_at": iso(p.accessed_at),
         "created_at": iso(p.created_at),
+    }
+
+
+def coupon(c: Coupon) -> dict[str, Any]:
+    return {
+        "object": "coupon",
+        "id": c.id,
+        "name": c.name or None,
+        "discount_type": c.discount_type,
+        "amount_off": c.amount_off,
+        "percent_off": c.percent_off,
+        "first_period_price": c.first_period_price,
+        "duration": c.duration,
+        "duration_periods": c.duration_periods,
+        "active": c.active,
+        "created_at": iso(c.created_at),
+    }
+
+
+def promotion_code(p: PromotionCode, redemptions: int | None = None) -> dict[str, Any]:
+    """A promotion code; ``redemptions`` saves a count query when the caller has it."""
+    return {
+        "object": "promotion_code",
+        "id": p.id,
+        "code": p.code,
+        "coupon_id": p.coupon_id,
+        "coupon": coupon(p.coupon),
+        "active": p.active,
+        "valid_from": iso(p.valid_from),
+        "valid_until": iso(p.valid_until),
+        "max_redemptions": p.max_redemptions,
+        "max_redemptions_per_customer": p.max_redemptions_per_customer,
+        "minimum_amount": p.minimum_amount,
+        "customer_eligibility": p.customer_eligibility,
+        "restricted_to_customer_id": p.restricted_to_customer_id,
+        "current_redemptions": p.redemptions.count() if redemptions is None else redemptions,
+        "metadata": p.metadata or {},
+        "created_at": iso(p.created_at),
+        "updated_at": iso(p.updated_at),
+    }
+
+
+def credit_transaction(t: CreditTransaction) -> dict[str, Any]:
+    """A movement of credits: the ``credits.*`` event data and the deduct answer."""
+    order = t.order
+    session = order.checkout_session if order is not None else None
+    return {
+        "object": "credit_transaction",
+        "id": t.id,
+        "type": t.type,
+        "amount": t.amount,
+        "balance": t.balance_after,
+        "description": t.description or None,
+        **_customer_fields(t.customer),
+        "order_id": t.order_id,
+        "product_id": t.product_id,
+        "checkout_session_id": session.id if session else None,
+        # A purchase echoes its checkout's metadata (transaction_id…), as order.paid does.
+        "metadata": dict(session.metadata or {}) if session else {},
+        "created_at": iso(t.created_at),
     }

@@ -1,5 +1,8 @@
 """Webhook sender: signs and POSTs deliveries, records every attempt, retries failures.
 
+Each attempt goes to ``RECUR_EMULATOR["WEBHOOK_URL"]`` as it is when the attempt is made
+(:func:`target_url`), so a delivery queued while the site ran on another port reaches the
+site where it runs now; the delivery's ``url`` records where it was last sent.
 ``deliver_pending()`` sends synchronously (the ``deliver`` command, the pytest fixture).
 In ``"background"`` mode a daemon thread, started on the first :func:`wake`, sends due
 deliveries and retries non-2xx answers and timeouts on ``WEBHOOK_RETRY_SCHEDULE``.
@@ -55,8 +58,29 @@ def headers_for(delivery: WebhookDelivery) -> dict[str, str]:
     }
 
 
+def target_url(delivery: WebhookDelivery) -> str:
+    """Where ``delivery`` goes now: the current ``WEBHOOK_URL``, else the one it was queued for."""
+    return str(emulator_settings.WEBHOOK_URL or delivery.url)
+
+
+def refusal_hint(attempt: DeliveryAttempt | None) -> str:
+    """What to check when a delivery was not accepted, read from its last attempt."""
+    if attempt is None or attempt.status_code is None:
+        return "Is your site running there?"
+    if attempt.status_code == 400 and "invalid_signature" in attempt.response_snippet:
+        return (
+            "The site refused the signature: check that RECUR_EMULATOR['WEBHOOK_SECRET'] "
+            "matches the site's RECUR['WEBHOOK_SECRET']."
+        )
+    return f"The site answered HTTP {attempt.status_code}: see its log and its webhook events."
+
+
 def send(delivery: WebhookDelivery) -> DeliveryAttempt:
     """POST ``delivery`` once, record the attempt and schedule a retry if it failed."""
+    url = target_url(delivery)
+    if url != delivery.url:
+        delivery.url = url
+        delivery.save(update_fields=["url"])
     number = delivery.attempt_count + 1
     started = timezone.now()
     clock_start = time.monotonic()
@@ -65,7 +89,7 @@ def send(delivery: WebhookDelivery) -> DeliveryAttempt:
     try:
         # A fresh connection per attempt: no keep-alive socket outlives the delivery.
         response = requests.post(
-            delivery.url,
+            url,
             data=delivery.event.body.encode("utf-8"),
             headers=headers_for(delivery),
             timeout=float(emulator_settings.WEBHOOK_TIMEOUT),

@@ -14,15 +14,23 @@ from django.urls import URLPattern, path, re_path
 from recur_django.emulator.api.charges import InvoiceDetailView, OrderDetailView
 from recur_django.emulator.api.checkout import CheckoutSessionDetailView, CheckoutSessionsView
 from recur_django.emulator.api.control import ControlView
+from recur_django.emulator.api.credits import CreditBalanceView, CreditDeductView
 from recur_django.emulator.api.customers import CustomerDetailView, CustomersView, EntitlementsView
 from recur_django.emulator.api.fallback import unknown_endpoint
 from recur_django.emulator.api.payment_links import PaymentLinkDetailView, PaymentLinksView
 from recur_django.emulator.api.portal import PortalSessionsView
 from recur_django.emulator.api.products import ProductDetailView, ProductsView
+from recur_django.emulator.api.promotion_codes import PromotionCodeDetailView, PromotionCodesView
 from recur_django.emulator.api.subscriptions import SubscriptionDetailView, SubscriptionsView
+from recur_django.emulator.einvoice.views import b2c_invoice
 from recur_django.emulator.gate import emulator_view
 from recur_django.emulator.pages.buy import buy
-from recur_django.emulator.pages.checkout import checkout_done, checkout_page, checkout_pay
+from recur_django.emulator.pages.checkout import (
+    checkout_code,
+    checkout_done,
+    checkout_page,
+    checkout_pay,
+)
 from recur_django.emulator.pages.portal import (
     portal_cancel,
     portal_customer,
@@ -44,6 +52,10 @@ API_ROUTES: list[tuple[str, Callable[..., HttpResponseBase], str]] = [
     ("customers", CustomersView.as_view(), "customers"),
     ("customers/entitlements", EntitlementsView.as_view(), "entitlements"),
     ("customers/<str:customer_id>", CustomerDetailView.as_view(), "customer"),
+    ("customers/<str:customer_id>/credits", CreditBalanceView.as_view(), "credits"),
+    ("customers/<str:customer_id>/credits/deduct", CreditDeductView.as_view(), "credits-deduct"),
+    ("promotion-codes", PromotionCodesView.as_view(), "promotion-codes"),
+    ("promotion-codes/<str:promo_id>", PromotionCodeDetailView.as_view(), "promotion-code"),
     ("subscriptions", SubscriptionsView.as_view(), "subscriptions"),
     ("subscriptions/<str:subscription_id>", SubscriptionDetailView.as_view(), "subscription"),
     ("orders/<str:order_id>", OrderDetailView.as_view(), "order"),
@@ -58,12 +70,15 @@ _patterns: list[URLPattern] = [
     path("_control/", ControlView.as_view(), name="control"),
     path("checkout/<str:session_id>", checkout_page, name="checkout-page"),
     path("checkout/<str:session_id>/pay", checkout_pay, name="checkout-pay"),
+    path("checkout/<str:session_id>/code", checkout_code, name="checkout-code"),
     path("checkout/<str:session_id>/done", checkout_done, name="checkout-done"),
     path("portal/<str:session_id>", portal_page, name="portal-page"),
     path("portal/<str:session_id>/cancel", portal_cancel, name="portal-cancel"),
     path("portal/<str:session_id>/switch", portal_switch, name="portal-switch"),
     path("portal/<str:session_id>/customer", portal_customer, name="portal-customer"),
     path("buy/<str:url_id>", buy, name="buy"),
+    # ECPay-compatible e-invoices: API_BASE = <mount>/einvoice
+    path("einvoice/B2CInvoice/<str:operation>", b2c_invoice, name="einvoice-b2c"),
 ]
 
 # The one place the gate is applied: every route above, none forgotten.

@@ -42,6 +42,7 @@ from recur_django.ledger.refunds import record_refund
 from recur_django.models import Customer, Payment, Refund, Subscription
 from recur_django.payloads import Outcome, classify_status
 from recur_django.signals import send_after_commit
+from recur_django.subscriptions import subscription_parties
 
 if TYPE_CHECKING:
     from recur_django.models import WebhookEvent
@@ -126,8 +127,8 @@ def refund_changed(event: WebhookEvent | None, event_type: str, data: Data) -> R
 def customer_changed(event: WebhookEvent | None, data: Data) -> Customer | None:
     """``customer.created`` / ``customer.updated``: store the customer's email and name.
 
-    Never creates, moves or removes a user link (not even from a verifiable external id):
-    only a checkout we started links a user.
+    Never creates, moves or removes an owner link (not even from a verifiable external id):
+    only a checkout we started links an owner.
     """
     r = Reader(data)
     recur_id = (r.text("id", "customer_id") or "").strip()
@@ -164,7 +165,11 @@ def trial_ending(event: WebhookEvent | None, data: Data) -> Subscription | None:
         subscription.trial_ending_signaled_at = timezone.now()
         subscription.save(update_fields=["trial_ending_signaled_at", "updated_at"])
         send_after_commit(
-            signals.trial_will_end, sender=Subscription, subscription=subscription, event=event
+            signals.trial_will_end,
+            sender=Subscription,
+            subscription=subscription,
+            **subscription_parties(subscription),
+            event=event,
         )
     return subscription
 

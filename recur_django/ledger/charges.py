@@ -262,6 +262,7 @@ def _announce_refund(
         signals.payment_refunded,
         sender=Payment,
         payment=payment,
+        **payment_parties(payment),
         amount=amount,
         refund=refund,
         event=event,
@@ -276,6 +277,12 @@ def held(payment: Payment) -> bool:
     )
 
 
+def payment_parties(payment: Payment) -> dict[str, Any]:
+    """The ``owner`` and ``user`` arguments of a payment's signals (see
+    :mod:`recur_django.signals`)."""
+    return {"owner": payment.owner, "user": payment.user}
+
+
 def announce(payment: Payment, event: WebhookEvent | None) -> None:
     """Send ``payment_succeeded`` (+ ``subscription_renewed``) and ``payment_failed`` once
     (nothing for a payment :func:`held` for review)."""
@@ -283,13 +290,20 @@ def announce(payment: Payment, event: WebhookEvent | None) -> None:
         return
     if payment.paid_at is not None and not payment.success_signaled:
         payment.success_signaled = True
-        send_after_commit(signals.payment_succeeded, sender=Payment, payment=payment, event=event)
+        send_after_commit(
+            signals.payment_succeeded,
+            sender=Payment,
+            payment=payment,
+            **payment_parties(payment),
+            event=event,
+        )
         if payment.kind == Kind.RENEWAL and payment.subscription is not None:
             send_after_commit(
                 signals.subscription_renewed,
                 sender=Subscription,
                 subscription=payment.subscription,
                 payment=payment,
+                **payment_parties(payment),
                 event=event,
             )
     # Once per failed charge, even when its retry was paid first (delivery order must not
@@ -300,6 +314,7 @@ def announce(payment: Payment, event: WebhookEvent | None) -> None:
             signals.payment_failed,
             sender=Payment,
             payment=payment,
+            **payment_parties(payment),
             reason=payment.failure_reason,
             event=event,
         )

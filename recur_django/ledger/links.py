@@ -2,8 +2,9 @@
 payment link, resolved before the charge's lock is taken and filled in, never moved.
 
 Only our evidence attaches a charge to one of our transactions (see
-:func:`_find_transaction`); a payment's user comes from that transaction, else from a
-customer mapping we already hold — never from an e-mail or an id an event carries.
+:func:`_find_transaction`); a payment's owner (and the user who acted) comes from that
+transaction, else from a customer mapping we already hold — never from an e-mail or an id
+an event carries.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from recur_django.ledger.facts import ChargeFacts
 from recur_django.models import Customer, Payment, PaymentLink, Subscription, Transaction
+from recur_django.owners import owner_is_user_model
 
 # Charges that are never a checkout's first payment, even when they echo its metadata.
 LATER_CHARGES = frozenset({"subscription_cycle", "subscription_update"})
@@ -29,7 +31,10 @@ def _find_transaction(facts: ChargeFacts) -> tuple[Transaction | None, str]:
     if facts.billing_reason in LATER_CHARGES:
         return None, ""
     txn: Transaction | None = None
-    found = Transaction.objects.only("pk", "user_id", "public_id")
+    # With its owner and user, for the payment's signals (no query of their own).
+    found = Transaction.objects.select_related("owner", "user").only(
+        "pk", "public_id", "owner", "user"
+    )
     if facts.session_id:
         txn = found.filter(checkout_session_id=facts.session_id).first()
     if txn is None and facts.order_id:
@@ -61,7 +66,7 @@ def resolve(facts: ChargeFacts) -> Links:
     payment link."""
     customer = subscription = None
     if facts.customer_id:
-        customer, _ = Customer.objects.get_or_create(
+        customer, _ = Customer.objects.select_related("owner").get_or_create(
             recur_id=facts.customer_id,
             defaults={"email": facts.customer_email, "name": facts.customer_name},
         )
@@ -75,17 +80,29 @@ def resolve(facts: ChargeFacts) -> Links:
 
 
 def link(payment: Payment, links: Links) -> None:
-    """Fill the customer, subscription, transaction, payment link and user (never moved)."""
+    """Fill the customer, subscription, transaction, payment link, owner and user (never
+    moved).
+
+    The owner is the transaction's, else the customer's (only a mapping we already hold:
+    never an owner found by email or external id). The user is who started the
+    transaction; without one, the owner when owners are users (a renewal: the user who
+    pays it).
+    """
     if links.customer is not None and payment.customer_id is None:
         payment.customer = links.customer
     if links.subscription is not None and payment.subscription_id is None:
         payment.subscription = links.subscription
-    if links.transaction is not None and payment.transaction_id is None:
-        payment.transaction = links.transaction
-        if payment.user_id is None:
-            payment.user_id = links.transaction.user_id
+    txn = links.transaction
+    if txn is not None and payment.transaction_id is None:
+        payment.transaction = txn
+        if payment.owner_id is None and txn.owner_id is not None:
+            payment.owner = txn.owner
+        if payment.user_id is None and txn.user_id is not None:
+            payment.user = txn.user
     if links.payment_link is not None and payment.payment_link_id is None:
         payment.payment_link = links.payment_link
-    if payment.user_id is None and payment.customer is not None:
-        # Only a mapping we already hold: never a user found by email or external id.
-        payment.user_id = payment.customer.user_id
+    customer = payment.customer if payment.owner_id is None and payment.customer_id else None
+    if customer is not None and customer.owner_id is not None:
+        payment.owner = customer.owner
+    if payment.user_id is None and payment.owner_id is not None and owner_is_user_model():
+        payment.user = payment.owner

@@ -5,7 +5,7 @@ Money attaches only where our evidence says. What contradicts it is never applie
 - a charge that **claims one of our transactions** (``metadata.transaction_id``) without
   naming the checkout session we stored on it (or the order Recur reported for that
   session) is recorded as an unattached charge of its own customer, flagged
-  (``Payment.review_reason``): no receipt goes to the transaction's user, and refunding
+  (``Payment.review_reason``): no receipt goes to the transaction's owner, and refunding
   it revokes nothing of theirs;
 - an event naming **another customer** than the one we hold for its charge (an invoice id
   reused for someone else) or for its subscription raises :class:`CustomerConflict`: the
@@ -69,8 +69,8 @@ def check_charge(
             f"{facts.key} is recorded for another subscription than {subscription.recur_id}, "
             "which this event names. Nothing was applied."
         )
-    owner = subscription.customer_id if subscription is not None else None
-    if subscription is not None and customer is not None and owner not in (None, customer.pk):
+    held_by = subscription.customer_id if subscription is not None else None
+    if subscription is not None and customer is not None and held_by not in (None, customer.pk):
         raise CustomerConflict(
             f"Subscription {subscription.recur_id} belongs to customer "
             f"{_recur_id(subscription.customer)}; this event names {customer.recur_id}. "

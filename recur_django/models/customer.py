@@ -1,20 +1,22 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from recur_django.owners import owner_model_label
+
 
 class Customer(models.Model):
-    """Maps a Django user to a Recur customer (``cus_…``)."""
+    """Maps a billing owner (a user, or ``RECUR["OWNER_MODEL"]``) to a Recur customer
+    (``cus_…``); ``owner.recur_customer`` is the other way."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
+    owner = models.OneToOneField(
+        owner_model_label(),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="recur_customer",
-        verbose_name=_("user"),
+        verbose_name=_("owner"),
     )
     recur_id = models.CharField(_("Recur customer id"), max_length=64, unique=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)

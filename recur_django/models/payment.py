@@ -35,6 +35,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from recur_django.money import format_twd
+from recur_django.owners import owner_model_label
 
 
 class Payment(models.Model):
@@ -76,6 +77,16 @@ class Payment(models.Model):
         related_name="payments",
         verbose_name=_("customer"),
     )
+    # Whose billing the charge is (its transaction's owner, else its customer's).
+    owner = models.ForeignKey(
+        owner_model_label(),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recur_billed_payments",
+        verbose_name=_("owner"),
+    )
+    # The person who acted (started the checkout), when known; see Payment.owner.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -139,6 +150,7 @@ class Payment(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="recur_pay_user_created"),
+            models.Index(fields=["owner", "-created_at"], name="recur_pay_owner_created"),
             models.Index(fields=["status", "paid_at"], name="recur_pay_status_paid"),
         ]
 

@@ -56,6 +56,8 @@ class Subscription(models.Model):
     current_period_end = models.DateTimeField(_("current period end"), null=True, blank=True)
     cancel_at_period_end = models.BooleanField(_("cancel at period end"), default=False)
     canceled_at = models.DateTimeField(_("canceled at"), null=True, blank=True)
+    # When a canceled subscription ended: access stops then, even before the period end.
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     trial_end = models.DateTimeField(_("trial end"), null=True, blank=True)
     last_event_at = models.DateTimeField(_("last event at"), null=True, blank=True)
     last_event_id = models.CharField(_("last event id"), max_length=128, blank=True)
@@ -111,5 +113,6 @@ def subscription_grants_access(
         reference = end if end is not None else subscription.last_event_at
         return reference is not None and reference > now - grace
     if status == Status.CANCELED:
-        return end is not None and end > now
+        ended = subscription.ended_at
+        return end is not None and end > now and (ended is None or ended > now)
     return False

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from recur_django.owners import owner_model_label
+
 
 def new_public_id() -> str:
     """An unguessable public id: ``txn_`` + 24 URL-safe random characters."""
@@ -30,6 +32,16 @@ class Transaction(models.Model):
     public_id = models.CharField(
         _("public id"), max_length=40, unique=True, default=new_public_id, editable=False
     )
+    # Whose billing: the owner the checkout was for (who pays, and is entitled).
+    owner = models.ForeignKey(
+        owner_model_label(),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recur_billed_transactions",
+        verbose_name=_("owner"),
+    )
+    # Who started the checkout, when known.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -58,8 +70,8 @@ class Transaction(models.Model):
         _("subscription id"), max_length=128, blank=True, db_index=True
     )
     failure_reason = models.TextField(_("failure reason"), blank=True)
-    # The product family a subscription checkout claims for its buyer (one plan per
-    # family); blank when the rule does not apply. See recur_django.plans.
+    # The product family a subscription checkout claims for its owner (one plan per
+    # family and owner); blank when the rule does not apply. See recur_django.plans.
     family_key = models.CharField(
         _("product family"), max_length=255, blank=True, default="", db_default=""
     )
@@ -73,13 +85,14 @@ class Transaction(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="recur_txn_user_created"),
+            models.Index(fields=["owner", "-created_at"], name="recur_txn_owner_created"),
             models.Index(fields=["status", "expires_at"], name="recur_txn_status_expiry"),
         ]
         constraints = [
-            # At most one open subscription checkout per buyer and product family: a
+            # At most one open subscription checkout per owner and product family: a
             # concurrent second one fails to insert (recur_django.plans.FamilyClaim).
             models.UniqueConstraint(
-                fields=["user", "family_key"],
+                fields=["owner", "family_key"],
                 condition=models.Q(status="pending") & ~models.Q(family_key=""),
                 name="recur_txn_one_open_family",
             ),

@@ -5,7 +5,8 @@ non-negative number the ledger's 64-bit columns hold — an ``int``, a whole ``f
 (``290.0``) or a string of ASCII digits (``"290"``). Anything else is **malformed** and
 raises ``ValueError``: ``"abc"``, ``""``, ``true``, ``-5``, ``1.5``, ``10**30``, ``NaN``, a
 list. Callers decide what each means: a malformed amount is refused (the event is stored
-failed, not retried), an absent one is confirmed with Recur.
+failed, not retried), an absent one is confirmed with Recur. What a promotion code took
+off (:func:`parse_discount`) is read by the same rule.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["MAX_AMOUNT", "parse_amount"]
+__all__ = ["MAX_AMOUNT", "parse_amount", "parse_discount"]
 
 #: The largest amount a ledger column (a signed 64-bit integer) holds.
 MAX_AMOUNT = 2**63 - 1
@@ -51,3 +52,15 @@ def parse_amount(value: Any) -> int | None:
     if amount > MAX_AMOUNT:
         raise ValueError(f"amount {_shown(value)} is larger than any amount Recur charges.")
     return amount
+
+
+def parse_discount(value: Any) -> int:
+    """What a promotion code took off a checkout: 0 when none was sent.
+
+    Read by :func:`parse_amount`'s rule, so a malformed (or negative) discount raises
+    ``ValueError`` like a malformed amount.
+    """
+    try:
+        return parse_amount(value) or 0
+    except ValueError as exc:
+        raise ValueError(f"discount: {exc}") from None

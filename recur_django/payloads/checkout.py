@@ -77,6 +77,8 @@ class CheckoutData:
     subscription_id: str = ""
     failure_reason: str = ""
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: What a promotion code took off (``amount`` is what was paid), as sent.
+    discount_amount: Any = None
 
     @property
     def transaction_id(self) -> str:
@@ -104,6 +106,7 @@ class CheckoutData:
             ),
             failure_reason=_text(pick(data, "failure_reason", "failure_message", "reason")),
             metadata=metadata if isinstance(metadata, Mapping) else {},
+            discount_amount=Reader(data).get("discount_amount", "amount_discount"),
             **ids,
         )
 

@@ -72,6 +72,7 @@ _TIMESTAMPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("current_period_start", ("current_period_start",)),
     ("current_period_end", ("current_period_end",)),
     ("canceled_at", ("canceled_at", "cancelled_at")),
+    ("ended_at", ("ended_at",)),
     ("trial_end", ("trial_end", "trial_ends_at")),
 )
 _PRODUCT_LIMITS = {"product_id": 128, "product_slug": 128, "product_name": 255}
@@ -268,10 +269,15 @@ def parse_subscription_data(data: Mapping[str, Any], event_type: str = "") -> Su
         present, value = reader.find("cancel_at_period_end")
         if present and isinstance(value, bool):
             fields["cancel_at_period_end"] = value
-        # A cancellation with access until a date is a cancel-at-period-end.
+        # A cancellation with access until a date: until the period end, a
+        # cancel-at-period-end; before it, access ended then (canceled at once).
         if (until := parse_timestamp(reader.find("access_until")[1])) is not None:
-            fields["cancel_at_period_end"] = True
-            fields.setdefault("current_period_end", until)
+            period_end = fields.get("current_period_end")
+            if period_end is not None and until < period_end:
+                fields.setdefault("ended_at", until)
+            else:
+                fields["cancel_at_period_end"] = True
+                fields.setdefault("current_period_end", until)
 
     if event_type == "invoice.paid":
         # A paid renewal invoice covers the subscription's new period.

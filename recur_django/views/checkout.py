@@ -9,6 +9,7 @@ import json
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -28,15 +29,18 @@ from recur_django.client.errors import (
     RecurError,
 )
 from recur_django.conf import recur_settings
+from recur_django.exceptions import BillingForbidden
 from recur_django.http_errors import (
     CHECKOUT,
     CHECKOUT_REJECTED,
     SERVICE_UNAVAILABLE,
+    ErrorAnswer,
     recur_error_answer,
 )
 from recur_django.negotiation import json_error, wants_json
 from recur_django.plans import AlreadySubscribed, CheckoutInProgress
 from recur_django.safe_urls import same_site_url
+from recur_django.views.owner import acting_for, forbidden_response
 from recur_django.views.plans import already_subscribed_response, checkout_in_progress_response
 
 logger = logging.getLogger("recur_django.checkout")
@@ -84,6 +88,17 @@ def _log_recur_error(exc: RecurError) -> None:
         )
 
 
+def _message_for(exc: RecurError, answer: ErrorAnswer) -> str:
+    """The shopper's message; under DEBUG, the cause a developer can act on instead."""
+    notes = getattr(exc, "__notes__", None)
+    if settings.DEBUG and notes:
+        return str(_("%(message)s (DEBUG: %(cause)s)")) % {
+            "message": answer.message_for(exc),
+            "cause": notes[-1],
+        }
+    return answer.message_for(exc)
+
+
 def _resume_url(request: HttpRequest) -> str | None:
     """``recur:checkout?product=…`` (a GET page that resumes this POST), or ``None``."""
     product = request.POST.get("product") or request.POST.get("product_id") or ""
@@ -115,6 +130,10 @@ def _login_redirect(request: HttpRequest) -> HttpResponse:
 class CheckoutView(View):
     """POST ``product`` (id or slug) and optional ``mode``: 303 to Recur's hosted page, or
     ``{"url", "transaction_id"}`` for JSON requests. Login required; CSRF protected.
+
+    The checkout is for the owner the request acts for (``RECUR["OWNER_FOR_REQUEST"]``);
+    a user who may not manage that owner's billing gets 403 ``billing_forbidden`` before
+    anything is written or asked of Recur.
 
     Not wrapped in ``ATOMIC_REQUESTS``: the pending transaction must be committed before
     Recur is called, so its webhook always finds it.
@@ -149,7 +168,11 @@ class CheckoutView(View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         as_json = wants_json(request)
-        if not request.user.is_authenticated:
+        try:
+            owner = acting_for(request)
+        except BillingForbidden as exc:
+            return forbidden_response(request, exc, as_json=as_json)
+        if owner is None:
             if as_json:
                 return _error(
                     request, 401, "not_authenticated", _("Please log in first."), as_json=True
@@ -180,7 +203,11 @@ class CheckoutView(View):
             return _error(request, 400, "invalid_request", _("Unknown mode."), as_json=as_json)
 
         try:
-            txn = start_checkout(request.user, product.strip(), mode=mode, request=request)
+            txn = start_checkout(
+                owner, product.strip(), user=request.user, mode=mode, request=request
+            )
+        except BillingForbidden as exc:
+            return forbidden_response(request, exc, as_json=as_json)
         except AlreadySubscribed as exc:  # one plan per product family
             logger.info("Checkout refused: %s", exc)
             return already_subscribed_response(request, exc, as_json=as_json)
@@ -194,7 +221,7 @@ class CheckoutView(View):
             _log_recur_error(exc)
             answer = recur_error_answer(exc, CHECKOUT)
             return _error(
-                request, answer.status, answer.code, answer.message_for(exc), as_json=as_json
+                request, answer.status, answer.code, _message_for(exc, answer), as_json=as_json
             )
 
         if as_json:
@@ -222,7 +249,11 @@ class CheckoutReturnView(View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         as_json = wants_json(request)
-        if not request.user.is_authenticated:
+        try:
+            owner = acting_for(request)
+        except BillingForbidden as exc:
+            return forbidden_response(request, exc, as_json=as_json)
+        if owner is None:
             if as_json:
                 return _error(
                     request, 401, "not_authenticated", _("Please log in first."), as_json=True
@@ -238,7 +269,7 @@ class CheckoutReturnView(View):
                 as_json=as_json,
                 template=self.error_template_name,
             )
-        result = confirm_return(request.user, session_id)
+        result = confirm_return(owner, session_id)
         if result is None:
             return _error(
                 request,

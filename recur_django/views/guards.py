@@ -1,8 +1,10 @@
 """HTTP guards over entitlements: ``@subscription_required``, ``SubscriptionRequiredMixin``
 and the answer they give (:func:`denied_response`).
 
-The rules live in :mod:`recur_django.entitlements`; these only turn them into HTTP.
-The old path ``recur_django.entitlements.subscription_required`` still works.
+The rules live in :mod:`recur_django.entitlements`; these only turn them into HTTP. They
+ask for the owner the request acts for (:func:`recur_django.owners.owner_for_request`), so
+every member acting for a paying team passes. The old path
+``recur_django.entitlements.subscription_required`` still works.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from recur_django.conf import recur_settings
 from recur_django.entitlements import has_entitlement
 from recur_django.negotiation import json_error, wants_json
+from recur_django.owners import owner_for_request
 
 __all__ = [
     "DENIED_MESSAGE",
@@ -42,7 +45,8 @@ def denied_response(request: HttpRequest, redirect_url: str | None = None) -> Ht
 def subscription_required(
     *products: str, redirect_url: str | None = None
 ) -> Callable[[ViewFunc], ViewFunc]:
-    """View decorator: let through only users entitled to one of ``products``.
+    """View decorator: let through only requests whose owner is entitled to one of
+    ``products``.
 
     Without products, any entitlement will do. Others are redirected to ``redirect_url``
     (default ``RECUR["PRICING_URL"]``; a path, URL or URL name) or get a 403 JSON error.
@@ -53,7 +57,7 @@ def subscription_required(
     def decorator(view: ViewFunc) -> ViewFunc:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not has_entitlement(request.user, list(products) or None):
+            if not has_entitlement(owner_for_request(request), list(products) or None):
                 return denied_response(request, redirect_url)
             return view(request, *args, **kwargs)
 
@@ -76,6 +80,6 @@ class SubscriptionRequiredMixin:
         return self.required_product
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not has_entitlement(request.user, self.get_required_product()):
+        if not has_entitlement(owner_for_request(request), self.get_required_product()):
             return denied_response(request, self.pricing_url)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]

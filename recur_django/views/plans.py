@@ -1,7 +1,7 @@
 """The one-plan-per-family refusal as the browser sees it.
 
 ``recur:checkout`` answers a refused checkout with ``303`` to ``recur:already-subscribed``
-(``?product=…``), a GET page that names the plan the user holds and offers the customer
+(``?product=…``), a GET page that names the plan the owner holds and offers the customer
 portal (``recur:portal`` is a POST, so the page carries the form). A flash message is
 added too when ``django.contrib.messages`` is installed, for sites whose own pages show
 messages. JSON callers get ``409 {"error": {"code": "already_subscribed"}}`` instead.
@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from recur_django.exceptions import BillingForbidden
 from recur_django.negotiation import json_error
 from recur_django.plans import (
     ALREADY_SUBSCRIBED_MESSAGE,
@@ -27,6 +28,7 @@ from recur_django.plans import (
     held_plan,
 )
 from recur_django.safe_urls import same_site_url
+from recur_django.views.owner import acting_for, forbidden_response
 
 
 def already_subscribed_response(
@@ -77,12 +79,16 @@ def checkout_in_progress_response(
 @require_GET
 def already_subscribed(request: HttpRequest) -> HttpResponse:
     """``recur:already-subscribed``: "you already have this plan" and a portal button."""
-    if not request.user.is_authenticated:
+    try:
+        owner = acting_for(request)
+    except BillingForbidden as exc:
+        return forbidden_response(request, exc, as_json=False)
+    if owner is None:
         return redirect_to_login(request.get_full_path())
     product = (request.GET.get("product") or "").strip()
     if len(product) > 128 or "\x00" in product:
         product = ""
-    subscription = held_plan(request.user, product) if product else None
+    subscription = held_plan(owner, product) if product else None
     return render(
         request,
         "recur_django/already_subscribed.html",

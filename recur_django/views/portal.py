@@ -1,4 +1,5 @@
-"""``recur:portal``: send the logged-in user to their Recur customer portal."""
+"""``recur:portal``: send the logged-in user to the Recur customer portal of the owner the
+request acts for (``RECUR["OWNER_FOR_REQUEST"]``), when they may manage its billing."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from recur_django.conf import recur_settings
+from recur_django.exceptions import BillingForbidden
 from recur_django.negotiation import json_error, wants_json
 from recur_django.portal import NoCustomerError, PortalError, start_portal_session
 from recur_django.safe_urls import linkable_url, same_site_url
+from recur_django.views.owner import acting_for, forbidden_response
 
 logger = logging.getLogger("recur_django.portal")
 
@@ -42,6 +45,7 @@ def _requested_return_url(request: HttpRequest) -> str | None:
 @method_decorator([never_cache, csrf_protect, transaction.non_atomic_requests], name="dispatch")
 class PortalView(View):
     """POST (login required, CSRF): 303 to a fresh portal session, or ``{"url"}`` for JSON.
+    403 ``billing_forbidden`` for a user who may not manage the owner's billing.
 
     Not wrapped in ``ATOMIC_REQUESTS``: Recur is never called inside a transaction.
     """
@@ -52,15 +56,24 @@ class PortalView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         as_json = wants_json(request)
-        if not request.user.is_authenticated:
+        try:
+            owner = acting_for(request)
+        except BillingForbidden as exc:
+            return forbidden_response(request, exc, as_json=as_json)
+        if owner is None:
             if as_json:
                 return json_error("not_authenticated", _("Please log in first."), 401)
             back = same_site_url(request, request.headers.get("referer")) or "/"
             return redirect_to_login(back)
         try:
             session = start_portal_session(
-                request.user, return_url=_requested_return_url(request), request=request
+                owner,
+                user=request.user,
+                return_url=_requested_return_url(request),
+                request=request,
             )
+        except BillingForbidden as exc:
+            return forbidden_response(request, exc, as_json=as_json)
         except PortalError as exc:
             return self.error_response(request, exc, as_json)
         url = str(session.url)

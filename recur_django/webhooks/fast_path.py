@@ -11,17 +11,17 @@ answers it as the duplicate charge it is. The statement's data-modifying CTEs:
 
 1. ``txn``: ``UPDATE`` the transaction to completed only when it is fulfillable and every
    check of :func:`~recur_django.checkout.checks.check_belongs` /
-   :func:`~recur_django.checkout.checks.check_expected` holds (same session, user, amount,
+   :func:`~recur_django.checkout.checks.check_expected` holds (same session, owner, amount,
    currency, product), the event is not applied yet, the ledger knows nothing of the
    charge (no payment, no waiting refund, its lock free), and the customer mapping is the
-   simple one (the user has none and nobody has the Recur customer, or the user already
+   simple one (the owner has none and nobody has the Recur customer, or the owner already
    has exactly this one with the same email);
 2. ``ev``: a new delivery (:func:`attempt`) INSERTs the
    :class:`~recur_django.models.WebhookEvent` with ``ON CONFLICT (event_id) DO NOTHING``:
    PROCESSED when ``txn`` returned a row, else RECEIVED (stored, not applied: the pipeline
    then applies it on the full path). A task worker (:func:`apply_stored`) UPDATEs the
    RECEIVED row it locked first, and only when ``txn`` applied;
-3. ``cust``: link the Recur customer to the user (what ``map_customer`` inserts);
+3. ``cust``: link the Recur customer to the owner (what ``map_customer`` inserts);
 4. ``pay``: ``INSERT`` the ledger's :class:`~recur_django.models.Payment`, with the fields
    ``record_charge`` would give it.
 
@@ -50,21 +50,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from recur_django import signals
 from recur_django.conf import recur_settings
-from recur_django.customers import signed_user_pk
+from recur_django.customers import signed_owner_pk
 from recur_django.ledger.charges import json_safe, kind_of
 from recur_django.ledger.facts import ChargeFacts, read_charge
 from recur_django.models import Payment, Transaction, WebhookEvent
+from recur_django.owners import owner_is_user_model, owner_model
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.payloads.amounts import parse_amount
 from recur_django.signals import send_after_commit
 from recur_django.subscriptions import event_time
 from recur_django.webhooks import dispatch
-from recur_django.webhooks.fast_sql import statement
+from recur_django.webhooks.fast_sql import joined_fields, statement
 from recur_django.webhooks.handlers import checkout as checkout_handlers
 from recur_django.webhooks.registry import get_handler
 
@@ -98,12 +101,20 @@ class Attempt:
     event: WebhookEvent | None
 
 
-def _unsigned_user_pk(external_id: str) -> int | None:
-    """The integer user pk our token carries (None: no token, or a non-integer pk)."""
-    pk = signed_user_pk(external_id)
+def _unsigned_owner_pk(external_id: str) -> Any:
+    """The owner pk our token carries, as its field's Python value (None: no token, or a
+    value the owner's primary key does not accept). ``None`` too when the owner or user
+    model spans several tables (multi-table inheritance): the statement joins one each."""
+    pk = signed_owner_pk(external_id)
+    model = owner_model()
+    spread = any(
+        f.model is not m for m in (model, get_user_model()) for f in m._meta.concrete_fields
+    )
+    if pk is None or spread:
+        return None
     try:
-        return None if pk is None else int(pk)
-    except ValueError:
+        return model._meta.pk.to_python(pk)
+    except ValidationError:
         return None
 
 
@@ -132,19 +143,21 @@ def _prepare(envelope: Mapping[str, Any], stored: WebhookEvent, now: datetime) -
     info = reader(data)
     if info.outcome is not Outcome.SUCCEEDED or not info.session_id:
         return None
+    if info.discount_amount:  # a promotion code: the full path checks amount + discount
+        return None
     try:
         amount = parse_amount(info.amount)
     except ValueError:
         return None
     facts: ChargeFacts = read_charge(event_type, data, "paid")
     # check_belongs: the external id (Recur echoes the one our checkout sent) must be one we
-    # signed for the transaction's user; an event without one is not fast.
-    user_pk = _unsigned_user_pk(info.external_customer_id)
+    # signed for the transaction's owner; an event without one is not fast.
+    owner_pk = _unsigned_owner_pk(info.external_customer_id)
     if amount is None:
         return None
     simple = (
         0 <= amount < 2**63
-        and user_pk is not None
+        and owner_pk is not None
         and info.customer_id
         and len(info.customer_id) <= 64
         and len(info.session_id) <= 128
@@ -181,7 +194,7 @@ def _prepare(envelope: Mapping[str, Any], stored: WebhookEvent, now: datetime) -
         "now": now,
         "ref": info.transaction_id or info.session_id,
         "session_id": info.session_id,
-        "user_id": user_pk,
+        "owner_id": owner_pk,
         "amount": amount,
         "currency": info.currency,
         "product_id": info.product_id,
@@ -205,16 +218,25 @@ def _prepare(envelope: Mapping[str, Any], stored: WebhookEvent, now: datetime) -
     return _Prepared(params, bool(info.transaction_id), payment)
 
 
+def _run(sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    """Execute; the row's trailing ``txn.*`` columns (the table's order) become one dict by
+    column name, its last item."""
+    head = 5 + sum(len(fields) for fields in joined_fields())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        names = [column[0] for column in cursor.description[head:]]
+    return (*row[:head], dict(zip(names, row[head:], strict=True)))
+
+
 def _execute(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
-    """Run the statement; None when it raised (then it wrote nothing)."""
+    """Run the statement; None when it raised (then it wrote nothing). The last item of the
+    row is the transaction's columns by name."""
     try:
         if transaction.get_autocommit():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return tuple(cursor.fetchone())
-        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint
-            cursor.execute(sql, params)
-            return tuple(cursor.fetchone())
+            return _run(sql, params)
+        with transaction.atomic():  # a savepoint
+            return _run(sql, params)
     except DatabaseError as exc:
         logger.info("Webhook fast path gave way to the full path: %s", type(exc).__name__)
         return None
@@ -266,30 +288,43 @@ def _applied(
     stored: WebhookEvent, prepared: _Prepared, row: tuple[Any, ...], *, webhook_received: bool
 ) -> None:
     """Bring the Python objects in line with what the statement wrote, then announce it."""
-    _event_pk, _status, payment_pk, customer_pk, _guard, *txn_values = row
+    _event_pk, _status, payment_pk, customer_pk, _guard, *joined, txn_columns = row
     stored.status, stored.attempts = WebhookEvent.Status.PROCESSED, stored.attempts + 1
     stored.error, stored.traceback, stored.retryable = "", "", False
     stored.processed_at = prepared.params["now"]
-    txn = _from_row(Transaction, txn_values)
+    fields = list(Transaction._meta.concrete_fields)
+    txn = _from_row(Transaction, fields, [txn_columns[f.column] for f in fields])
+    owner_fields, user_fields = joined_fields()
+    owner = _from_row(owner_model(), owner_fields, joined[: len(owner_fields)])
+    user = None
+    if txn.user_id is not None:
+        user = _from_row(get_user_model(), user_fields, joined[len(owner_fields) :])
+    txn.owner, txn.user = owner, user
     payment = prepared.payment
     payment.pk, payment.customer_id = payment_pk, customer_pk
-    payment.user_id, payment.transaction_id = txn.user_id, txn.pk
+    payment.owner, payment.transaction_id = owner, txn.pk
+    payment.user = user if user is not None or not owner_is_user_model() else owner
+    parties = {"owner": owner, "user": payment.user}
     send_after_commit(
         signals.transaction_completed,
         sender=Transaction,
         transaction=txn,
+        owner=owner,
+        user=user,
         event=stored,
         source="webhook",
     )
-    send_after_commit(signals.payment_succeeded, sender=Payment, payment=payment, event=stored)
+    send_after_commit(
+        signals.payment_succeeded, sender=Payment, payment=payment, **parties, event=stored
+    )
     if webhook_received:
         send_after_commit(signals.webhook_received, sender=WebhookEvent, event=stored)
     logger.info("Transaction %s completed (webhook)", txn.public_id)
     logger.info("Webhook %s (%s) processed.", stored.event_id, stored.type)
 
 
-def _from_row(model: Any, values: list[Any]) -> Any:
-    fields = model._meta.concrete_fields
+def _from_row(model: Any, fields: list[Any], values: list[Any]) -> Any:
+    """An instance of ``model`` from the ``values`` of its ``fields`` (as loaded)."""
     converted = [
         f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
         for f, v in zip(fields, values, strict=True)

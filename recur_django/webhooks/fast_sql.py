@@ -8,12 +8,14 @@
   PROCESSED only when ``txn`` applied. The event row is locked before the transaction's
   row, the order the full path (``redispatch``) locks them in, so the two cannot deadlock.
 
-Both then link the Recur customer (``cust``) and insert the ledger's payment (``pay``), and
-divide by zero — rolling everything back — should ``txn`` have applied while ``ev`` wrote
-nothing. Built once per process for each form and lookup (transaction public id or
-checkout session id); only table and column names from the models are interpolated, every
-value is a parameter. One line, under psycopg's 4,096-character limit for caching the
-parsed query.
+Both then link the Recur customer to the transaction's owner (``cust``) and insert the
+ledger's payment (``pay``), and divide by zero — rolling everything back — should ``txn``
+have applied while ``ev`` wrote nothing. The answer carries the transaction (``txn.*``, last)
+and the rows of its owner and user (:func:`joined_fields`), so the signals need no query.
+Built once per process for each form and lookup (transaction public id or checkout session
+id); only table and column names from the models are interpolated, every value is a
+parameter. One line, under psycopg's 4,096-character limit for caching the parsed query
+with the default owner model (the user model).
 """
 
 from __future__ import annotations
@@ -21,15 +23,28 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Field
+
 from recur_django.ledger.charges import LOCK_NAMESPACE
 from recur_django.models import Customer, Payment, Refund, Transaction, WebhookEvent
+from recur_django.owners import owner_is_user_model, owner_model
 
 #: Statuses from which a proven payment completes a transaction (as ``fulfil``).
 FULFILLABLE = ("pending", "failed", "expired")
 
 
-def _columns(model: Any) -> list[str]:
-    return [f.column for f in model._meta.concrete_fields]
+def joined_fields() -> tuple[list[Field[Any, Any]], list[Field[Any, Any]]]:
+    """The owner's and the user's fields, in the order the statement answers them."""
+    return list(owner_model()._meta.concrete_fields), list(get_user_model()._meta.concrete_fields)
+
+
+def _joined(alias: str, model: Any) -> tuple[str, str]:
+    """(``LEFT JOIN`` of ``model`` as ``alias`` on the transaction's column, its columns)."""
+    column = "owner_id" if alias == "o" else "user_id"
+    table, pk = model._meta.db_table, model._meta.pk.column
+    join = f"LEFT JOIN {table} {alias} ON {alias}.{pk} = txn.{column}"
+    return join, ", ".join(f"{alias}.{f.column}" for f in model._meta.concrete_fields)
 
 
 @lru_cache(maxsize=4)
@@ -38,7 +53,10 @@ def statement(by_public_id: bool, stored: bool = False) -> str:
     t, e = Transaction._meta.db_table, WebhookEvent._meta.db_table
     c, p, r = Customer._meta.db_table, Payment._meta.db_table, Refund._meta.db_table
     lookup = "public_id" if by_public_id else "checkout_session_id"
-    txn_cols = ", ".join(f"t.{col}" for col in _columns(Transaction))
+    join_owner, owner_cols = _joined("o", owner_model())
+    join_user, user_cols = _joined("u", get_user_model())
+    # Payment.user: who started the checkout; without one, the owner when owners are users.
+    pay_user = "COALESCE(txn.user_id, txn.owner_id)" if owner_is_user_model() else "txn.user_id"
     fulfillable = ", ".join(f"'{s}'" for s in FULFILLABLE)
     # Only table and column names from the models are interpolated (S608 below).
     if stored:
@@ -74,7 +92,7 @@ txn AS (
     WHERE t.{lookup} = %(ref)s
       AND t.status IN ({fulfillable})
       AND t.checkout_session_id = %(session_id)s
-      AND t.user_id = %(user_id)s
+      AND t.owner_id = %(owner_id)s
       AND (t.amount IS NULL OR t.amount = %(amount)s)
       AND (t.currency = '' OR %(currency)s = '' OR upper(t.currency) = %(currency)s)
       AND (t.product_id = '' OR %(product_id)s = '' OR t.product_id = %(product_id)s)
@@ -83,23 +101,23 @@ txn AS (
                       OR order_id = ANY(%(ids)s) OR invoice_id = ANY(%(ids)s))
       AND NOT EXISTS (SELECT 1 FROM {r} WHERE payment_id IS NULL
                       AND (order_id = ANY(%(ids)s) OR invoice_id = ANY(%(ids)s)))
-      AND ((NOT EXISTS (SELECT 1 FROM {c} WHERE user_id = t.user_id)
+      AND ((NOT EXISTS (SELECT 1 FROM {c} WHERE owner_id = t.owner_id)
             AND NOT EXISTS (SELECT 1 FROM {c} WHERE recur_id = %(customer_id)s))
-           OR EXISTS (SELECT 1 FROM {c} WHERE user_id = t.user_id
+           OR EXISTS (SELECT 1 FROM {c} WHERE owner_id = t.owner_id
                       AND recur_id = %(customer_id)s
                       AND (%(email)s = '' OR email = %(email)s)))
       AND (SELECT bool_and(pg_try_advisory_xact_lock({LOCK_NAMESPACE}, hashtext(i)))
            FROM unnest(%(ids)s::text[]) AS i)
-    RETURNING {txn_cols}
+    RETURNING t.*
 ),
 ev AS (
     {write_event}
 ),
 cust AS (
-    INSERT INTO {c} (user_id, recur_id, email, name, external_id, created_at, updated_at)
-    SELECT txn.user_id, %(customer_id)s, %(email)s, %(name)s, %(external_id)s,
+    INSERT INTO {c} (owner_id, recur_id, email, name, external_id, created_at, updated_at)
+    SELECT txn.owner_id, %(customer_id)s, %(email)s, %(name)s, %(external_id)s,
            %(now)s, %(now)s
-    FROM txn WHERE NOT EXISTS (SELECT 1 FROM {c} WHERE user_id = txn.user_id)
+    FROM txn WHERE NOT EXISTS (SELECT 1 FROM {c} WHERE owner_id = txn.owner_id)
     RETURNING id
 ),
 payer AS (
@@ -108,12 +126,14 @@ payer AS (
 ),
 pay AS (
     INSERT INTO {p} (recur_id, order_id, invoice_id, kind, status, amount, currency,
-        refunded_amount, reported_refunded_total, customer_id, user_id, subscription_id,
+        refunded_amount, reported_refunded_total, customer_id, owner_id, user_id,
+        subscription_id,
         transaction_id, payment_link_id, checkout_session_id, product_id, billing_reason,
         failure_reason, paid_at, failed_at, success_signaled, failure_signaled,
         refund_signaled_amount, review_reason, raw, created_at, updated_at)
     SELECT %(pay_key)s, %(pay_order_id)s, %(pay_invoice_id)s, %(kind)s, 'paid',
-           %(amount)s, %(pay_currency)s, 0, 0, payer.id, txn.user_id, NULL, txn.id, NULL,
+           %(amount)s, %(pay_currency)s, 0, 0, payer.id, txn.owner_id, {pay_user}, NULL,
+           txn.id, NULL,
            %(pay_session_id)s, %(pay_product_id)s, %(billing_reason)s, '', %(paid_at)s,
            NULL, true, false, 0, '', (SELECT payload -> 'data' FROM src), %(now)s, %(now)s
     FROM txn, payer
@@ -122,8 +142,8 @@ pay AS (
 SELECT ev.id, ev.status, pay.id, pay.customer_id,
        CASE WHEN ev.id IS NULL AND EXISTS (SELECT 1 FROM txn)
             THEN 1 / (SELECT count(*) FROM ev)::int END,
-       {", ".join(f"txn.{col}" for col in _columns(Transaction))}
+       {owner_cols}, {user_cols}, txn.*
 FROM (SELECT 1) AS one
-LEFT JOIN ev ON true LEFT JOIN pay ON true LEFT JOIN txn ON true
+LEFT JOIN ev ON true LEFT JOIN pay ON true LEFT JOIN txn ON true {join_owner} {join_user}
 """  # noqa: S608
     return " ".join(sql.split())

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def billing(user):
-    customer = Customer.objects.create(user=user, recur_id="cus_amy", email="amy@example.com")
+    customer = Customer.objects.create(owner=user, recur_id="cus_amy", email="amy@example.com")
     sub = Subscription.objects.create(
         recur_id="sub_amy",
         customer=customer,
@@ -24,6 +24,7 @@ def billing(user):
         field_versions={"status": ["2026-01-01T00:00:00Z", "evt_secret_marker"]},
     )
     txn = Transaction.objects.create(
+        owner=user,
         user=user,
         product_slug="pro-monthly",
         amount=2990,
@@ -60,7 +61,7 @@ def test_customer_page_shows_subscriptions_and_transactions_with_links(staff_cli
     assert "NT$2,990" in html
     assert reverse("admin:auth_user_change", args=[user.pk]) in html
     assert events_url("cus_amy") in html
-    assert f"user__id__exact={user.pk}" in html
+    assert f"owner__exact={user.pk}" in html
 
 
 def test_subscription_page_links_and_hides_field_versions(staff_client, billing, user):

@@ -22,14 +22,14 @@ def _fresh_throttle_cache():
 @pytest.fixture
 def alice(db):
     user = get_user_model().objects.create_user("alice", "alice@example.com", "pw")
-    Customer.objects.create(user=user, recur_id="cus_alice", email="alice@example.com")
+    Customer.objects.create(owner=user, recur_id="cus_alice", email="alice@example.com")
     return user
 
 
 @pytest.fixture
 def bob(db):
     user = get_user_model().objects.create_user("bob", "bob@example.com", "pw")
-    Customer.objects.create(user=user, recur_id="cus_bob", email="bob@example.com")
+    Customer.objects.create(owner=user, recur_id="cus_bob", email="bob@example.com")
     return user
 
 
@@ -47,12 +47,13 @@ class FakeCheckout:
         self.calls: list[dict[str, Any]] = []
         self.error: Exception | None = None
 
-    def start_checkout(self, user, product, **kwargs):
-        self.calls.append({"user": user, "product": product, **kwargs})
+    def start_checkout(self, owner, product, **kwargs):
+        self.calls.append({"owner": owner, "product": product, **kwargs})
         if self.error is not None:
             raise self.error
         return Transaction.objects.create(
-            user=user,
+            owner=owner,
+            user=kwargs.get("user"),
             product_id="prod_pro_monthly",
             product_slug=product,
             mode=kwargs.get("mode") or "SUBSCRIPTION",

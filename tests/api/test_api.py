@@ -225,7 +225,7 @@ def test_create_checkout_session(api, alice, fake_checkout):
     assert body["url"] == "https://checkout.recur.tw/cs_test"
     assert body["status"] == "pending"
     (call,) = fake_checkout.calls
-    assert call["user"] == alice
+    assert call["owner"] == alice and call["user"] == alice
     assert call["product"] == "pro-monthly"
     assert call["metadata"] == {"plan": "a"}
     assert call["success_url"] == "http://testserver/thanks/"
@@ -277,8 +277,10 @@ def test_checkout_session_recur_errors(api, fake_checkout, error, status, code):
 
 def test_transactions_are_mine_only_and_paginated(api, alice, bob):
     for i in range(3):
-        Transaction.objects.create(user=alice, product_id=f"prod_{i}", status="completed")
-    Transaction.objects.create(user=bob, product_id="prod_bob")
+        Transaction.objects.create(
+            owner=alice, user=alice, product_id=f"prod_{i}", status="completed"
+        )
+    Transaction.objects.create(owner=bob, user=bob, product_id="prod_bob")
     with override_settings(RECUR={**RECUR, "API_PAGE_SIZE": 2}):
         response = api.get(url("transactions"))
         body = response.json()
@@ -293,11 +295,11 @@ def test_transactions_are_mine_only_and_paginated(api, alice, bob):
 
 
 def test_subscriptions_are_mine_only(api, alice, bob):
-    mine = Customer.objects.get(user=alice)
+    mine = Customer.objects.get(owner=alice)
     Subscription.objects.create(
         recur_id="sub_a", customer=mine, status="ACTIVE", product_slug="pro-monthly"
     )
-    Subscription.objects.create(recur_id="sub_b", customer=Customer.objects.get(user=bob))
+    Subscription.objects.create(recur_id="sub_b", customer=Customer.objects.get(owner=bob))
     results = api.get(url("subscriptions")).json()["results"]
     assert [(r["id"], r["status"], r["grants_access"]) for r in results] == [
         ("sub_a", "ACTIVE", True)
@@ -305,7 +307,7 @@ def test_subscriptions_are_mine_only(api, alice, bob):
 
 
 def test_entitlements(api, alice):
-    customer = Customer.objects.get(user=alice)
+    customer = Customer.objects.get(owner=alice)
     Subscription.objects.create(
         recur_id="sub_a",
         customer=customer,
@@ -316,6 +318,7 @@ def test_entitlements(api, alice):
         product_slug="pro-monthly",
     )
     Transaction.objects.create(
+        owner=alice,
         user=alice,
         product_id="prod_ebook",
         product_slug="ebook",
@@ -360,7 +363,7 @@ def test_has_entitlement_permission(alice):
     assert EbookAPI.as_view()(request).status_code == 403
     Subscription.objects.create(
         recur_id="sub_a",
-        customer=Customer.objects.get(user=alice),
+        customer=Customer.objects.get(owner=alice),
         status="ACTIVE",
         product_slug="pro-monthly",
     )

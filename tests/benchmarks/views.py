@@ -43,7 +43,7 @@ APPLY = """
 WITH txn AS (
     UPDATE recur_django_transaction SET status = 'completed', completed_at = %(now)s,
         updated_at = %(now)s, order_id = %(order)s
-    WHERE public_id = %(txn)s AND status = 'pending' RETURNING id, user_id
+    WHERE public_id = %(txn)s AND status = 'pending' RETURNING id, owner_id, user_id
 ),
 ev AS (
     INSERT INTO recur_django_webhookevent (event_id, type, body, headers, payload, status,
@@ -53,17 +53,17 @@ ev AS (
     ON CONFLICT (event_id) DO NOTHING RETURNING id
 ),
 cust AS (
-    INSERT INTO recur_django_customer (user_id, recur_id, email, name, external_id,
+    INSERT INTO recur_django_customer (owner_id, recur_id, email, name, external_id,
         created_at, updated_at)
-    SELECT user_id, %(customer)s, %(email)s, '', %(external)s, %(now)s, %(now)s FROM txn
+    SELECT owner_id, %(customer)s, %(email)s, '', %(external)s, %(now)s, %(now)s FROM txn
     RETURNING id
 )
 INSERT INTO recur_django_payment (recur_id, order_id, kind, status, amount, currency,
-    refunded_amount, reported_refunded_total, customer_id, user_id, transaction_id,
+    refunded_amount, reported_refunded_total, customer_id, owner_id, user_id, transaction_id,
     checkout_session_id, product_id, billing_reason, failure_reason, paid_at,
     success_signaled, failure_signaled, refund_signaled_amount, raw, created_at, updated_at)
 SELECT %(order)s, %(order)s, 'checkout', 'paid', %(amount)s, %(currency)s, 0, 0, cust.id,
-    txn.user_id, txn.id, %(session)s, %(product)s, '', '', %(now)s, true, false, 0,
+    txn.owner_id, txn.user_id, txn.id, %(session)s, %(product)s, '', '', %(now)s, true, false, 0,
     %(payload)s::jsonb -> 'data', %(now)s, %(now)s
 FROM txn, cust
 """

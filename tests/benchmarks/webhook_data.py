@@ -28,10 +28,10 @@ WITH users AS (
     FROM generate_series(1, %(n)s) AS g
     RETURNING id, username
 )
-INSERT INTO recur_django_transaction (public_id, user_id, product_id, product_slug,
+INSERT INTO recur_django_transaction (public_id, owner_id, user_id, product_id, product_slug,
     product_name, mode, status, amount, currency, metadata, checkout_session_id, checkout_url,
     order_id, subscription_id, failure_reason, created_at, updated_at)
-SELECT 'txn_' || substr(md5(random()::text || users.id), 1, 24), users.id, %(product)s,
+SELECT 'txn_' || substr(md5(random()::text || users.id), 1, 24), users.id, users.id, %(product)s,
        'credits-100', '100 credits', 'PAYMENT', 'pending', %(amount)s, %(currency)s, '{}',
        'cs_' || users.username, '', '', '', '', now(), now()
 FROM users
@@ -176,7 +176,7 @@ def audit(
             if variant in completes:
                 cursor.execute(
                     "SELECT count(*) FROM recur_django_customer c "
-                    "JOIN recur_django_transaction t ON t.user_id = c.user_id "
+                    "JOIN recur_django_transaction t ON t.owner_id = c.owner_id "
                     "WHERE t.public_id = ANY(%s)",
                     [txn_ids],
                 )

@@ -61,7 +61,7 @@ def test_return_page_first_then_webhooks(recur_emulator, shopper, user):
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
     assert txn.order_id.startswith("ord_")
-    assert Customer.objects.get(user=user).recur_id.startswith("cus_")
+    assert Customer.objects.get(owner=user).recur_id.startswith("cus_")
     types = dict(WebhookEvent.objects.values_list("type", "status"))
     assert types["checkout.completed"] == "processed"
     assert types["order.paid"] == "processed"

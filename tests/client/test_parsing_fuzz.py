@@ -11,7 +11,7 @@ import responses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recur_django.client import RecurClient, RecurError, types
+from recur_django.client import RecurClient, RecurError, envelopes, types
 
 BASE = "https://api.test"
 
@@ -118,8 +118,11 @@ PARSERS = [
     types.parse_customer_entitlements,
     types.parse_product_summary,
     types.parse_entitlement_subscription,
-    lambda d: types.parse_deleted(d, "pl_1"),
-    lambda d: types.parse_list(d, types.parse_subscription, "subscriptions", "data"),
+    types.parse_promotion_code,
+    types.parse_credit_balance,
+    types.parse_credit_transaction,
+    lambda d: envelopes.parse_deleted(d, "pl_1"),
+    lambda d: envelopes.parse_list(d, types.parse_subscription, "subscriptions", "data"),
 ]
 
 

@@ -18,6 +18,11 @@ def test_webhook_testing_example_is_the_tested_file():
     assert example in python_blocks((DOCS / "webhooks.md").read_text())
 
 
+def test_task_mode_testing_example_is_the_tested_file():
+    example = (HERE / "test_task_mode_example.py").read_text()
+    assert example in python_blocks((DOCS / "webhooks.md").read_text())
+
+
 def test_emulator_pytest_examples_are_the_tested_file():
     example = (HERE / "test_emulator_example.py").read_text()
     assert example in python_blocks((DOCS / "emulator.md").read_text())
@@ -52,3 +57,21 @@ def test_readme_links_are_absolute_and_lead_to_existing_pages():
         if target.startswith(site):
             page = target.removeprefix(site).rstrip("/")
             assert (DOCS / f"{page}.md").is_file(), target
+
+
+def test_readme_keeps_clone_only_parts_in_their_section():
+    """The README is also the PyPI page: `make …` and the example project need a clone, so
+    they appear only under the section that says so, which says how to install a clone."""
+    readme = (HERE.parent.parent / "README.md").read_text()
+    heading = "## From a clone of the repository"
+    assert heading in readme
+    before, clone_section = readme.split(heading)
+    clone_section = clone_section.split("\n## ")[0]
+    outside = before + readme.split(heading)[1][len(clone_section) :]
+    for clone_only in ("make demo", "make test", "example_project/", ".venv/"):
+        assert clone_only in clone_section, clone_only
+        assert clone_only not in outside, clone_only
+    assert "make " not in outside.replace("(`make bench`, from a clone)", "")
+    assert "git clone https://github.com/recur-django/recur-django" in clone_section
+    assert "pip install -e /path/to/recur-django" in clone_section
+    assert "pip install recur-django" in before

@@ -9,6 +9,7 @@ def pending_txn(django_user_model):
     """A checkout your site started: what start_checkout() stores before calling Recur."""
     user = django_user_model.objects.create_user("amy", "amy@example.com", "pw")
     return Transaction.objects.create(
+        owner=user,
         user=user,
         product_id="prod_credits_100",
         mode=Transaction.Mode.PAYMENT,

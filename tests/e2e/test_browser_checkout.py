@@ -19,7 +19,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from recur_django.models import Transaction
+from recur_django.models import Payment, Transaction
 from recur_django.signals import transaction_completed
 
 pytestmark = [
@@ -218,3 +218,35 @@ def test_a_declined_card_completes_nothing(
     assert txn.status != Transaction.Status.COMPLETED
     assert txn.completed_at is None
     assert completed_signals == []
+
+
+def test_apply_a_code_and_pay_the_discounted_price(
+    emulator: Any, browser: Any, live_server: Any, buyer: Any
+) -> None:
+    """A promotion code typed on the hosted page: the page shows the discount, the buyer
+    pays the discounted amount and the site completes the purchase."""
+    from selenium.webdriver.common.by import By
+
+    coupon = emulator.create_coupon("FIXED_AMOUNT", amount_off=90)
+    emulator.client.promotion_codes.create(coupon_id=coupon["id"], code="BOOK90")
+    log_in(browser, live_server, buyer)
+    start_checkout(browser, live_server, "prod_ebook")
+
+    browser.find_element(By.NAME, "code").send_keys("nope")
+    browser.find_element(By.XPATH, "//form[contains(@action, '/code')]//button").click()
+    assert "not valid" in alert_text(browser)
+
+    field = browser.find_element(By.NAME, "code")
+    field.clear()
+    field.send_keys("book90")
+    browser.find_element(By.XPATH, "//form[contains(@action, '/code')]//button").click()
+    wait_for_path(browser, "/_recur/checkout/")
+    text = page_text(browser)
+    assert "BOOK90" in text and "NT$500" in text, text
+
+    pay_with_card(browser, GOOD_CARD)
+    wait_for_path(browser, reverse("recur:checkout-return"))
+    emulator.deliver()
+    txn = Transaction.objects.get(user=buyer)
+    assert txn.status == Transaction.Status.COMPLETED, txn.failure_reason
+    assert Payment.objects.get().amount == 500

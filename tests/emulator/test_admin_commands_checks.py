@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from recur_django.emulator.checks import check_not_in_production
-from recur_django.emulator.models import Product
+from recur_django.emulator.models import Event, Product
 
 from .test_portal_and_lists import subscribe
 
@@ -16,12 +16,34 @@ from .test_portal_and_lists import subscribe
 def test_seed_is_idempotent(capsys):
     call_command("recur_emulator", "seed")
     assert "5 created, 0 updated" in capsys.readouterr().out
+    assert Event.objects.filter(type="product.created").count() == 5
     call_command("recur_emulator", "seed")
-    assert "0 created, 5 updated" in capsys.readouterr().out
+    assert "0 created, 0 updated, 5 kept as they are" in capsys.readouterr().out
+    assert Event.objects.filter(type="product.updated").count() == 0
     monthly = Product.objects.get(id="prod_pro_monthly")
     assert (monthly.slug, monthly.price, monthly.billing_period) == ("pro-monthly", 299, "MONTHLY")
     assert monthly.interval == ("month", 1)
     assert Product.objects.get(id="prod_pro_yearly").interval == ("year", 1)
+
+
+@pytest.mark.django_db
+def test_a_rerun_keeps_an_edited_product_and_update_resets_it(capsys):
+    call_command("recur_emulator", "seed")
+    Product.objects.filter(id="prod_ebook").update(price=490, name="Edited")
+    call_command("recur_emulator", "seed")
+    assert Product.objects.get(id="prod_ebook").price == 490
+    capsys.readouterr()
+    call_command("recur_emulator", "seed", "--update")
+    assert "0 created, 1 updated, 4 unchanged" in capsys.readouterr().out
+    assert (
+        Product.objects.get(id="prod_ebook").price,
+        Product.objects.get(id="prod_ebook").name,
+    ) == (
+        590,
+        "Django billing e-book",
+    )
+    [event] = Event.objects.filter(type="product.updated")
+    assert event.data["id"] == "prod_ebook" and event.data["price"] == 590
 
 
 @pytest.mark.django_db

@@ -62,7 +62,7 @@ def test_advancing_past_a_session_expiry_lets_recur_expire_expire_it(recur_emula
 
 
 def test_advancing_past_a_period_end_ends_the_entitlement(recur_emulator, user):
-    customer = Customer.objects.create(user=user, recur_id="cus_clock", email=user.email)
+    customer = Customer.objects.create(owner=user, recur_id="cus_clock", email=user.email)
     Subscription.objects.create(
         recur_id="sub_clock",
         customer=customer,

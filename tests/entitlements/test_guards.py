@@ -40,7 +40,7 @@ def user():
 
 @pytest.fixture
 def subscribed(user):
-    customer = Customer.objects.create(user=user, recur_id="cus_sam")
+    customer = Customer.objects.create(owner=user, recur_id="cus_sam")
     Subscription.objects.create(
         recur_id="sub_sam", customer=customer, product_slug="pro-yearly", status="ACTIVE"
     )

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def user():
     user = get_user_model().objects.create_user("tina", "tina@example.com", "pw")
-    customer = Customer.objects.create(user=user, recur_id="cus_tina")
+    customer = Customer.objects.create(owner=user, recur_id="cus_tina")
     Subscription.objects.create(
         recur_id="sub_tina", customer=customer, product_slug="pro-monthly", status="ACTIVE"
     )

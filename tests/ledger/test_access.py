@@ -21,7 +21,7 @@ def iso(at: datetime) -> str:
 
 @pytest.fixture
 def customer(user):
-    return Customer.objects.create(recur_id="cus_ann", user=user, email=user.email)
+    return Customer.objects.create(recur_id="cus_ann", owner=user, email=user.email)
 
 
 def _sub(status, **extra):

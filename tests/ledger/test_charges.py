@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def customer(user):
-    return Customer.objects.create(recur_id="cus_ann", user=user, email=user.email)
+    return Customer.objects.create(recur_id="cus_ann", owner=user, email=user.email)
 
 
 def test_first_purchase_is_one_payment_linked_to_its_transaction(user, deliver, sent):
@@ -75,7 +75,7 @@ def test_renewal_invoice_and_order_are_one_payment(customer, deliver, sent, invo
     assert (payment.recur_id, payment.invoice_id, payment.order_id) == ("in_1", "in_1", "ord_1")
     assert payment.kind == Payment.Kind.RENEWAL
     assert payment.subscription == Subscription.objects.get(recur_id="sub_1")
-    assert payment.user == customer.user
+    assert payment.user == customer.owner
     assert payment.billing_reason == "subscription_cycle"
     assert payment.paid_at.isoformat() == "2026-01-15T10:00:00+00:00"
     assert len(sent["payment_succeeded"]) == 1
@@ -85,7 +85,7 @@ def test_renewal_invoice_and_order_are_one_payment(customer, deliver, sent, invo
 
 
 def test_declined_order_is_its_own_failed_row(customer, deliver, sent):
-    txn = make_transaction(customer.user)
+    txn = make_transaction(customer.owner)
     declined = first_order(txn, "ord_a", status="FAILED", failure_reason="card_declined")
     deliver(envelope("order.payment_failed", declined))
     deliver(envelope("order.paid", first_order(txn, "ord_b")))
@@ -156,7 +156,7 @@ def test_payment_link_sale_of_a_mapped_customer_gets_the_user(customer, link, de
     payment = Payment.objects.get()
     assert payment.kind == Payment.Kind.PAYMENT_LINK
     assert payment.payment_link == link
-    assert payment.customer == customer and payment.user == customer.user
+    assert payment.customer == customer and payment.user == customer.owner
     assert payment.transaction is None
     assert len(sent["payment_succeeded"]) == 1
     assert not Transaction.objects.exists()
@@ -170,7 +170,7 @@ def test_payment_link_sale_of_an_unmapped_customer_gets_no_user(user, link, deli
     assert payment.kind == Payment.Kind.PAYMENT_LINK and payment.payment_link == link
     assert payment.user is None
     stranger = Customer.objects.get(recur_id="cus_stranger")
-    assert stranger.user is None
+    assert stranger.owner is None
     assert get_user_model().objects.get().recur_payments.count() == 0
 
 
@@ -199,7 +199,7 @@ def test_an_order_without_id_records_nothing(deliver):
 
 
 def test_renewal_echoing_the_checkout_metadata_is_still_a_renewal(customer, deliver, sent):
-    txn = make_transaction(customer.user, mode=Transaction.Mode.SUBSCRIPTION)
+    txn = make_transaction(customer.owner, mode=Transaction.Mode.SUBSCRIPTION)
     deliver(envelope("checkout.completed", completed_data(txn, order_id="ord_first")))
     renewal = first_order(txn, "ord_next", subscription_id="sub_1")
     renewal["billing_reason"] = "subscription_cycle"
@@ -210,7 +210,7 @@ def test_renewal_echoing_the_checkout_metadata_is_still_a_renewal(customer, deli
     )
     assert (first.kind, first.transaction) == (Payment.Kind.CHECKOUT, txn)
     assert (later.kind, later.transaction) == (Payment.Kind.RENEWAL, None)
-    assert later.user == customer.user
+    assert later.user == customer.owner
     assert len(sent["payment_succeeded"]) == 2 and len(sent["subscription_renewed"]) == 1
     assert len(sent["transaction_completed"]) == 1
 

@@ -22,7 +22,7 @@ INVOICE = invoice(
 def customer(user):
     """The customer and subscription exist already, so nothing but the ledger's own locks
     stands between the threads (creating them would serialise the first deliveries)."""
-    customer = Customer.objects.create(recur_id="cus_ann", user=user)
+    customer = Customer.objects.create(recur_id="cus_ann", owner=user)
     Subscription.objects.create(recur_id="sub_c", customer=customer, status="ACTIVE")
     return customer
 

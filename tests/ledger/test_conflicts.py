@@ -30,12 +30,12 @@ PERIOD = {
 
 @pytest.fixture
 def ann(user):
-    return Customer.objects.create(recur_id="cus_ann", user=user, email=user.email)
+    return Customer.objects.create(recur_id="cus_ann", owner=user, email=user.email)
 
 
 @pytest.fixture
 def bob(other_user):
-    return Customer.objects.create(recur_id="cus_bob", user=other_user, email=other_user.email)
+    return Customer.objects.create(recur_id="cus_bob", owner=other_user, email=other_user.email)
 
 
 def subscription(id: str, customer: str, status: str, **extra) -> dict:
@@ -128,7 +128,7 @@ def test_only_our_checkout_sets_a_known_subscriptions_customer(user, other_user,
     def at(event_type: str, data: dict, hour: int) -> dict:  # events in this order in time
         return testing.make_event(event_type, data, timestamp=f"2026-01-15T{hour:02d}:00:00Z")
 
-    Customer.objects.create(recur_id="cus_bob", user=other_user)
+    Customer.objects.create(recur_id="cus_bob", owner=other_user)
     deliver(at("subscription.created", subscription("sub_x", "cus_bob", "PENDING"), 1))
     txn = make_transaction(user, amount=299, mode="SUBSCRIPTION", product_id="prod_pro_monthly")
     data = completed_data(txn, customer_id="cus_ann", subscription_id="sub_x", order_id="ord_1")

@@ -22,24 +22,24 @@ def test_created_stores_an_unlinked_customer(user, deliver):
     deliver(envelope("customer.created", data))
     customer = Customer.objects.get()
     assert (customer.recur_id, customer.email, customer.name) == ("cus_1", user.email, "New")
-    assert customer.user is None
+    assert customer.owner is None
     assert customer.external_id == ""
 
 
 def test_updated_changes_email_and_name_but_not_the_user(user, other_user, deliver):
-    Customer.objects.create(recur_id="cus_1", user=user, email="old@example.com", name="Old")
+    Customer.objects.create(recur_id="cus_1", owner=user, email="old@example.com", name="Old")
     data = _customer(external_id=external_id_for(other_user))
     deliver(envelope("customer.updated", data))
     customer = Customer.objects.get()
     assert (customer.email, customer.name) == ("new@example.com", "New")
-    assert customer.user == user
+    assert customer.owner == user
 
 
 def test_updated_with_blank_fields_keeps_what_we_have(user, deliver):
-    Customer.objects.create(recur_id="cus_1", user=user, email="old@example.com", name="Old")
+    Customer.objects.create(recur_id="cus_1", owner=user, email="old@example.com", name="Old")
     deliver(envelope("customer.updated", {"id": "cus_1", "email": None, "name": ""}))
     customer = Customer.objects.get()
-    assert (customer.email, customer.name, customer.user) == ("old@example.com", "Old", user)
+    assert (customer.email, customer.name, customer.owner) == ("old@example.com", "Old", user)
 
 
 def test_camel_case_and_missing_id(deliver):

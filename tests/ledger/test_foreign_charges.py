@@ -78,7 +78,7 @@ def test_a_strangers_charge_naming_a_completed_purchase_is_recorded_apart(
         )
     )
     foreign = Payment.objects.get(recur_id="ord_m")
-    assert foreign.transaction is None and foreign.user is None
+    assert foreign.transaction is None and foreign.owner is None and foreign.user is None
     assert foreign.customer.recur_id == "cus_mallory"
     assert (foreign.amount, foreign.status) == (1, Payment.Status.PAID)
     assert victim_purchase.public_id in foreign.review_reason
@@ -88,7 +88,7 @@ def test_a_strangers_charge_naming_a_completed_purchase_is_recorded_apart(
     # No receipt for anyone: the victim is not told of a payment that is not theirs.
     after = {name: len(calls) for name, calls in sent.items()}
     assert after == before, (before, after)
-    assert not Customer.objects.filter(user=user, recur_id="cus_mallory").exists()
+    assert not Customer.objects.filter(owner=user, recur_id="cus_mallory").exists()
     # A chk_ id passes as Recur's other name for a checkout, a cs_ id is plainly not our
     # session: that event is stored failed (not retried) with why, its charge kept apart.
     for stored in WebhookEvent.objects.filter(status=WebhookEvent.Status.FAILED):
@@ -137,7 +137,7 @@ def test_a_charge_of_our_stored_session_attaches_and_is_not_flagged(user, delive
         )
     )
     payment = Payment.objects.get()
-    assert payment.transaction == txn and payment.user == user
+    assert payment.transaction == txn and payment.owner == user and payment.user == user
     assert payment.review_reason == ""
     assert len(sent["payment_succeeded"]) == 1
 

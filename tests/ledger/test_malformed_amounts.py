@@ -37,7 +37,7 @@ def test_the_one_amount_reader_reads_whole_amounts(value, amount):
 @pytest.fixture
 def lapsed(user):
     """A customer of ours whose subscription is past due."""
-    customer = Customer.objects.create(recur_id="cus_ann", user=user, email=user.email)
+    customer = Customer.objects.create(recur_id="cus_ann", owner=user, email=user.email)
     return Subscription.objects.create(recur_id="sub_1", customer=customer, status="PAST_DUE")
 
 

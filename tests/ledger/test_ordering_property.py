@@ -64,7 +64,7 @@ def lifecycle(p: str) -> list[tuple[str, str, dict[str, Any]]]:
 def _run(steps: list[int], capture: Any) -> tuple[Any, ...]:
     p = f"r{next(_runs)}_"
     user = get_user_model().objects.create(username=p)
-    Customer.objects.create(recur_id=f"{p}cus", user=user)
+    Customer.objects.create(recur_id=f"{p}cus", owner=user)
     events = lifecycle(p)
     counts: Counter[str] = Counter()
     refunded_total = 0

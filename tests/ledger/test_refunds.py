@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def customer(user):
-    return Customer.objects.create(recur_id="cus_ann", user=user, email=user.email)
+    return Customer.objects.create(recur_id="cus_ann", owner=user, email=user.email)
 
 
 def _paid_order(deliver, id="ord_1", amount=290):

@@ -22,11 +22,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ledger(user):
-    customer = Customer.objects.create(user=user, recur_id="cus_amy", email="amy@example.com")
+    customer = Customer.objects.create(owner=user, recur_id="cus_amy", email="amy@example.com")
     sub = Subscription.objects.create(
         recur_id="sub_amy", customer=customer, product_slug="pro-monthly", status="ACTIVE"
     )
     txn = Transaction.objects.create(
+        owner=user,
         user=user,
         product_slug="pro-monthly",
         amount=299,
@@ -41,6 +42,7 @@ def ledger(user):
         status="paid",
         amount=299,
         customer=customer,
+        owner=user,
         user=user,
         subscription=sub,
         transaction=txn,
@@ -54,6 +56,7 @@ def ledger(user):
         amount=299,
         refunded_amount=100,
         customer=customer,
+        owner=user,
         user=user,
         subscription=sub,
         paid_at=timezone.now(),

@@ -27,7 +27,7 @@ def emails(**kinds):
 
 @pytest.fixture
 def customer(user):
-    return Customer.objects.create(recur_id="cus_ann", user=user, email=user.email)
+    return Customer.objects.create(recur_id="cus_ann", owner=user, email=user.email)
 
 
 def test_off_by_default(customer, deliver):
@@ -171,7 +171,7 @@ def test_subjects_and_text_bodies_are_plain_text_and_html_is_escaped(user, deliv
 
     user.first_name, user.last_name = "Tom & Jerry's", "<Co>"
     user.save()
-    customer = Customer.objects.create(recur_id="cus_ann", user=user, email=user.email)
+    customer = Customer.objects.create(recur_id="cus_ann", owner=user, email=user.email)
     Subscription.objects.create(
         recur_id="sub_1", customer=customer, product_name='Tom & Jerry\'s "Pro" <plan>'
     )

@@ -32,7 +32,7 @@ def browser(recur_emulator, user):
 
 @pytest.fixture
 def holds_pro(user):
-    customer = Customer.objects.create(user=user, recur_id="cus_ann", email=user.email)
+    customer = Customer.objects.create(owner=user, recur_id="cus_ann", email=user.email)
     return Subscription.objects.create(
         recur_id="sub_ann",
         customer=customer,
@@ -111,7 +111,7 @@ def test_the_same_family_is_refused(browser, holds_pro, pro_family):
     assert get_product("pro-yearly").family == "pro"
     response = checkout(browser, "pro-yearly")
     assert response["Location"].startswith(reverse("recur:already-subscribed"))
-    assert held_plan(holds_pro.customer.user, "pro-yearly") == holds_pro
+    assert held_plan(holds_pro.customer.owner, "pro-yearly") == holds_pro
     assert "Pro (monthly)" in browser.get(response["Location"]).content.decode()
 
 
@@ -166,7 +166,7 @@ def test_anonymous_and_unknown_products_pass(user):
     info = ProductInfo("prod_x", "x", "X", "SUBSCRIPTION", 1, "TWD")
     check_one_plan(user, "x", info)
     with pytest.raises(AlreadySubscribed) as refused:
-        customer = Customer.objects.create(user=user, recur_id="cus_u")
+        customer = Customer.objects.create(owner=user, recur_id="cus_u")
         Subscription.objects.create(
             recur_id="sub_x", customer=customer, product_id="prod_x", status="ACTIVE"
         )

@@ -21,15 +21,18 @@ def people():
     users = get_user_model().objects
     alice = users.create_user("alice", "alice@example.com", "pw")
     bob = users.create_user("bob", "bob@example.com", "pw")
-    mapped = Customer.objects.create(user=alice, recur_id="cus_alice")
+    mapped = Customer.objects.create(owner=alice, recur_id="cus_alice")
     sub = Subscription.objects.create(recur_id="sub_alice", customer=mapped, status="ACTIVE")
-    txn = Transaction.objects.create(user=alice, product_slug="pro-monthly", amount=299)
+    txn = Transaction.objects.create(
+        owner=alice, user=alice, product_slug="pro-monthly", amount=299
+    )
     Payment.objects.create(
         recur_id="in_1",
         kind="checkout",
         status="partially_refunded",
         amount=299,
         refunded_amount=99,
+        owner=alice,
         user=alice,
         customer=mapped,
         subscription=sub,
@@ -40,7 +43,9 @@ def people():
     Payment.objects.create(
         recur_id="in_2", kind="renewal", status="paid", amount=299, customer=mapped
     )
-    Payment.objects.create(recur_id="ord_bob", kind="checkout", status="paid", amount=590, user=bob)
+    Payment.objects.create(
+        recur_id="ord_bob", kind="checkout", status="paid", amount=590, owner=bob, user=bob
+    )
     Payment.objects.create(recur_id="ord_nobody", kind="payment_link", status="paid", amount=1)
     return alice, bob, sub, txn
 
@@ -86,7 +91,8 @@ def test_login_required(people):
 def test_paginated(people):
     alice = people[0]
     Payment.objects.bulk_create(
-        Payment(recur_id=f"in_x{i}", status="paid", amount=i, user=alice) for i in range(25)
+        Payment(recur_id=f"in_x{i}", status="paid", amount=i, owner=alice, user=alice)
+        for i in range(25)
     )
     with override_settings(RECUR={**RECUR, "API_PAGE_SIZE": 10}):
         client = api_for(alice)
@@ -123,13 +129,16 @@ def test_a_purchase_recur_attributed_to_another_users_customer_stays_the_buyers(
     Bob's Recur customer: the payment is Alice's (her transaction), never listed for Bob,
     who would otherwise learn its ``txn_`` id."""
     alice, bob, _sub, _txn = people
-    bobs_customer = Customer.objects.create(user=bob, recur_id="cus_bob")
-    alices_txn = Transaction.objects.create(user=alice, product_slug="credits", amount=590)
+    bobs_customer = Customer.objects.create(owner=bob, recur_id="cus_bob")
+    alices_txn = Transaction.objects.create(
+        owner=alice, user=alice, product_slug="credits", amount=590
+    )
     Payment.objects.create(
         recur_id="ord_typed",
         kind="checkout",
         status="paid",
         amount=590,
+        owner=alice,
         user=alice,
         customer=bobs_customer,
         transaction=alices_txn,

@@ -74,8 +74,8 @@ def login(user: Any) -> Client:
 def test_portal_opens_the_users_own_portal(recur_emulator, users):
     alice, bob = users
     for user in users:
-        Customer.objects.create(user=user, recur_id=buy(recur_emulator, user), email=user.email)
-    bob_customer = Customer.objects.get(user=bob).recur_id
+        Customer.objects.create(owner=user, recur_id=buy(recur_emulator, user), email=user.email)
+    bob_customer = Customer.objects.get(owner=bob).recur_id
 
     response = login(alice).post(
         reverse("recur:portal") + f"?customer={bob_customer}",
@@ -94,7 +94,7 @@ def test_portal_opens_the_users_own_portal(recur_emulator, users):
 
 def test_portal_json_and_locale(recur_emulator, users):
     alice, _ = users
-    Customer.objects.create(user=alice, recur_id=buy(recur_emulator, alice))
+    Customer.objects.create(owner=alice, recur_id=buy(recur_emulator, alice))
     response = login(alice).post(
         reverse("recur:portal"), HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="zh-Hant"
     )
@@ -105,7 +105,7 @@ def test_portal_json_and_locale(recur_emulator, users):
 
 def test_stale_mapping_gives_customer_not_found(recur_emulator, users):
     alice, _ = users
-    Customer.objects.create(user=alice, recur_id="cus_does_not_exist")
+    Customer.objects.create(owner=alice, recur_id="cus_does_not_exist")
     response = login(alice).post(reverse("recur:portal"))
     assert response.status_code == 404
     assert b"could not find your billing account" in response.content
@@ -125,15 +125,15 @@ def test_mirror_follows_emulator_events_in_any_order(recur_emulator, users):
         assert local.status == remote.status.replace("TRIAL", "TRIALING")
         # The wire carries milliseconds.
         assert abs(local.current_period_end - remote.current_period_end) < timedelta(milliseconds=1)
-        assert local.customer.user == user  # linked through the external id
-    assert Subscription.objects.get(customer__user=alice).status == "ACTIVE"
-    assert Subscription.objects.get(customer__user=bob).status == "PAST_DUE"
+        assert local.customer.owner == user  # linked through the external id
+    assert Subscription.objects.get(customer__owner=alice).status == "ACTIVE"
+    assert Subscription.objects.get(customer__owner=bob).status == "PAST_DUE"
     assert has_entitlement(alice, "pro-monthly")
 
 
 def test_portal_cancellation_reaches_the_mirror(recur_emulator, users):
     alice, _ = users
-    Customer.objects.create(user=alice, recur_id=buy(recur_emulator, alice))
+    Customer.objects.create(owner=alice, recur_id=buy(recur_emulator, alice))
     mirror_events(recur_emulator)
     portal_url = login(alice).post(reverse("recur:portal"))["Location"]
     sub = EmulatedSubscription.objects.get()
@@ -158,7 +158,7 @@ def test_sync_command_is_paginated_and_links_users(recur_emulator, users, capsys
     call_command("recur_sync_subscriptions", "--page-size", "2")
     out = capsys.readouterr().out
     assert "Synced 3 subscriptions: 3 created, 0 updated, 0 unchanged." in out
-    assert Subscription.objects.filter(customer__user=alice).count() == 2
+    assert Subscription.objects.filter(customer__owner=alice).count() == 2
     assert has_entitlement(bob, "pro-monthly")
     assert has_entitlement(alice, "pro-yearly")
     call_command("recur_sync_subscriptions")
@@ -171,7 +171,7 @@ def test_sync_command_filters(recur_emulator, users, capsys):
     buy(recur_emulator, bob)
     call_command("recur_sync_subscriptions", "--external-id", external_id_for(bob))
     assert "Synced 1 subscriptions" in capsys.readouterr().out
-    assert Subscription.objects.get().customer.user == bob
+    assert Subscription.objects.get().customer.owner == bob
 
 
 def test_sync_command_api_error_is_a_command_error(recur_emulator):

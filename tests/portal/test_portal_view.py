@@ -44,14 +44,14 @@ def mocked():
 @pytest.fixture
 def alice():
     user = get_user_model().objects.create_user("alice", "alice@example.com", "pw")
-    Customer.objects.create(user=user, recur_id="cus_alice", email="alice@example.com")
+    Customer.objects.create(owner=user, recur_id="cus_alice", email="alice@example.com")
     return user
 
 
 @pytest.fixture
 def bob():
     user = get_user_model().objects.create_user("bob", "bob@example.com", "pw")
-    Customer.objects.create(user=user, recur_id="cus_bob", email="bob@example.com")
+    Customer.objects.create(owner=user, recur_id="cus_bob", email="bob@example.com")
     return user
 
 

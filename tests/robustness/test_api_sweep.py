@@ -69,7 +69,7 @@ SWEEP = settings(
 def api(db, settings):
     settings.RECUR = {**settings.RECUR, "API_THROTTLE_CLASSES": [], "MAX_RETRIES": 0}
     user = get_user_model().objects.create_user("sweeper", "sweeper@example.com", "pw")
-    Customer.objects.create(user=user, recur_id="cus_sweeper", email=user.email)
+    Customer.objects.create(owner=user, recur_id="cus_sweeper", email=user.email)
     client = APIClient()
     client.force_authenticate(user)
     return client

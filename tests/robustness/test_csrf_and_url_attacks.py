@@ -230,7 +230,7 @@ def test_cross_site_portal_without_csrf_middleware_is_403(
 
     now = timezone.now()
     EmulatedCustomer.objects.create(id="cus_csrf", email=user.email, created_at=now, updated_at=now)
-    Customer.objects.create(user=user, recur_id="cus_csrf", email=user.email)
+    Customer.objects.create(owner=user, recur_id="cus_csrf", email=user.email)
     browser = cross_site_browser(user)
     extra = {"HTTP_ORIGIN": origin} if origin else {}
     for accept in ("text/html", "application/json"):
@@ -460,7 +460,7 @@ def portal_api() -> Any:
 @pytest.fixture
 def customer_user(db: None) -> Any:
     user = get_user_model().objects.create_user("carol", "carol@example.com", "pw")
-    Customer.objects.create(user=user, recur_id="cus_alice", email=user.email)
+    Customer.objects.create(owner=user, recur_id="cus_alice", email=user.email)
     return user
 
 

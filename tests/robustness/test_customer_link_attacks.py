@@ -10,7 +10,7 @@ from django.core import signing
 from django.test import Client
 
 from recur_django.checkout import start_checkout
-from recur_django.customers import external_id_for, user_for_external_id
+from recur_django.customers import external_id_for, owner_for_external_id
 from recur_django.entitlements import has_entitlement
 from recur_django.models import Customer, Subscription, Transaction, WebhookEvent
 from tests.recur_helpers import completed_data, envelope, make_transaction, post_event
@@ -56,10 +56,10 @@ def test_subscription_event_with_a_forged_external_id_links_nobody(client, user,
         assert response.status_code == 200, response.content
         # The mirror is kept, but the customer belongs to nobody.
         assert Subscription.objects.get(recur_id=f"sub_{customer}").customer.recur_id == customer
-        assert Customer.objects.get(recur_id=customer).user is None, forged
-        assert user_for_external_id(forged) is None
+        assert Customer.objects.get(recur_id=customer).owner is None, forged
+        assert owner_for_external_id(forged) is None
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
-    assert not Customer.objects.filter(user=victim).exists()
+    assert not Customer.objects.filter(owner=victim).exists()
     assert not has_entitlement(victim, "pro-monthly")
 
 
@@ -69,7 +69,7 @@ def test_the_token_we_issued_links_its_user(client, user):
         client,
         envelope("subscription.activated", subscription_data("cus_alice", external_id_for(user))),
     )
-    assert Customer.objects.get(recur_id="cus_alice").user == user
+    assert Customer.objects.get(recur_id="cus_alice").owner == user
     assert has_entitlement(user, "pro-monthly")
 
 
@@ -81,14 +81,14 @@ def test_a_transaction_from_before_the_token_still_fulfils_for_its_user(client, 
     assert post_event(client, envelope("checkout.completed", data)).status_code == 200
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
-    assert Customer.objects.get(recur_id="cus_legacy").user == user  # the transaction is proof
+    assert Customer.objects.get(recur_id="cus_legacy").owner == user  # the transaction is proof
 
 
 @pytest.mark.django_db
 def test_a_linked_customer_keeps_the_external_id_recur_knows(user):
     from recur_django.customers import external_id_to_send
 
-    Customer.objects.create(user=user, recur_id="cus_old", external_id=str(user.pk))
+    Customer.objects.create(owner=user, recur_id="cus_old", external_id=str(user.pk))
     assert external_id_to_send(user) == str(user.pk)  # Recur never changes it once set
 
 
@@ -115,8 +115,8 @@ def test_a_browser_checkout_with_the_victims_external_id_links_nobody(
     deliveries = recur_emulator.deliver()
     assert deliveries and all(d.status == "SUCCEEDED" for d in deliveries)
     subscription = Subscription.objects.get()  # mirrored all the same
-    assert subscription.customer is not None and subscription.customer.user is None
-    assert not Customer.objects.filter(user=victim).exists()
+    assert subscription.customer is not None and subscription.customer.owner is None
+    assert not Customer.objects.filter(owner=victim).exists()
     assert not has_entitlement(victim, "pro-monthly")
 
 
@@ -171,21 +171,38 @@ def test_a_browser_checkout_carrying_the_victims_transaction_id_never_completes_
         assert stored.status == WebhookEvent.Status.FAILED and not stored.retryable
         txn.refresh_from_db()
         assert txn.status == Transaction.Status.PENDING, stored.error
-        assert not Customer.objects.filter(user=victim).exists()
+        assert not Customer.objects.filter(owner=victim).exists()
 
 
 @pytest.mark.django_db
 def test_a_token_from_before_a_key_rotation_verifies_while_the_old_key_is_a_fallback(
     settings, user
 ):
-    from recur_django.customers import external_id_is_users
+    from recur_django.customers import external_id_is_owners
 
     old = external_id_for(user)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-new-secret-key-for-this-test-only"
     assert external_id_for(user) != old
-    assert user_for_external_id(old) == user
-    assert external_id_is_users(old, user)
+    assert owner_for_external_id(old) == user
+    assert external_id_is_owners(old, user)
     settings.SECRET_KEY_FALLBACKS = []
-    assert user_for_external_id(old) is None
-    assert not external_id_is_users(old, user)
+    assert owner_for_external_id(old) is None
+    assert not external_id_is_owners(old, user)
+
+
+@pytest.mark.django_db
+def test_a_users_token_from_before_owners_still_verifies(client, user, other_user):
+    """Checkouts before owners sent ``"<pk>:<signature>"``; Recur keeps that id, so it still
+    names the user (owners are users here), and only that user."""
+    from recur_django.customers import external_id_is_owners, signed_owner_pk
+
+    before = signing.Signer(salt="recur_django.customers.external_id").sign(str(user.pk))
+    assert external_id_for(user) != before
+    assert external_id_for(user).startswith(f"auth.user:{user.pk}:")
+    assert signed_owner_pk(before) == str(user.pk)
+    assert owner_for_external_id(before) == user
+    assert external_id_is_owners(before, user)
+    assert not external_id_is_owners(before, other_user)
+    post_event(client, envelope("subscription.activated", subscription_data("cus_before", before)))
+    assert Customer.objects.get(recur_id="cus_before").owner == user

@@ -189,6 +189,12 @@ STATE_CHANGING_COMMANDS = [
     ["fail-card", "cus_card"],
     ["fail-card", "cus_card", "--fix"],
     ["refund", "ord_paid"],
+    ["fault", "500"],
+    ["clear-faults"],
+    ["cancel", "sub_kept"],
+    ["cancel", "sub_kept", "--at-period-end"],
+    ["resume", "sub_kept"],
+    ["switch", "sub_kept", "pro-yearly"],
 ]
 
 
@@ -196,9 +202,12 @@ STATE_CHANGING_COMMANDS = [
 @pytest.mark.parametrize("enabled", ["unset", False, "yes"])
 @pytest.mark.parametrize("args", STATE_CHANGING_COMMANDS, ids=lambda a: " ".join(a))
 def test_emulator_commands_refuse_while_the_emulator_is_disabled(args, enabled):
-    """The same gate as the HTTP side: no clock moved, no card flipped, no product seeded."""
+    """The same gate as the HTTP side: no clock moved, no card flipped, no product seeded,
+    no fault queued or cleared (and no subscription cancelled or switched: the refusal
+    comes before the subcommand looks for it)."""
+    from recur_django.emulator import faults
     from recur_django.emulator.clock import now as emulator_now
-    from recur_django.emulator.models import Customer, Product
+    from recur_django.emulator.models import Customer, Fault, Product
 
     Customer.objects.create(
         id="cus_card",
@@ -206,6 +215,7 @@ def test_emulator_commands_refuse_while_the_emulator_is_disabled(args, enabled):
         created_at=emulator_now(),
         updated_at=emulator_now(),
     )
+    kept = faults.add("429")
     before = emulator_now()
     emulator = dict(PRODUCTION) if enabled == "unset" else {**PRODUCTION, "ENABLED": enabled}
     with (
@@ -216,6 +226,7 @@ def test_emulator_commands_refuse_while_the_emulator_is_disabled(args, enabled):
     assert emulator_now() - before < timedelta(days=1)
     assert Customer.objects.get(id="cus_card").card_fails is False
     assert not Product.objects.exists()
+    assert list(Fault.objects.values_list("pk", flat=True)) == [kept.pk]
 
 
 @pytest.mark.django_db

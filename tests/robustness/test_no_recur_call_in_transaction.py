@@ -59,7 +59,7 @@ def _subscribed_user(emulator: Any) -> Any:
     )
     assert emulator.pay(session.id).status_code == 303
     sub = EmulatedSubscription.objects.filter(customer__email=user.email).latest("id")
-    Customer.objects.create(user=user, recur_id=sub.customer.id, email=user.email)
+    Customer.objects.create(owner=user, recur_id=sub.customer.id, email=user.email)
     return user
 
 

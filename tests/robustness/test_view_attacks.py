@@ -219,7 +219,7 @@ def test_portal_anonymous_and_get(client, user):
 def test_portal_with_the_api_down(client, user):
     from recur_django.customers import upsert_customer
 
-    upsert_customer("cus_1", email=user.email, user=user)
+    upsert_customer("cus_1", email=user.email, owner=user)
     client.force_login(user)
     response = post_json(client, "recur:portal", {"return_url": "https://evil.example"})
     assert 500 < response.status_code < 600 or 400 <= response.status_code < 500

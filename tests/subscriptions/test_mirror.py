@@ -121,12 +121,12 @@ def test_external_customer_id_links_the_user():
             "subscription.activated", sub_data(external_customer_id=external_id_for(user)), T0
         )
     )
-    assert Customer.objects.get(recur_id="cus_1").user == user
+    assert Customer.objects.get(recur_id="cus_1").owner == user
 
 
 def test_existing_customer_mapping_is_reused():
     user = get_user_model().objects.create_user("bob", "bob@example.com", "pw")
-    customer = Customer.objects.create(user=user, recur_id="cus_1", email="bob@example.com")
+    customer = Customer.objects.create(owner=user, recur_id="cus_1", email="bob@example.com")
     dispatch(store_event("subscription.activated", sub_data(), T0))
     assert Subscription.objects.get().customer == customer
     assert Customer.objects.count() == 1

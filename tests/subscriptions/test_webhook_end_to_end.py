@@ -68,7 +68,7 @@ def test_signed_lifecycle_events_build_the_mirror(shuffled):
     assert sub.cancel_at_period_end is True
     assert sub.current_period_end == T0 + timedelta(days=60)
     assert sub.last_event_id == "evt_5"
-    assert Customer.objects.get().user == user
+    assert Customer.objects.get().owner == user
     assert WebhookEvent.objects.count() == 5
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
 

@@ -52,7 +52,7 @@ def test_transaction_admin_is_read_only_and_searchable(client, superuser, user):
 
 
 def test_customer_admin(client, superuser, user):
-    Customer.objects.create(recur_id="cus_admin", user=user, email="alice@example.com")
+    Customer.objects.create(recur_id="cus_admin", owner=user, email="alice@example.com")
     client.force_login(superuser)
     response = client.get(reverse("admin:recur_django_customer_changelist"), {"q": "cus_admin"})
     assert b"cus_admin" in response.content
@@ -108,3 +108,60 @@ def test_replay_action_needs_permission(client, staff, user):
     assert event.status == WebhookEvent.Status.PROCESSED
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
+
+
+# ----------------------------------------------------------------- Replay on the change page
+
+
+@pytest.fixture
+def failed_event(client, user):
+    """A delivery refused for its amount; the operator then corrects the transaction."""
+    txn = make_transaction(user, amount=5)
+    post_event(client, envelope("checkout.completed", completed_data(txn, amount=100)))
+    event = WebhookEvent.objects.get()
+    assert event.status == WebhookEvent.Status.FAILED
+    Transaction.objects.filter(pk=txn.pk).update(amount=100)
+    return event
+
+
+def replay_url(event):
+    return reverse("admin:recur_django_webhookevent_replay", args=[event.pk])
+
+
+def test_the_change_page_replays_with_a_csrf_protected_post(failed_event, superuser):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(superuser)
+    page = browser.get(reverse("admin:recur_django_webhookevent_change", args=[failed_event.pk]))
+    content = page.content.decode()
+    assert f'action="{replay_url(failed_event)}"' in content and 'method="post"' in content
+    assert "csrfmiddlewaretoken" in content
+    assert browser.post(replay_url(failed_event)).status_code == 403  # no CSRF token
+    assert browser.get(replay_url(failed_event)).status_code == 405
+    token = page.context["csrf_token"]
+    response = browser.post(replay_url(failed_event), {"csrfmiddlewaretoken": str(token)})
+    assert response.status_code == 302
+    assert response["Location"].endswith(
+        reverse("admin:recur_django_webhookevent_change", args=[failed_event.pk])
+    )
+    failed_event.refresh_from_db()
+    assert failed_event.status == WebhookEvent.Status.PROCESSED
+    followed = browser.get(response["Location"])
+    assert "Replayed 1 event" in followed.content.decode()
+
+
+def test_the_replay_button_needs_the_replay_permission(client, failed_event, staff):
+    client.force_login(staff)
+    page = client.get(reverse("admin:recur_django_webhookevent_change", args=[failed_event.pk]))
+    assert page.status_code == 200
+    assert replay_url(failed_event) not in page.content.decode()
+    assert client.post(replay_url(failed_event)).status_code == 403
+    failed_event.refresh_from_db()
+    assert failed_event.status == WebhookEvent.Status.FAILED
+
+
+def test_replaying_an_unknown_event_is_a_404(client, superuser):
+    client.force_login(superuser)
+    url = reverse("admin:recur_django_webhookevent_replay", args=[987654])
+    assert client.post(url).status_code == 404

@@ -35,7 +35,7 @@ def test_checkout_completed_fulfils_once_and_maps_customer(user, deliver):
     assert txn.order_id == data["order_id"]
     assert txn.subscription_id == data["subscription_id"]
     customer = Customer.objects.get(recur_id="cus_alice")
-    assert customer.user == user
+    assert customer.owner == user
     assert customer.email == "alice@example.com"
     assert len(completed.calls) == 1
     call = completed.calls[0]
@@ -111,7 +111,7 @@ def test_camel_case_and_checkout_id_alias(user, deliver):
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
     assert txn.order_id == "ord_camel"
-    assert Customer.objects.get(recur_id="cus_camel").user == user
+    assert Customer.objects.get(recur_id="cus_camel").owner == user
 
 
 def test_matches_by_session_id_without_metadata(user, deliver):
@@ -288,7 +288,7 @@ def test_order_paid_fulfils_by_checkout_reference(user, deliver):
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
     assert txn.order_id == "ord_9"
-    assert Customer.objects.get(recur_id="cus_o").user == user
+    assert Customer.objects.get(recur_id="cus_o").owner == user
     assert len(completed.calls) == 1
 
 
@@ -333,11 +333,11 @@ def test_failing_receiver_cannot_unfulfil(user, deliver):
 
 
 def test_existing_customer_of_user_is_kept(user, deliver):
-    Customer.objects.create(recur_id="cus_known", user=user, email="old@example.com")
+    Customer.objects.create(recur_id="cus_known", owner=user, email="old@example.com")
     txn = make_transaction(user)
     deliver(envelope("checkout.completed", completed_data(txn, customer_id="cus_known")))
     customer = Customer.objects.get(recur_id="cus_known")
-    assert customer.user == user
+    assert customer.owner == user
     assert customer.email == "alice@example.com"
     assert Customer.objects.count() == 1
 
@@ -347,15 +347,15 @@ def test_unlinked_customer_row_gets_linked(user, deliver):
     txn = make_transaction(user)
     deliver(envelope("checkout.completed", completed_data(txn, customer_id="cus_orphan")))
     customer = Customer.objects.get(recur_id="cus_orphan")
-    assert customer.user == user
+    assert customer.owner == user
     assert customer.external_id == external_id_for(user)
 
 
 def test_customer_of_another_user_is_never_moved(user, other_user, deliver):
-    Customer.objects.create(recur_id="cus_bob", user=other_user)
+    Customer.objects.create(recur_id="cus_bob", owner=other_user)
     txn = make_transaction(user)
     deliver(envelope("checkout.completed", completed_data(txn, customer_id="cus_bob")))
-    assert Customer.objects.get(recur_id="cus_bob").user == other_user
-    assert not Customer.objects.filter(user=user).exists()
+    assert Customer.objects.get(recur_id="cus_bob").owner == other_user
+    assert not Customer.objects.filter(owner=user).exists()
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED

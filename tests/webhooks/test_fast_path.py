@@ -79,10 +79,11 @@ def _snapshot(txn: Transaction) -> dict:
     txn.refresh_from_db()
     event = WebhookEvent.objects.get()
     payment = Payment.objects.filter(transaction=txn).first()
-    customer = Customer.objects.filter(user=txn.user).first()
+    customer = Customer.objects.filter(owner=txn.user).first()
     drop = {"id", "_state", "created_at", "updated_at", "completed_at", "received_at"}
     drop |= {"processed_at", "paid_at", "customer_id", "transaction_id", "public_id"}
-    drop |= {"checkout_session_id", "order_id", "recur_id", "user_id", "metadata", "raw"}
+    drop |= {"checkout_session_id", "order_id", "recur_id", "user_id", "owner_id", "metadata"}
+    drop.add("raw")
     drop |= {"event_id", "body", "headers", "payload", "external_id", "email", "product_id"}
     drop.add("_prefetched_objects_cache")
     event.error = event.error.replace(txn.public_id, "TXN").replace(
@@ -149,7 +150,7 @@ def test_common_case_is_one_query(new_user, client):
     sent = _processed_in_one_query(client, paid(txn))
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.COMPLETED
-    assert Customer.objects.get(user=txn.user).recur_id == f"cus_{txn.user_id}"
+    assert Customer.objects.get(owner=txn.user).recur_id == f"cus_{txn.user_id}"
     payment = Payment.objects.get()
     assert (payment.transaction_id, payment.user_id, payment.status) == (
         txn.pk,
@@ -159,6 +160,23 @@ def test_common_case_is_one_query(new_user, client):
     assert {k: len(v) for k, v in sent.items()} == dict.fromkeys(WATCHED, 1)
     assert sent["transaction_completed"][0]["transaction"].pk == txn.pk
     assert sent["payment_succeeded"][0]["payment"].pk == payment.pk
+    assert payment.owner_id == txn.owner_id == txn.user_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_statement_answers_the_owner_and_user_the_signals_carry(new_user, client):
+    """The owner and user rows come back with the statement: the signals cost no query."""
+    buyer = new_user()
+    txn = make_transaction(buyer)
+    sent = _processed_in_one_query(client, paid(txn))
+    completed, succeeded = sent["transaction_completed"][0], sent["payment_succeeded"][0]
+    with CaptureQueriesContext(connection) as queries:
+        assert completed["owner"] == completed["user"] == buyer
+        assert completed["owner"].email == buyer.email and completed["user"].username
+        assert completed["transaction"].owner == buyer
+        assert succeeded["owner"] == succeeded["user"] == buyer
+        assert succeeded["payment"].owner.email == buyer.email
+    assert queries.captured_queries == []
 
 
 @pytest.mark.django_db(transaction=True)

@@ -24,7 +24,7 @@ LOCK = 1 if connection.vendor == "postgresql" else 0
 
 
 def test_checkout_completed_returning_customer(client, user, django_assert_max_num_queries):
-    Customer.objects.create(recur_id="cus_a", user=user, email=user.email)
+    Customer.objects.create(recur_id="cus_a", owner=user, email=user.email)
     txn = make_transaction(user)
     event = envelope("checkout.completed", completed_data(txn, customer_id="cus_a"))
     with django_assert_max_num_queries(10 + LOCK):
@@ -36,7 +36,7 @@ def test_checkout_completed_first_time_customer(client, user, django_assert_max_
     event = envelope("checkout.completed", completed_data(txn, customer_id="cus_new"))
     with django_assert_max_num_queries(11 + LOCK):
         assert post_event(client, event).json()["status"] == "processed"
-    assert Customer.objects.get(recur_id="cus_new").user == user
+    assert Customer.objects.get(recur_id="cus_new").owner == user
 
 
 def test_duplicate(client, user, django_assert_max_num_queries, webhook_fast_path):
@@ -58,7 +58,7 @@ def test_rejected(client, user, django_assert_max_num_queries, webhook_fast_path
 
 
 def test_order_paid(client, user, django_assert_max_num_queries):
-    Customer.objects.create(recur_id="cus_a", user=user, email=user.email)
+    Customer.objects.create(recur_id="cus_a", owner=user, email=user.email)
     txn = make_transaction(user)
     data = {
         "id": "ord_1",

@@ -42,13 +42,13 @@ def test_get_and_head_answer_without_side_effects(client):
 
 def test_unknown_type_is_stored_as_ignored(client):
     with SignalRecorder(signals.webhook_received):
-        response = post_event(client, envelope("product.updated", {"id": "prod_1"}))
+        response = post_event(client, envelope("coupon.updated", {"id": "cpn_1"}))
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"
     event = WebhookEvent.objects.get()
     assert event.status == WebhookEvent.Status.IGNORED
-    assert event.type == "product.updated"
-    assert event.payload["data"] == {"id": "prod_1"}
+    assert event.type == "coupon.updated"
+    assert event.payload["data"] == {"id": "cpn_1"}
 
 
 @pytest.mark.parametrize("encoding", ["base64", "hex"])

@@ -50,7 +50,7 @@ class CheckoutSessionsView(ApiView):
         if mode == CheckoutSession.Mode.PAYMENT and product.type == Product.Type.SUBSCRIPTION:
             raise invalid("mode PAYMENT cannot buy a SUBSCRIPTION product.")
         with transaction.atomic():
-            session = checkout.create_session(
+            session = _create(
                 product=product,
                 mode=mode,
                 success_url=success_url,
@@ -62,6 +62,13 @@ class CheckoutSessionsView(ApiView):
                 promotion_code=p.text("promotion_code", max_length=100),
             )
         return ok(representations.checkout_session(session, request), status=200)
+
+
+def _create(**fields: Any) -> CheckoutSession:
+    try:
+        return checkout.create_session(**fields)
+    except checkout.CheckoutError as exc:  # a promotion code that cannot be used
+        raise ApiError(400, exc.code, exc.message) from exc
 
 
 def _string_values(metadata: dict[str, Any] | None) -> dict[str, Any] | None:

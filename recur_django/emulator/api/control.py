@@ -7,12 +7,25 @@ Bodies (secret key required)::
     {"fault": "hang", "seconds": 3}
     {"fault": "duplicate" | "out_of_order" | "bad_signature", "count": 1}
     {"fault": "delay", "seconds": 5}
+    {"fault": "einvoice_lost_answer", "operation": "Issue"}   (optional "status", "seconds")
+    {"fault": "einvoice_down"}              (optional "operation", "status")
+    {"fault": "einvoice_check_unavailable"} (optional "operation": "CheckBarcode"…)
+    {"fault": "einvoice_refusal", "code": 1500001, "message": "…", "operation": "Issue"}
     {"action": "clear_faults"}
     {"action": "advance", "days": 30}
     {"action": "card", "customer": "cus_…" | "<email>" | "<external id>", "fails": true}
     {"action": "deliver"}
     {"action": "refund", "order": "ord_…" | "in_…", "amount": 100, "reason": "…"}
                                             (amount optional: all that is left)
+    {"action": "cancel", "subscription": "sub_…", "at_period_end": false}
+    {"action": "resume", "subscription": "sub_…"}
+    {"action": "switch", "subscription": "sub_…", "product": "prod_…" | "<slug>"}
+    {"action": "coupon", "discount_type": "PERCENTAGE", "percent_off": 20,
+     "duration": "ONCE" | "REPEATING" | "FOREVER", "duration_periods": 3, "id": "cpn_…"}
+    {"action": "product", "id": "prod_…", "price": 349, …}   (emits product.updated)
+
+The subscription actions answer ``{"subscription": {…}, "outcome": …}`` with the
+subscription as its events carry it.
 """
 
 from __future__ import annotations
@@ -23,11 +36,13 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
+from recur_django.client.casing import snake
 from recur_django.emulator import faults, representations, sender
 from recur_django.emulator.api.base import ApiView, ok
 from recur_django.emulator.api.errors import ApiError, invalid
-from recur_django.emulator.models import Customer
-from recur_django.emulator.services import clock, refunds
+from recur_django.emulator.api.params import Params
+from recur_django.emulator.models import Customer, Product
+from recur_django.emulator.services import catalog, clock, lifecycle, promotions, refunds
 
 
 class ControlView(ApiView):
@@ -42,7 +57,10 @@ class ControlView(ApiView):
             count = p.integer("count", default=1, minimum=1, maximum=1000) or 1
             options = {k: v for k, v in p.data.items() if k not in ("fault", "count")}
             for name, value in options.items():
-                if not isinstance(value, int | float) or isinstance(value, bool):
+                if name in faults.TEXT_OPTIONS:
+                    if not isinstance(value, str) or not 0 < len(value) <= 200:
+                        raise invalid(f"{name} must be a text of at most 200 characters.")
+                elif not isinstance(value, int | float) or isinstance(value, bool):
                     raise invalid(f"{name} must be a number.")
             fault = faults.add(kind, count, **options)
             return ok({"fault": fault.kind, "count": fault.remaining, "options": fault.options})
@@ -68,9 +86,65 @@ class ControlView(ApiView):
             except refunds.RefundError as exc:
                 raise ApiError(exc.status, exc.code, exc.message) from exc
             return ok(representations.refund(refund))
+        if action in ("cancel", "resume", "switch"):
+            return ok(change_subscription(action, p))
+        if action == "coupon":
+            fields = {snake(k): v for k, v in p.data.items() if k != "action"}
+            try:
+                coupon = promotions.create_coupon(**fields)
+            except TypeError as exc:
+                raise invalid(f"Unknown coupon field: {exc}") from exc
+            except promotions.PromotionError as exc:
+                raise ApiError(400, exc.code, exc.message) from exc
+            return ok(representations.coupon(coupon))
+        if action == "product":
+            return ok(change_product(p))
         raise invalid(
-            "Send a 'fault' or an 'action' (clear_faults, advance, card, deliver, refund)."
+            "Send a 'fault' or an 'action' (clear_faults, advance, card, deliver, refund, "
+            "cancel, resume, switch, coupon, product)."
         )
+
+
+def change_subscription(action: str, p: Params) -> dict[str, Any]:
+    """Cancel, resume or switch the subscription named in ``p``."""
+    sub_id = p.text("subscription", required=True, max_length=64)
+    try:
+        if action == "cancel":
+            sub, outcome = lifecycle.cancel(sub_id, bool(p.boolean("at_period_end"))), "cancelled"
+        elif action == "resume":
+            sub, outcome = lifecycle.resume(sub_id), "resumed"
+        else:
+            product = p.text("product", required=True, max_length=100)
+            sub, outcome = lifecycle.switch(sub_id, product)
+    except lifecycle.SubscriptionChangeError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
+    return {"subscription": representations.subscription(sub), "outcome": outcome}
+
+
+def change_product(p: Params) -> dict[str, Any]:
+    """Change a product's fields (``catalog.EDITABLE``); emits ``product.updated``."""
+    product_id = p.text("id", required=True, max_length=64)
+    product = Product.objects.filter(id=product_id).first()
+    if product is None:
+        raise ApiError(404, "resource_not_found", f"No such product: {product_id!r}.")
+    unknown = set(p.data) - {"action", "id", *catalog.EDITABLE}
+    if unknown:
+        raise invalid(f"A product change cannot set {', '.join(sorted(unknown))}.")
+    values: dict[str, Any] = {}
+    for name in ("price", "trial_days", "credits"):
+        if p.has(name):
+            values[name] = p.integer(name, minimum=0)
+    for name in ("name", "description", "currency", "billing_period", "product_family"):
+        if p.has(name):
+            values[name] = p.text(name, max_length=200)
+    if p.has("active"):
+        values["active"] = bool(p.boolean("active"))
+    if p.has("metadata"):
+        values["metadata"] = p.mapping("metadata") or {}
+    if values.get("price") is None:
+        values.pop("price", None)
+    changed = catalog.change_product(product, **values)
+    return {"product": representations.product(product), "changed": changed}
 
 
 def set_card(identifier: str, fails: bool | None) -> dict[str, Any]:

@@ -54,6 +54,17 @@ class Subscription(models.Model):
         help_text=_("A downgrade that takes effect at the end of the current period."),
     )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    coupon = models.ForeignKey(
+        "recur_emulator.Coupon",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        help_text=_("A discount that still applies to coming renewals."),
+    )
+    coupon_remaining_cycles = models.PositiveSmallIntegerField(
+        _("discounted renewals left"), null=True, blank=True, help_text=_("Empty: forever.")
+    )
     started_at = models.DateTimeField(_("started at"))
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -117,6 +128,7 @@ class Order(models.Model):
     billing_reason = models.CharField(_("billing reason"), max_length=40, blank=True, default="")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     amount = models.PositiveIntegerField(_("amount"))
+    discount_amount = models.PositiveIntegerField(_("discount"), default=0)
     refunded_amount = models.PositiveIntegerField(_("refunded amount"), default=0)
     currency = models.CharField(_("currency"), max_length=3)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)

@@ -29,6 +29,12 @@ class Product(models.Model):
         default="",
         help_text=_("Plans of one family can be switched between in the portal."),
     )
+    credits = models.PositiveIntegerField(
+        _("credits"),
+        null=True,
+        blank=True,
+        help_text=_("Credits a purchase grants (CREDITS products; default: the price)."),
+    )
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -32,6 +32,15 @@ class CheckoutSession(models.Model):
     external_customer_id = models.CharField(max_length=200, blank=True, default="")
     metadata = models.JSONField(_("metadata"), null=True, blank=True)
     promotion_code = models.CharField(max_length=100, blank=True, default="")
+    promotion = models.ForeignKey(
+        "recur_emulator.PromotionCode",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="checkout_sessions",
+        verbose_name=_("applied promotion code"),
+    )
+    discount_amount = models.PositiveIntegerField(_("discount"), default=0)
     customer = models.ForeignKey(
         "recur_emulator.Customer", on_delete=models.SET_NULL, null=True, blank=True
     )

@@ -17,6 +17,7 @@ class Customer(models.Model):
     card_fails = models.BooleanField(
         _("card fails"), default=False, help_text=_("Renewal charges of this customer decline.")
     )
+    credit_balance = models.PositiveIntegerField(_("credit balance"), default=0)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -28,6 +28,7 @@ class Invoice(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     billing_reason = models.CharField(_("billing reason"), max_length=40)
     amount = models.PositiveIntegerField(_("amount"))
+    discount_amount = models.PositiveIntegerField(_("discount"), default=0)
     currency = models.CharField(_("currency"), max_length=3)
     period_start = models.DateTimeField(_("period start"))
     period_end = models.DateTimeField(_("period end"))

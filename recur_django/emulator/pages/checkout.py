@@ -1,4 +1,5 @@
-"""The hosted checkout page: ``GET checkout/<id>`` and ``POST checkout/<id>/pay``.
+"""The hosted checkout page: ``GET checkout/<id>``, ``POST checkout/<id>/pay`` and
+``POST checkout/<id>/code`` (apply or remove a promotion code).
 
 The forms are CSRF-exempt on purpose: this page stands in for Recur's own domain,
 which the integrating site's CSRF token does not cover.
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -57,9 +59,12 @@ def checkout_pay(request: HttpRequest, session_id: str) -> HttpResponse:
         "card_number": request.POST.get("card_number", "")[:40],
         "email": request.POST.get("email", "")[:254],
         "name": request.POST.get("name", "")[:200],
+        "amount": request.POST.get("amount", "")[:20],
     }
     try:
-        result = checkout.pay(session_id, form["card_number"], form["email"], form["name"])
+        result = checkout.pay(
+            session_id, form["card_number"], form["email"], form["name"], form["amount"] or None
+        )
     except checkout.CheckoutError as exc:
         session = CheckoutSession.objects.select_related("product").get(id=session_id)
         status = {"checkout_expired": 410, "checkout_completed": 409, "link_exhausted": 410}
@@ -67,6 +72,22 @@ def checkout_pay(request: HttpRequest, session_id: str) -> HttpResponse:
     if not result.paid:
         return _page(request, result.session, 402, error=result.failure_message, form=form)
     return _SeeOther(result.redirect_url)
+
+
+@csrf_exempt
+@require_POST
+def checkout_code(request: HttpRequest, session_id: str) -> HttpResponse:
+    """Apply the promotion code typed on the page (an empty code removes the applied one)."""
+    if not CheckoutSession.objects.filter(id=session_id).exists():
+        return _missing(request)
+    code = request.POST.get("code", "")[:40]
+    try:
+        checkout.apply_code(session_id, code)
+    except checkout.CheckoutError as exc:
+        session = CheckoutSession.objects.select_related("product").get(id=session_id)
+        status = 410 if exc.code in ("checkout_expired", "checkout_completed") else 400
+        return _page(request, session, status, code_error=exc.message, typed_code=code)
+    return _SeeOther(reverse("recur_emulator:checkout-page", args=[session_id]))
 
 
 @require_GET

@@ -1,13 +1,34 @@
-"""Products: seeded from ``RECUR_EMULATOR["PRODUCTS"]``."""
+"""Products: seeded from ``RECUR_EMULATOR["PRODUCTS"]``; every change is an event.
+
+``product.created`` and ``product.updated`` (Recur's documented product events) carry the
+product as ``GET /v1/products`` lists it. Archiving a product (``active = false``) is a
+``product.updated``: Recur documents no ``product.deleted``. The catalogue a fresh
+database starts with (:func:`ensure_products`) is the account's initial state and sends
+nothing.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from recur_django.emulator import outbox, representations
 from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.models import Product
 
-_FIELDS = ("slug", "name", "description", "type", "billing_period", "price", "currency")
+#: What a product change may set (through the control endpoint or the admin).
+EDITABLE = (
+    "name",
+    "description",
+    "price",
+    "currency",
+    "trial_days",
+    "credits",
+    "billing_period",
+    "product_family",
+    "metadata",
+    "active",
+)
 
 
 def _defaults(spec: dict[str, Any]) -> dict[str, Any]:
@@ -22,6 +43,7 @@ def _defaults(spec: dict[str, Any]) -> dict[str, Any]:
         "price": int(spec.get("price") or 0),
         "currency": str(spec.get("currency") or "TWD").upper(),
         "trial_days": spec.get("trial_days", spec.get("trialDays")),
+        "credits": spec.get("credits"),
         "product_family": str(
             spec.get("product_family")
             or spec.get("productFamily")
@@ -36,24 +58,59 @@ def _defaults(spec: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def seed_products() -> tuple[int, int]:
-    """Create or update the configured products; returns (created, updated)."""
-    created = updated = 0
+@dataclass(frozen=True)
+class SeedResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def announce(product: Product, created: bool = False) -> None:
+    """Emit ``product.created`` or ``product.updated`` for ``product`` as it is now."""
+    kind = "product.created" if created else "product.updated"
+    outbox.emit(kind, representations.product(product))
+
+
+def seed_products(*, update: bool = False, quiet: bool = False) -> SeedResult:
+    """Create the configured products that do not exist yet (``product.created``).
+
+    Existing products are left as they are (an edit made in the admin survives a re-run);
+    with ``update`` they are set back to the configuration, and each that changed emits
+    ``product.updated``. ``quiet`` emits nothing (a fresh database's initial catalogue).
+    """
+    created = updated = unchanged = 0
     for spec in emulator_settings.PRODUCTS or []:
-        _, was_created = Product.objects.update_or_create(
-            id=str(spec["id"]), defaults=_defaults(spec)
-        )
-        if was_created:
+        values = _defaults(spec)
+        product = Product.objects.filter(id=str(spec["id"])).first()
+        if product is None:
+            product = Product.objects.create(id=str(spec["id"]), **values)
             created += 1
-        else:
+            if not quiet:
+                announce(product, created=True)
+        elif update and change_product(product, quiet=quiet, **values):
             updated += 1
-    return created, updated
+        else:
+            unchanged += 1
+    return SeedResult(created, updated, unchanged)
+
+
+def change_product(product: Product, *, quiet: bool = False, **values: Any) -> list[str]:
+    """Set ``values`` on ``product``; when something changed, save and emit
+    ``product.updated``. Returns the names of the fields that changed."""
+    changed = [name for name, value in values.items() if getattr(product, name) != value]
+    if changed:
+        for name in changed:
+            setattr(product, name, values[name])
+        product.save(update_fields=changed)
+        if not quiet:
+            announce(product)
+    return changed
 
 
 def ensure_products() -> None:
     """Seed the catalogue when it is empty (a fresh or flushed database)."""
     if not Product.objects.exists():
-        seed_products()
+        seed_products(quiet=True)
 
 
 def find_product(product_id: str | None = None, slug: str | None = None) -> Product | None:

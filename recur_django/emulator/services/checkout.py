@@ -15,7 +15,7 @@ from recur_django.emulator import clock, outbox, representations
 from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.ids import new_id
 from recur_django.emulator.models import CheckoutSession, Order, PaymentLink, Product
-from recur_django.emulator.services import customers, subscriptions
+from recur_django.emulator.services import credits, customers, promotions, subscriptions
 
 Status = CheckoutSession.Status
 Mode = CheckoutSession.Mode
@@ -76,7 +76,7 @@ def create_session(
     inferred = Mode.SUBSCRIPTION if product.type == Product.Type.SUBSCRIPTION else Mode.PAYMENT
     mode = mode or inferred
     amount = TRIAL_VERIFICATION_AMOUNT if has_trial(product, mode) else product.price
-    session = CheckoutSession.objects.create(
+    session = CheckoutSession(
         id=new_id("cs", 24),
         product=product,
         mode=mode,
@@ -89,12 +89,96 @@ def create_session(
         customer_name=customer_name,
         external_customer_id=external_customer_id,
         metadata=metadata,
-        promotion_code=promotion_code,
         payment_link=payment_link,
         expires_at=now + timedelta(seconds=float(emulator_settings.CHECKOUT_SESSION_TTL)),
         created_at=now,
     )
+    if promotion_code:
+        try:
+            _apply(session, promotion_code)
+        except CheckoutError:
+            if payment_link is None:
+                raise
+            # A link's code that is no longer valid: the visit pays the full price.
+    session.save(force_insert=True)
     outbox.emit("checkout.created", representations.checkout_session(session))
+    return session
+
+
+def _base_amount(session: CheckoutSession) -> int:
+    """What the session charges before any discount."""
+    if session.mode == Mode.SETUP:
+        return 0
+    product = session.product
+    return TRIAL_VERIFICATION_AMOUNT if has_trial(product, session.mode) else product.price
+
+
+def _known_customer(session: CheckoutSession) -> Any:
+    if session.customer is not None:
+        return session.customer
+    return customers.lookup(external_id=session.external_customer_id, email=session.customer_email)
+
+
+def _apply(session: CheckoutSession, code: str, customer: Any = None) -> None:
+    """Put promotion ``code`` on the (unsaved or locked) session and reprice it.
+
+    During a trial the verification charge is not discounted: the code takes effect
+    from the first full charge (see :mod:`~recur_django.emulator.services.promotions`).
+    """
+    if session.mode == Mode.SETUP:
+        raise CheckoutError("promotion_code_invalid", str(_("This checkout takes no payment.")))
+    if session.product.type == Product.Type.DONATION:
+        raise CheckoutError(
+            "promotion_code_invalid", str(_("Promotion codes do not apply to donations."))
+        )
+    promo = promotions.find(code)
+    if promo is None:
+        raise CheckoutError("promotion_code_invalid", str(_("This promotion code is not valid.")))
+    try:
+        promotions.check(
+            promo,
+            amount=session.product.price,
+            customer=customer if customer is not None else _known_customer(session),
+        )
+    except promotions.PromotionError as exc:
+        raise CheckoutError(exc.code, exc.message) from exc
+    base = _base_amount(session)
+    off = 0 if has_trial(session.product, session.mode) else promo.coupon.discount_on(base)
+    session.promotion = promo
+    session.promotion_code = promo.code
+    session.discount_amount = off
+    session.amount = base - off
+
+
+def _locked_pending(session_id: str) -> CheckoutSession:
+    session = (
+        CheckoutSession.objects.select_for_update(of=("self",))
+        .select_related("product", "payment_link", "customer")
+        .filter(id=session_id)
+        .first()
+    )
+    if session is None:
+        raise CheckoutError("resource_not_found", str(_("This checkout does not exist.")))
+    refresh_status(session)
+    if session.status == Status.COMPLETE:
+        raise CheckoutError("checkout_completed", str(_("This checkout is already paid.")))
+    if session.status == Status.EXPIRED:
+        raise CheckoutError("checkout_expired", str(_("This checkout has expired.")))
+    return session
+
+
+def apply_code(session_id: str, code: str) -> CheckoutSession:
+    """Apply a promotion code the buyer typed on the hosted page (or remove it: ``""``)."""
+    with transaction.atomic():
+        session = _locked_pending(session_id)
+        if code.strip():
+            _apply(session, code.strip())
+        else:
+            session.promotion = None
+            session.promotion_code = ""
+            session.discount_amount = 0
+            session.amount = _base_amount(session)
+        session.save(update_fields=["promotion", "promotion_code", "discount_amount", "amount"])
     return session
 
 
@@ -114,23 +198,32 @@ def normalize_card(card_number: str) -> str:
     return digits
 
 
-def pay(session_id: str, card_number: str, email: str = "", name: str = "") -> PaymentResult:
-    """Charge ``card_number`` for the session, in one transaction with its events."""
+def donation_amount(session: CheckoutSession, amount: str | int | None) -> int:
+    """The whole TWD a donor chose (the product's price when none was typed)."""
+    if amount in (None, ""):
+        return session.amount
+    text = str(amount).strip().replace(",", "")
+    if not text.isdigit() or not 1 <= int(text) <= 10_000_000:
+        raise CheckoutError("invalid_amount", str(_("Enter a whole amount of at least NT$1.")))
+    return int(text)
+
+
+def pay(
+    session_id: str,
+    card_number: str,
+    email: str = "",
+    name: str = "",
+    amount: str | int | None = None,
+) -> PaymentResult:
+    """Charge ``card_number`` for the session, in one transaction with its events.
+
+    ``amount`` is what a donor chose (``DONATION`` products only; ignored otherwise).
+    """
     digits = normalize_card(card_number)
     with transaction.atomic():
-        session = (
-            CheckoutSession.objects.select_for_update(of=("self",))
-            .select_related("product", "payment_link")
-            .filter(id=session_id)
-            .first()
-        )
-        if session is None:
-            raise CheckoutError("resource_not_found", str(_("This checkout does not exist.")))
-        refresh_status(session)
-        if session.status == Status.COMPLETE:
-            raise CheckoutError("checkout_completed", str(_("This checkout is already paid.")))
-        if session.status == Status.EXPIRED:
-            raise CheckoutError("checkout_expired", str(_("This checkout has expired.")))
+        session = _locked_pending(session_id)
+        if session.product.type == Product.Type.DONATION and session.mode != Mode.SETUP:
+            session.amount = donation_amount(session, amount)
         link = session.payment_link
         if link is not None and _link_exhausted(link):
             raise CheckoutError(
@@ -143,6 +236,8 @@ def pay(session_id: str, card_number: str, email: str = "", name: str = "") -> P
             email, name or session.customer_name, session.external_customer_id
         )
         session.customer = customer
+        if session.promotion_id is not None:
+            _apply(session, session.promotion_code, customer)  # limits may have been reached
         if digits not in SUCCESS_CARDS:
             code, message = DECLINE_CARDS.get(
                 digits, ("INVALID_CARD", _("This card is not a sandbox test card."))
@@ -174,6 +269,7 @@ def _order(session: CheckoutSession, status: str, card: str, **extra: Any) -> Or
         checkout_session=session,
         status=status,
         amount=session.amount,
+        discount_amount=session.discount_amount,
         currency=session.currency,
         card_last4=card[-4:],
         created_at=clock.now(),
@@ -196,12 +292,19 @@ def _complete(session: CheckoutSession, card: str) -> PaymentResult:
     sub = None
     if session.mode == Mode.SUBSCRIPTION:
         sub = subscriptions.start(session.customer, session.product)
+        if session.promotion is not None:
+            trial = has_trial(session.product, session.mode)
+            promotions.attach(sub, session.promotion.coupon, first_period_paid=not trial)
+            sub.save(update_fields=["coupon", "coupon_remaining_cycles"])
         session.subscription = sub
+    if session.promotion is not None:
+        promotions.redeem(session, session.customer)
     order = None
     if session.mode != Mode.SETUP:
         order = _order(session, Order.Status.PAID, card, subscription=sub, paid_at=clock.now())
         session.order = order
         outbox.emit("order.paid", representations.order(order))
+        credits.grant(order)
     if sub is not None:
         subscriptions.activate(sub)
     session.status = Status.COMPLETE

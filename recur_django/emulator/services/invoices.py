@@ -31,6 +31,7 @@ def open_invoice(
     start: datetime,
     end: datetime,
     product: Product | None = None,
+    discount: int = 0,
 ) -> Invoice:
     """An OPEN invoice for ``sub``; emits ``invoice.created``."""
     invoice = Invoice.objects.create(
@@ -41,6 +42,7 @@ def open_invoice(
         status=Invoice.Status.OPEN,
         billing_reason=reason,
         amount=amount,
+        discount_amount=discount,
         currency=sub.currency,
         period_start=start,
         period_end=end,
@@ -68,6 +70,7 @@ def attempt(invoice: Invoice, retry_at: datetime | None = None) -> Order:
         billing_reason=invoice.billing_reason,
         status=Order.Status.PAID if paid else Order.Status.FAILED,
         amount=invoice.amount,
+        discount_amount=invoice.discount_amount,
         currency=invoice.currency,
         paid_at=now if paid else None,
         failure_code="" if paid else DECLINE_CODE,

@@ -23,7 +23,7 @@ from recur_django.emulator import clock, outbox, representations
 from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.ids import new_id
 from recur_django.emulator.models import Customer, Invoice, Product, Subscription
-from recur_django.emulator.services import invoices
+from recur_django.emulator.services import invoices, promotions
 
 Status = Subscription.Status
 
@@ -72,7 +72,12 @@ def activate(sub: Subscription) -> None:
 
 
 def cancel(sub: Subscription, at_period_end: bool) -> None:
-    """Cancel now (status CANCELED) or at the end of the paid period; emits ``cancelled``."""
+    """Cancel now or at the end of the paid period; emits ``subscription.cancelled``.
+
+    Now: status CANCELED with ``ended_at`` (access ends at once, whatever remains of the
+    period). At period end: the status stays, ``cancel_at_period_end`` is set, and the
+    subscription ends when the period does.
+    """
     now = clock.now()
     sub.canceled_at = now
     sub.scheduled_product = None
@@ -82,6 +87,17 @@ def cancel(sub: Subscription, at_period_end: bool) -> None:
         sub.status = Status.CANCELED
         sub.ended_at = now
     save_and_emit(sub, "subscription.cancelled")
+
+
+def resume(sub: Subscription) -> None:
+    """Undo a cancel at period end; emits ``subscription.updated``.
+
+    Recur documents no resume: as in Stripe, only a subscription that is set to cancel
+    at period end and has not ended can be resumed (an ended one needs a new checkout).
+    """
+    sub.cancel_at_period_end = False
+    sub.canceled_at = None
+    save_and_emit(sub, "subscription.updated")
 
 
 def _bill_period(sub: Subscription) -> None:
@@ -95,8 +111,14 @@ def _bill_period(sub: Subscription) -> None:
         sub.scheduled_product = None
     start = sub.current_period_end
     end = clock.add_interval(start, sub.interval, sub.interval_count, sub.billing_anchor)
+    off = promotions.renewal_discount(sub, sub.amount)
     invoice = invoices.open_invoice(
-        sub, reason="subscription_cycle", amount=sub.amount, start=start, end=end
+        sub,
+        reason="subscription_cycle",
+        amount=sub.amount - off,
+        start=start,
+        end=end,
+        discount=off,
     )
     _collect(sub, invoice)
     if change is not None:

@@ -8,6 +8,9 @@ local-development way to exercise a webhook endpoint without a tunnel::
 
 With ``--transaction`` the payload describes that transaction (its session id, amount,
 product and metadata), so the endpoint fulfils it exactly as a real payment would.
+Every Recur id the command makes up (customer, order, subscription, …) is a
+:func:`recur_django.triggered.new_id`: the rows it writes are test data by construction,
+and the billing overview leaves them out.
 With ``--local`` instead of ``--url`` the signed event goes straight through the webhook
 pipeline in this process (:func:`recur_django.webhooks.pipeline.deliver`), no server needed.
 """
@@ -27,6 +30,8 @@ from django.utils import timezone
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_for
 from recur_django.models import Transaction
+from recur_django.owners import owner_email
+from recur_django.triggered import new_id
 from recur_django.webhooks.pipeline import deliver
 from recur_django.webhooks.signature import compute_signature
 
@@ -35,39 +40,49 @@ def _token() -> str:
     return secrets.token_hex(8)
 
 
+#: The id prefix of the object a ``<resource>.<action>`` event carries (``obj`` otherwise).
+OBJECT_PREFIXES = {
+    "subscription": "sub",
+    "invoice": "in",
+    "refund": "re",
+    "customer": "cus",
+    "product": "prod",
+}
+
+
 def build_data(event_type: str, txn: Transaction | None) -> dict[str, Any]:
     """The ``data`` object of a test ``event_type`` event, describing ``txn`` when given."""
     now = timezone.now().isoformat().replace("+00:00", "Z")
-    session_id = (txn.checkout_session_id if txn else None) or f"cs_test_{_token()}"
+    session_id = (txn.checkout_session_id if txn else None) or new_id("cs")
     base: dict[str, Any] = {
         "amount": txn.amount if txn and txn.amount is not None else 299,
         "currency": (txn.currency if txn else "") or "TWD",
         "product_id": (txn.product_id if txn else "") or "prod_test",
-        "customer_id": f"cus_test_{_token()}",
-        "customer_email": (getattr(txn.user, "email", "") if txn and txn.user else "")
-        or "buyer@example.com",
+        "customer_id": new_id("cus"),
+        "customer_email": (owner_email(txn.owner) if txn else "") or "buyer@example.com",
         "metadata": dict(txn.metadata or {}) if txn else {},
     }
     if txn is not None:
         base["metadata"]["transaction_id"] = txn.public_id
-        if txn.user is not None:
-            base["external_customer_id"] = external_id_for(txn.user)
+        if txn.owner is not None:
+            base["external_customer_id"] = external_id_for(txn.owner)
     is_subscription = bool(txn and txn.mode == Transaction.Mode.SUBSCRIPTION)
     if event_type.startswith("checkout."):
         data = {"id": session_id, "status": "COMPLETED", **base, "created_at": now}
         data["completed_at"] = now if event_type == "checkout.completed" else None
         if event_type == "checkout.completed":
-            data["order_id"] = f"ord_test_{_token()}"
+            data["order_id"] = new_id("ord")
             if is_subscription:
-                data["subscription_id"] = f"sub_test_{_token()}"
+                data["subscription_id"] = new_id("sub")
         return data
     if event_type.startswith("order."):
-        data = {"id": f"ord_test_{_token()}", "checkout_session_id": session_id, **base}
+        data = {"id": new_id("ord"), "checkout_session_id": session_id, **base}
         data["status"] = "PAID" if event_type == "order.paid" else "FAILED"
         if event_type == "order.payment_failed":
             data["failure_reason"] = "card declined (test event)"
         return data
-    return {"id": f"test_{_token()}", **base, "created_at": now}
+    prefix = OBJECT_PREFIXES.get(event_type.partition(".")[0], "obj")
+    return {"id": new_id(prefix), **base, "created_at": now}
 
 
 MAX_TIMEOUT = 600.0
@@ -119,7 +134,7 @@ class Command(BaseCommand):
         txn = None
         if options["transaction"]:
             txn = (
-                Transaction.objects.select_related("user")
+                Transaction.objects.select_related("owner")
                 .filter(public_id=options["transaction"])
                 .first()
             )

@@ -1,3 +1,9 @@
 """Importing this package registers every built-in handler."""
 
-from recur_django.webhooks.handlers import checkout, payments, subscriptions  # noqa: F401
+from recur_django.webhooks.handlers import (  # noqa: F401
+    checkout,
+    credits,
+    payments,
+    products,
+    subscriptions,
+)

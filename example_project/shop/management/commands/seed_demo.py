@@ -1,4 +1,9 @@
-"""``seed_demo``: the demo's users and the emulator's products. Safe to run again."""
+"""``seed_demo``: the demo's users and the emulator's products. Safe to run again.
+
+A re-run (every ``make demo``) creates only what is missing: existing users keep their
+password — setting it again would change their session hash and log everyone out — and
+the emulator keeps its products as they are (``recur_emulator seed --update`` resets them).
+"""
 
 from __future__ import annotations
 
@@ -15,13 +20,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
         for username, is_admin in (("demo", False), ("admin", True)):
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"email": f"{username}@example.com"}
-            )
+            if User.objects.filter(username=username).exists():
+                self.stdout.write(f"User {username} exists; kept as it is.")
+                continue
+            user = User(username=username, email=f"{username}@example.com")
             user.is_staff = user.is_superuser = is_admin
             user.set_password(username)
             user.save()
-            self.stdout.write(f"{'Created' if created else 'Updated'} user {username}/{username}")
+            self.stdout.write(f"Created user {username}/{username}")
 
         if "recur_emulator" in get_commands():
             call_command("recur_emulator", "seed", stdout=self.stdout, stderr=self.stderr)

@@ -1,4 +1,5 @@
-"""``manage.py recur_emulator seed|deliver|advance|fail-card|refund``: drive the local Recur.
+"""``manage.py recur_emulator seed|deliver|advance|fail-card|refund|cancel|resume|switch|fault|
+clear-faults``: drive the local Recur.
 
 Every subcommand changes the emulator's state, so each refuses (``CommandError``) while
 the emulator is disabled, by the same rule as its URLs (:mod:`recur_django.emulator.gate`).
@@ -11,13 +12,13 @@ from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recur_django.emulator import sender
+from recur_django.emulator import faults, sender
 from recur_django.emulator.api.control import set_card
 from recur_django.emulator.api.errors import ApiError
 from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.gate import EmulatorClosed, require_open
 from recur_django.emulator.models import WebhookDelivery
-from recur_django.emulator.services import catalog, clock, refunds
+from recur_django.emulator.services import catalog, clock, lifecycle, promotions, refunds
 
 MAX_ADVANCE_DAYS = 3650
 
@@ -29,7 +30,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("seed", help="Create or update the products of RECUR_EMULATOR['PRODUCTS'].")
+        seed = sub.add_parser(
+            "seed",
+            help="Create the products of RECUR_EMULATOR['PRODUCTS'] (and its COUPONS) that "
+            "do not exist yet.",
+        )
+        seed.add_argument(
+            "--update",
+            action="store_true",
+            help="also set existing products back to the settings (product.updated events)",
+        )
         sub.add_parser("deliver", help="Send every pending webhook delivery now.")
         advance = sub.add_parser("advance", help="Move the emulator clock forward.")
         advance.add_argument("--days", type=float, default=0)
@@ -41,6 +51,27 @@ class Command(BaseCommand):
         refund.add_argument("id", help="order id (ord_…) or invoice id (in_…)")
         refund.add_argument("--amount", type=int, help="amount to refund (default: all left)")
         refund.add_argument("--reason", default="", help="reason sent with the refund")
+        fault = sub.add_parser("fault", help="Queue a fault (API, webhook or e-invoice).")
+        fault.add_argument("kind", choices=sorted(faults.KINDS))
+        fault.add_argument("--count", type=int, default=1, help="calls or events it hits")
+        fault.add_argument("--operation", help="e-invoice operation (Issue, Allowance…)")
+        fault.add_argument("--status", type=int, help="HTTP status of a 5xx or lost answer")
+        fault.add_argument("--seconds", type=float, help="hang, delay, or lost-answer wait")
+        fault.add_argument("--code", type=int, help="RtnCode of an e-invoice refusal")
+        fault.add_argument("--message", help="RtnMsg of an e-invoice refusal")
+        sub.add_parser("clear-faults", help="Remove every queued fault.")
+        cancel = sub.add_parser("cancel", help="Cancel a subscription now (access ends at once).")
+        cancel.add_argument("subscription", help="subscription id (sub_…)")
+        cancel.add_argument(
+            "--at-period-end", action="store_true", help="end it when the paid period ends"
+        )
+        resume = sub.add_parser("resume", help="Keep a subscription set to cancel at period end.")
+        resume.add_argument("subscription", help="subscription id (sub_…)")
+        switch = sub.add_parser(
+            "switch", help="Switch plan: an upgrade applies now, a downgrade at period end."
+        )
+        switch.add_argument("subscription", help="subscription id (sub_…)")
+        switch.add_argument("product", help="product id or slug of the same family")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -49,13 +80,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         action = options["action"]
         if action == "seed":
-            if not emulator_settings.PRODUCTS:
-                raise CommandError("RECUR_EMULATOR['PRODUCTS'] is empty; nothing to seed.")
-            try:
-                created, updated = catalog.seed_products()
-            except (KeyError, TypeError, ValueError) as exc:
-                raise CommandError(f"Invalid product in RECUR_EMULATOR['PRODUCTS']: {exc}") from exc
-            self.stdout.write(f"Products: {created} created, {updated} updated.")
+            self._seed(options["update"])
         elif action == "deliver":
             sent = sender.deliver_pending()
             self._report(sent)
@@ -85,6 +110,59 @@ class Command(BaseCommand):
             self._report_sent(delivered)
         elif action == "refund":
             self._refund(options["id"], options["amount"], options["reason"])
+        elif action == "fault":
+            if options["count"] < 1:
+                raise CommandError("--count must be at least 1.")
+            names = ("operation", "status", "seconds", "code", "message")
+            extra = {name: options[name] for name in names if options[name] is not None}
+            made = faults.add(options["kind"], options["count"], **extra)
+            self.stdout.write(f"Fault {made.kind} x{made.remaining} queued {made.options or ''}")
+        elif action == "clear-faults":
+            self.stdout.write(f"{faults.clear()} faults removed.")
+        else:
+            self._change(action, options)
+
+    def _seed(self, update: bool) -> None:
+        if not emulator_settings.PRODUCTS:
+            raise CommandError("RECUR_EMULATOR['PRODUCTS'] is empty; nothing to seed.")
+        # Their events wait for the site: at `make demo` it is not running yet.
+        with sender.held():
+            try:
+                result = catalog.seed_products(update=update)
+                coupons = promotions.seed_coupons()
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CommandError(f"Invalid product in RECUR_EMULATOR['PRODUCTS']: {exc}") from exc
+            except promotions.PromotionError as exc:
+                raise CommandError(f"Invalid coupon in RECUR_EMULATOR['COUPONS']: {exc}") from exc
+        self.stdout.write(
+            f"Products: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} {'unchanged' if update else 'kept as they are'}."
+        )
+        if coupons:
+            self.stdout.write(f"Coupons: {coupons} created.")
+
+    def _change(self, action: str, options: dict[str, Any]) -> None:
+        """cancel, resume or switch one subscription."""
+        sub_id = options["subscription"]
+        try:
+            if action == "cancel":
+                at_end = options["at_period_end"]
+                sub, delivered = self._delivering(lambda: lifecycle.cancel(sub_id, at_end))
+                outcome = "cancels at period end" if at_end else "cancelled now"
+            elif action == "resume":
+                sub, delivered = self._delivering(lambda: lifecycle.resume(sub_id))
+                outcome = "resumed"
+            else:
+                (sub, outcome), delivered = self._delivering(
+                    lambda: lifecycle.switch(sub_id, options["product"])
+                )
+        except lifecycle.SubscriptionChangeError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(
+            f"{sub.id}: {outcome} ({sub.status}, {sub.product_id}, period ends "
+            f"{sub.current_period_end:%Y-%m-%d})."
+        )
+        self._report_sent_or_pending(delivered)
 
     def _refund(self, identifier: str, amount: int | None, reason: str) -> None:
         if amount is not None and amount <= 0:
@@ -132,12 +210,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{delivery.event.type} {delivery.event.event_id}: {outcome} ({delivery.status})"
             )
-        refused = [d for d in sent if d.status != WebhookDelivery.Status.SUCCEEDED]
-        if refused:
-            urls = ", ".join(sorted({d.url for d in refused}))
+        refused: dict[str, list[Any]] = {}
+        for delivery in sent:
+            if delivery.status != WebhookDelivery.Status.SUCCEEDED:
+                hint = sender.refusal_hint(sender.last_attempt(delivery))
+                refused.setdefault(hint, []).append(delivery)
+        for hint, deliveries in refused.items():
+            urls = ", ".join(sorted({d.url for d in deliveries}))
             self.stdout.write(
                 self.style.WARNING(
-                    f"{len(refused)} of {len(sent)} not accepted by {urls}: is your site "
-                    "running there? They stay pending; 'recur_emulator deliver' sends them again."
+                    f"{len(deliveries)} of {len(sent)} not accepted by {urls}. {hint} They "
+                    "stay pending; 'recur_emulator deliver' sends them again."
                 )
             )

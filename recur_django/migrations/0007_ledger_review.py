@@ -1,12 +1,18 @@
-from django.conf import settings
+"""Ledger review: Payment/Refund.review_reason; Transaction.family_key and the one open
+subscription checkout per owner and plan family (recur_txn_one_open_family).
+
+The constraint names Transaction.owner, added by 0005_billing_owner (which depends on the
+owner model, RECUR["OWNER_MODEL"]). The new columns have database defaults, so rows written
+by code that does not know them yet (a rolling deploy) still insert.
+"""
+
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recur_django', '0004_billingoverview'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('recur_django', '0006_promotion_codes_credits_ended_at'),
     ]
 
     operations = [
@@ -27,6 +33,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='transaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending'), models.Q(('family_key', ''), _negated=True)), fields=('user', 'family_key'), name='recur_txn_one_open_family'),
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending'), models.Q(('family_key', ''), _negated=True)), fields=('owner', 'family_key'), name='recur_txn_one_open_family'),
         ),
     ]

@@ -1,0 +1,1 @@
+"""An app whose templates override recur-django's (docs: Customising the pages)."""
