@@ -1,14 +1,24 @@
 """The numbers of the billing overview admin page, in a bounded number of queries.
 
-Four queries whatever the number of rows (aggregates in the database, never a row loop):
+Seven queries whatever the number of rows (aggregates in the database, never a row loop
+over all payments):
 
 - subscription counts: active, trialing, past due, ended this month, live at month start;
 - MRR: active (and past-due) subscriptions' amounts grouped by billing interval, each
   group normalised to a month (yearly / 12, weekly * 52 / 12, daily * 365 / 12, and
   ``interval_count`` periods divided out);
-- refunds this month: count and total of refunds (not failed) recorded this month;
+- refunds this month: the refunds (not failed, not held for review) recorded this month
+  and what each *applied* to its payment — a refund counts at most what was left of its
+  payment's amount after the refunds before it (a NT$5,000 refund of a NT$299 payment
+  refunded NT$299) — summed in Python (one query for the month's refunds, one for the
+  refunds before them of the same payments);
 - revenue per month for the last 12 months: what was paid in the month minus what was
-  refunded of those charges (``amount - refunded_amount``, by ``paid_at`` month).
+  refunded of those charges (``amount - refunded_amount``, by ``paid_at`` month);
+- how many payments and refunds the ledger flagged for review (two counts).
+
+Sums are exact whatever their size: PostgreSQL sums ``bigint`` into ``numeric``, and where
+SQLite's 64-bit ``SUM`` overflows ("integer overflow") the same figure is computed in
+Python from the rows instead.
 
 Churn this month = subscriptions that ended this month (expired, or canceled with their
 period ending this month) / subscriptions live at the start of the month.
@@ -19,11 +29,14 @@ up) are test data and count nowhere here.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import OperationalError, connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncMonth
@@ -34,6 +47,7 @@ from recur_django.models import Payment, Refund, Subscription
 from recur_django.triggered import triggered_q
 
 Status = Subscription.Status
+T = TypeVar("T")
 ENDED = (Status.CANCELED, Status.EXPIRED)
 #: Periods per month for each Recur interval (``billing_period`` spelled the same way).
 MONTHLY_FACTOR = {
@@ -61,6 +75,9 @@ class Overview:
     refunds_count: int = 0
     refunds_total: int = 0
     months: list[tuple[date, int]] = field(default_factory=list)
+    #: Payments and refunds the ledger flagged for review (``review_reason`` set).
+    payments_to_review: int = 0
+    refunds_to_review: int = 0
 
     @property
     def churn(self) -> float | None:
@@ -114,44 +131,128 @@ def _counts(start: datetime, now: datetime) -> dict[str, Any]:
     )
 
 
-def _mrr() -> int:
-    rows = (
+def _exactly(in_database: Callable[[], T], in_python: Callable[[], T]) -> T:
+    """``in_database()``, or ``in_python()`` when the database's sum overflowed.
+
+    Only SQLite's ``SUM`` of integers raises ("integer overflow" past 64 bits), and a
+    failed statement leaves an SQLite transaction usable, so no savepoint is needed for
+    the caller's transaction (``ATOMIC_REQUESTS``) to survive it.
+    """
+    if connection.vendor != "sqlite":
+        return in_database()
+    try:
+        return in_database()
+    except OperationalError as exc:
+        if "overflow" not in str(exc).lower():
+            raise
+    return in_python()
+
+
+_LIVE = Q(status__in=(Status.ACTIVE, Status.PAST_DUE))
+
+
+def _live_with_intervals() -> Any:  # a QuerySet with three annotations
+    return (
         _subscriptions()
-        .filter(status__in=(Status.ACTIVE, Status.PAST_DUE))
+        .filter(_LIVE)
         .annotate(
             interval=KeyTextTransform("interval", "raw"),
             period=KeyTextTransform("billing_period", "raw"),
             count=KeyTextTransform("interval_count", "raw"),
         )
+    )
+
+
+def _mrr_rows() -> list[dict[str, Any]]:
+    rows = (
+        _live_with_intervals()
         .values("interval", "period", "count")
         .annotate(total=Sum("amount"))
         .order_by()
     )
+    return list(rows)
+
+
+def _mrr_rows_in_python() -> list[dict[str, Any]]:
+    totals: defaultdict[tuple[Any, ...], int] = defaultdict(int)
+    rows = _live_with_intervals().values("interval", "period", "count", "amount")
+    for row in rows.iterator():
+        totals[row["interval"], row["period"], row["count"]] += row["amount"] or 0
+    return [
+        {"interval": interval, "period": period, "count": count, "total": total}
+        for (interval, period, count), total in totals.items()
+    ]
+
+
+def _mrr() -> int:
     total = sum(
         (
             monthly_amount(row["total"] or 0, row["interval"] or row["period"], row["count"])
-            for row in rows
+            for row in _exactly(_mrr_rows, _mrr_rows_in_python)
         ),
         Decimal(0),
     )
     return int(total.quantize(Decimal(1)))
 
 
+def _local_month(value: date | datetime) -> date:
+    return timezone.localtime(value).date() if isinstance(value, datetime) else value
+
+
 def _revenue(first: datetime) -> dict[date, int]:
-    rows = (
-        Payment.objects.exclude(triggered_q())
-        .filter(paid_at__gte=first)
-        .annotate(month=TruncMonth("paid_at"))
-        .values("month")
-        .annotate(net=Sum(F("amount") - F("refunded_amount")))
-        .order_by("month")
+    paid = Payment.objects.exclude(triggered_q()).filter(paid_at__gte=first)
+
+    def in_database() -> dict[date, int]:
+        rows = (
+            paid.annotate(month=TruncMonth("paid_at"))
+            .values("month")
+            .annotate(net=Sum(F("amount") - F("refunded_amount")))
+            .order_by("month")
+        )
+        return {_local_month(r["month"]): int(r["net"] or 0) for r in rows}
+
+    def in_python() -> dict[date, int]:
+        net: defaultdict[date, int] = defaultdict(int)
+        rows = paid.values_list("paid_at", "amount", "refunded_amount")
+        for paid_at, amount, refunded in rows.iterator():
+            if paid_at is not None:  # always: filtered on paid_at
+                net[month_start(paid_at).date()] += amount - refunded
+        return dict(net)
+
+    return _exactly(in_database, in_python)
+
+
+def _refunds(start: datetime) -> tuple[int, int]:
+    """How many refunds recorded since ``start`` count, and what they applied in total.
+
+    Per payment, the month's refunds applied ``min(before + month, cap) - min(before,
+    cap)``: ``before`` is what its earlier refunds asked, ``cap`` its amount (its refunded
+    amount when the amount is unknown). A refund waiting for its payment applied nothing.
+    """
+    counting = (
+        Refund.objects.exclude(status=Refund.Status.FAILED)
+        .filter(review_reason="")
+        .exclude(triggered_q())
+        .exclude(triggered_q("payment__recur_id"))
     )
-    return {
-        timezone.localtime(r["month"]).date()
-        if isinstance(r["month"], datetime)
-        else r["month"]: int(r["net"] or 0)
-        for r in rows
-    }
+    month = list(
+        counting.filter(created_at__gte=start, payment__isnull=False).values_list(
+            "payment_id", "amount", "payment__amount", "payment__refunded_amount"
+        )
+    )
+    asked: defaultdict[int, int] = defaultdict(int)
+    caps: dict[int, int] = {}
+    for payment_id, amount, payment_amount, refunded_amount in month:
+        asked[payment_id] += amount
+        caps[payment_id] = payment_amount or refunded_amount
+    before: defaultdict[int, int] = defaultdict(int)
+    earlier = counting.filter(created_at__lt=start, payment_id__in=list(asked))
+    for payment_id, amount in earlier.values_list("payment_id", "amount"):
+        before[payment_id] += amount
+    applied = sum(
+        min(before[pk] + asked[pk], cap) - min(before[pk], cap) for pk, cap in caps.items()
+    )
+    return len(month), applied
 
 
 def compute(now: datetime | None = None) -> Overview:
@@ -159,13 +260,7 @@ def compute(now: datetime | None = None) -> Overview:
     now = now or clock.now()
     start = month_start(now)
     counts = _counts(start, now)
-    refunds = (
-        Refund.objects.filter(created_at__gte=start)
-        .exclude(status=Refund.Status.FAILED)
-        .exclude(triggered_q())
-        .exclude(triggered_q("payment__recur_id"))
-    )
-    refund_totals = refunds.aggregate(n=Count("pk"), total=Sum("amount"))
+    refunds_count, refunds_total = _refunds(start)
     first = add_months(start, -11)
     revenue = _revenue(first)
     months = [add_months(start, -i).date() for i in range(11, -1, -1)]
@@ -176,7 +271,9 @@ def compute(now: datetime | None = None) -> Overview:
         past_due=counts["past_due"],
         ended_this_month=counts["ended"],
         live_at_month_start=counts["live_at_start"],
-        refunds_count=refund_totals["n"] or 0,
-        refunds_total=int(refund_totals["total"] or 0),
+        refunds_count=refunds_count,
+        refunds_total=refunds_total,
         months=[(month, revenue.get(month, 0)) for month in months],
+        payments_to_review=Payment.objects.exclude(review_reason="").count(),
+        refunds_to_review=Refund.objects.exclude(review_reason="").count(),
     )

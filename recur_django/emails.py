@@ -17,7 +17,8 @@ kind                 signal                  templates (``recur_django/emails/``
 The recipient is the billing owner's e-mail (:func:`recur_django.owners.owner_email`: the
 user's, or ``RECUR["OWNER_EMAIL"]`` for a team…), else the Recur customer's. Mails are rendered
 in ``settings.LANGUAGE_CODE`` (never the language of Recur's webhook request) with
-amounts as ``NT$590``; a
+amounts as ``NT$590``; the subject and the text part are plain text (nothing is
+HTML-escaped there), the HTML part is escaped; a
 link (Recur's receipt URL, or ``RECUR["PORTAL_RETURN_URL"]``) is included only when it
 is an absolute ``http(s)`` URL. A mail backend that fails is logged on
 ``recur_django.emails`` and never breaks the webhook.
@@ -31,7 +32,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template.base import Template as DjangoTemplate
+from django.template.context import make_context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from recur_django import signals
@@ -79,6 +82,20 @@ def _product_name(payment: Any) -> str:
     return str(payment.product_id or "")
 
 
+def render_plain(template_name: str, context: dict[str, Any]) -> str:
+    """Render a plain-text template (a subject, a text body) without HTML escaping.
+
+    ``Tom & Jerry's`` stays as written, also in a project's own override that forgets
+    ``{% autoescape off %}``; only the HTML part is escaped. Templates of another engine
+    are rendered as that engine renders them.
+    """
+    template = get_template(template_name)
+    inner = getattr(template, "template", None)
+    if isinstance(inner, DjangoTemplate):
+        return inner.render(make_context(context, autoescape=False))
+    return str(template.render(context))
+
+
 def send(kind: str, to: str, context: dict[str, Any]) -> bool:
     """Render ``kind``'s three templates and send them to ``to``; False when not sent."""
     if not to:
@@ -86,8 +103,8 @@ def send(kind: str, to: str, context: dict[str, Any]) -> bool:
         return False
     try:
         with translation.override(settings.LANGUAGE_CODE):
-            rendered = render_to_string(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
-            text = render_to_string(f"{TEMPLATE_DIR}/{kind}.txt", context)
+            rendered = render_plain(f"{TEMPLATE_DIR}/{kind}_subject.txt", context)
+            text = render_plain(f"{TEMPLATE_DIR}/{kind}.txt", context)
             html = render_to_string(f"{TEMPLATE_DIR}/{kind}.html", context)
         subject = " ".join(rendered.split())  # one line: no header injection
         message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])

@@ -38,12 +38,30 @@ class EventIgnored(Exception):
         self.reason = reason
 
 
+class EventFlagged(EventRejected):
+    """The event contradicts our evidence, and what it said was recorded for review (a
+    flagged ``Payment``): it is stored failed with this reason, not retried, and — unlike
+    a plain :class:`EventRejected` — what the ledger recorded is kept."""
+
+
 class FulfilmentRejected(EventRejected):
     """The payment data contradicts the transaction (amount, product, session, customer)."""
 
 
+class ForeignCharge(FulfilmentRejected):
+    """The payment is not the transaction's: it does not name the checkout session we
+    stored on it (or Recur says that session was not what paid). The charge is someone
+    else's; the webhook records it unattached, flagged (:class:`EventFlagged`)."""
+
+
 class ConfirmationNeeded(Exception):
-    """Raised by a handler that needs Recur to confirm a fact before it can decide."""
+    """Raised by a handler that needs Recur to confirm a fact before it can decide.
+
+    ``kind`` names what is asked (one answer of each kind per delivery; see
+    :mod:`recur_django.webhooks.confirmation`).
+    """
+
+    kind = "recur"
 
     def confirm(self) -> object:
         """Ask Recur (called with no transaction open); return what the handler needs."""
@@ -52,6 +70,11 @@ class ConfirmationNeeded(Exception):
 
 class ConfirmationUnavailable(Exception):
     """Recur could not confirm (unreachable, error, or a transaction was open): retry later."""
+
+
+class CustomerConflict(EventRejected):
+    """An event names another Recur customer than the one we hold for its subscription or
+    charge: it is stored failed, with this reason, and applies nothing."""
 
 
 # --- billing owners --------------------------------------------------------------------

@@ -6,6 +6,12 @@ tie-break) of the event that last set it, and an event only sets the fields it c
 that no newer event has set. The result is the same whatever order the events arrive
 in, and an event older than the last applied one never overrides anything newer.
 
+The customer is the exception: once known it changes only through our own evidence — the
+completion of a checkout session we created (:func:`claim_for_checkout`). An event or a
+listing naming another customer for a subscription whose customer is known raises
+:class:`~recur_django.exceptions.CustomerConflict` and applies nothing (the webhook stores
+it failed with the reason; the sync skips the item and logs it).
+
 Webhooks are processed from their payload alone. The only Recur call is
 :func:`sync_from_recur` (``recur_sync_subscriptions``), which lists subscriptions outside
 any database transaction. Reading the payloads is :mod:`recur_django.payloads.subscription`.
@@ -28,6 +34,7 @@ from django.utils import timezone
 from recur_django.client.errors import RecurError
 from recur_django.client_factory import get_client
 from recur_django.customers import upsert_customer
+from recur_django.exceptions import CustomerConflict
 from recur_django.models import Customer, Subscription
 from recur_django.owners import owner_is_user_model
 from recur_django.payloads.subscription import (
@@ -66,6 +73,7 @@ __all__ = [
     "SyncResult",
     "apply_event",
     "apply_subscription_data",
+    "claim_for_checkout",
     "event_time",
     "normalize_status",
     "parse_subscription_data",
@@ -164,6 +172,13 @@ def _apply(
             recur_id=parsed.recur_id
         )
         previous_status = None if created else subscription.status
+        named = parsed.fields.get("customer")
+        if named and subscription.customer is not None and subscription.customer.recur_id != named:
+            raise CustomerConflict(
+                f"Subscription {subscription.recur_id} belongs to customer "
+                f"{subscription.customer.recur_id}; {event_type or 'the data'} names {named}. "
+                "Nothing was applied."
+            )
         last_version = (
             _version(subscription.last_event_at, subscription.last_event_id)
             if subscription.last_event_at is not None
@@ -178,7 +193,7 @@ def _apply(
             versions[name] = version
             value = parsed.fields[name]
             if name == "customer":
-                if subscription.customer is None or subscription.customer.recur_id != value:
+                if subscription.customer is None:  # first known: never moved by an event
                     subscription.customer = _resolve_customer(parsed.customer, value)
                     changed.append("customer")
                 continue
@@ -212,6 +227,33 @@ def _apply(
                 event=event,
             )
     return ApplyResult(subscription, created, changed, stale, previous_status)
+
+
+def claim_for_checkout(subscription_id: str, customer: Customer) -> None:
+    """Make ``customer`` the customer of subscription ``subscription_id``: our evidence.
+
+    Called by fulfilment when a checkout session we created completes (inside its
+    transaction); the only way a known subscription customer changes. A mirror row that
+    does not exist yet is created for it. Whose subscription it is follows from the
+    customer's owner link, which is made only through our evidence too (the same session:
+    :func:`~recur_django.checkout.checks.map_customer`, or a signed external id:
+    :func:`~recur_django.customers.upsert_customer`), never by an event naming a customer.
+    """
+    if not subscription_id or len(subscription_id) > MAX_RECUR_ID_LENGTH:
+        return
+    subscription, created = Subscription.objects.select_for_update().get_or_create(
+        recur_id=subscription_id, defaults={"customer": customer}
+    )
+    if created or subscription.customer_id == customer.pk:
+        return
+    if subscription.customer_id is not None:
+        logger.warning(
+            "Subscription %s moves to customer %s: our checkout session completed for it.",
+            subscription_id,
+            customer.recur_id,
+        )
+    subscription.customer = customer
+    subscription.save(update_fields=["customer", "updated_at"])
 
 
 def subscription_parties(subscription: Subscription) -> dict[str, Any]:
@@ -281,7 +323,7 @@ class SyncResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: int = 0  # items that name no usable subscription id
+    skipped: int = 0  # items without a usable subscription id, or naming another customer
 
 
 class SyncInterrupted(Exception):
@@ -335,7 +377,11 @@ def sync_from_recur(
         )
         for item in items:
             result.seen += 1
-            applied = sync_subscription(item, at=started)
+            try:
+                applied = sync_subscription(item, at=started)
+            except CustomerConflict as exc:
+                logger.warning("Subscription sync skipped an item: %s", exc)
+                applied = None
             if applied is None:
                 result.skipped += 1
             elif applied.created:

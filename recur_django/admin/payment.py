@@ -1,12 +1,18 @@
 """Read-only admin of the payment ledger: payments with their refunds, and refunds.
 
 Each payment links to its customer, owner, user, subscription, first-purchase transaction,
-payment link and the webhook events that name its order or invoice.
+payment link and the webhook events that name its order or invoice. Rows the ledger
+flagged (``review_reason``) are found with the "Needs review" filter and show why on
+their change page.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -17,9 +23,32 @@ from recur_django.models import Payment, Refund
 from recur_django.money import format_twd
 
 
+class NeedsReviewFilter(admin.SimpleListFilter):
+    """``?needs_review=yes``: rows the ledger flagged (``review_reason`` set); ``no``: the rest."""
+
+    title = _("needs review")
+    parameter_name = "needs_review"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Needs review")), ("no", _("No review needed"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.exclude(review_reason="")
+        if self.value() == "no":
+            return queryset.filter(review_reason="")
+        return queryset
+
+
+@admin.display(description=_("review"), boolean=True)
+def flagged(obj: Any) -> bool:
+    """The admin's "no" icon for a flagged row (``review_reason`` set), "yes" otherwise."""
+    return not obj.review_reason
+
+
 class RefundInline(ReadOnlyTabularInline):
     model = Refund
-    fields = ("recur_id", "amount", "status", "created_at")
+    fields = ("recur_id", "amount", "status", "review_reason", "created_at")
     readonly_fields = fields
 
 
@@ -51,8 +80,9 @@ class PaymentAdmin(OwnerSearchMixin, ReadOnlyAdmin):
         "customer",
         "owner",
         "paid_at",
+        flagged,
     )
-    list_filter = ("kind", "status", "paid_at", "created_at")
+    list_filter = (NeedsReviewFilter, "kind", "status", "paid_at", "created_at")
     search_fields = (
         "=recur_id",
         "=order_id",
@@ -66,6 +96,7 @@ class PaymentAdmin(OwnerSearchMixin, ReadOnlyAdmin):
     show_full_result_count = False
     inlines = [RefundInline]
     fields = (
+        "review_reason",
         "recur_id",
         "order_id",
         "invoice_id",
@@ -131,11 +162,14 @@ class PaymentAdmin(OwnerSearchMixin, ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ("recur_id", "payment", "amount", "status", "created_at")
-    list_filter = ("status", "created_at")
+    list_display = ("recur_id", "payment", "amount", "currency", "status", "created_at", flagged)
+    list_filter = (NeedsReviewFilter, "status", "created_at")
     search_fields = ("=recur_id", "=order_id", "=invoice_id", "payment__recur_id")
     list_select_related = ("payment",)
-    fields = ("recur_id", "payment_page", "order_id", "invoice_id", "amount", "status", "raw")
+    fields = (
+        "review_reason", "recur_id", "payment_page", "order_id", "invoice_id", "amount",
+        "currency", "status", "raw",
+    )  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description=_("payment"))

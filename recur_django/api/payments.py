@@ -2,8 +2,11 @@
 
 Every charge (first purchase, renewal, trial verification, payment-link sale) with what
 was refunded of it, newest first, paginated like the other lists. A payment is the
-owner's (:mod:`recur_django.owners`) when it is attached to them or to the Recur customer
-mapped to them; only users who may manage the owner's billing see it.
+owner's (:mod:`recur_django.owners`) when its transaction (the checkout that paid it) is
+theirs, or when it carries no transaction and is attached to them or to the Recur customer
+mapped to them; only users who may manage the owner's billing see it. A purchase Recur
+charged to another owner's customer (the other person's e-mail typed on the hosted page)
+stays its buyer's and is never listed for the customer's owner.
 """
 
 from __future__ import annotations
@@ -58,8 +61,11 @@ class PaymentListView(RecurAPIView, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Payment]:
         owner_id = self.owner.pk
+        unattached = Q(transaction__isnull=True) & (
+            Q(owner_id=owner_id) | Q(customer__owner_id=owner_id)
+        )
         return (
-            Payment.objects.filter(Q(owner_id=owner_id) | Q(customer__owner_id=owner_id))
+            Payment.objects.filter(Q(transaction__owner_id=owner_id) | unattached)
             .select_related("subscription", "transaction")
             .order_by("-created_at", "-pk")
         )

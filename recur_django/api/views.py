@@ -50,7 +50,7 @@ from recur_django.exceptions import BillingForbidden
 from recur_django.http_errors import API, recur_error_answer
 from recur_django.models import Subscription, Transaction
 from recur_django.owners import can_manage_billing, owner_for_request
-from recur_django.plans import AlreadySubscribed
+from recur_django.plans import AlreadySubscribed, CheckoutInProgress
 from recur_django.portal import PortalError, start_portal_session
 from recur_django.safe_urls import absolute_same_site_url
 
@@ -167,8 +167,12 @@ class CheckoutSessionCreateView(RecurAPIView):
                 request=request._request,
             )
         except AlreadySubscribed as exc:  # one plan per product family
-            body = {"code": exc.code, "message": str(exc.message)}
-            body["subscription_id"] = exc.subscription.recur_id
+            body: dict[str, Any] = {"code": exc.code, "message": str(exc.message)}
+            body["subscription_id"] = exc.subscription_id
+            return Response({"error": body}, status=status.HTTP_409_CONFLICT)
+        except CheckoutInProgress as exc:  # one open checkout per product family
+            body = {"code": exc.code, "message": str(exc.message), "url": exc.url}
+            body["transaction_id"] = exc.transaction.public_id
             return Response({"error": body}, status=status.HTTP_409_CONFLICT)
         except ValueError as exc:
             raise ValidationError({"product": [str(exc)]}) from exc

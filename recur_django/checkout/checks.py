@@ -15,17 +15,12 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
-from recur_django.checkout.proof import (
-    PaymentUnconfirmed,
-    parse_amount,
-    parse_discount,
-    proven,
-    refusal,
-)
+from recur_django.checkout.proof import PaymentUnconfirmed, foreign, proven, refusal
 from recur_django.customers import external_id_for, external_id_is_owners
-from recur_django.exceptions import ConfirmationUnavailable, FulfilmentRejected
+from recur_django.exceptions import ConfirmationUnavailable, ForeignCharge, FulfilmentRejected
 from recur_django.models import Customer, Transaction
 from recur_django.payloads import CheckoutData
+from recur_django.payloads.amounts import parse_amount, parse_discount
 
 
 def _id_kind(value: str) -> str:
@@ -33,9 +28,10 @@ def _id_kind(value: str) -> str:
 
 
 def check_belongs(txn: Transaction, data: CheckoutData) -> None:
-    """Refuse data that names another transaction, session or customer."""
+    """Refuse data that names another transaction, session or customer
+    (:class:`ForeignCharge`: the payment is someone else's)."""
     if data.transaction_id and data.transaction_id != txn.public_id:
-        raise FulfilmentRejected(
+        raise ForeignCharge(
             f"metadata.transaction_id {data.transaction_id} is not transaction {txn.public_id}."
         )
     stored = txn.checkout_session_id or ""
@@ -43,7 +39,7 @@ def check_belongs(txn: Transaction, data: CheckoutData) -> None:
     # while the session it returned was cs_….
     same_kind = _id_kind(data.session_id) == _id_kind(stored)
     if data.session_id and stored and data.session_id != stored and same_kind:
-        raise FulfilmentRejected(
+        raise ForeignCharge(
             f"checkout session {data.session_id} does not belong to transaction "
             f"{txn.public_id} (session {stored})."
         )
@@ -53,7 +49,7 @@ def check_belongs(txn: Transaction, data: CheckoutData) -> None:
         and owner is not None
         and not external_id_is_owners(data.external_customer_id, owner)
     ):
-        raise FulfilmentRejected(
+        raise ForeignCharge(
             f"the payment's external customer id does not match the owner of {txn.public_id}."
         )
 
@@ -61,6 +57,13 @@ def check_belongs(txn: Transaction, data: CheckoutData) -> None:
 def _as_amount(value: Any) -> int | None:
     try:
         return parse_amount(value)
+    except ValueError as exc:
+        raise FulfilmentRejected(str(exc)) from None
+
+
+def _as_discount(value: Any) -> int:
+    try:
+        return parse_discount(value)
     except ValueError as exc:
         raise FulfilmentRejected(str(exc)) from None
 
@@ -74,7 +77,7 @@ def _confirmed_amount(txn: Transaction, data: CheckoutData, confirmed: Any) -> i
     payment raises :class:`FulfilmentRejected`.
     """
     if not txn.checkout_session_id:
-        raise FulfilmentRejected(
+        raise ForeignCharge(
             f"transaction {txn.public_id} has no stored checkout session to tie a payment to."
         )
     if confirmed is None:
@@ -83,10 +86,24 @@ def _confirmed_amount(txn: Transaction, data: CheckoutData, confirmed: Any) -> i
         raise ConfirmationUnavailable(
             f"Recur could not confirm checkout session {txn.checkout_session_id}: {confirmed}"
         )
+    not_ours = foreign(txn, data, confirmed)
+    if not_ours:
+        raise ForeignCharge(not_ours)
     problem = refusal(txn, data, confirmed)
     if problem:
         raise FulfilmentRejected(problem)
     return _as_amount(confirmed.amount)
+
+
+def check_names_session(txn: Transaction, data: CheckoutData) -> None:
+    """Raise :class:`ForeignCharge` unless ``data`` names the checkout session stored on
+    ``txn``: what a failure needs to move a transaction (nobody confirms a failure)."""
+    stored = txn.checkout_session_id or ""
+    if not stored or data.session_id != stored:
+        named = data.session_id or "no checkout session"
+        raise ForeignCharge(
+            f"the failure names {named}, not the checkout session of {txn.public_id}."
+        )
 
 
 def check_expected(txn: Transaction, data: CheckoutData, confirmed: Any = None) -> None:
@@ -96,16 +113,13 @@ def check_expected(txn: Transaction, data: CheckoutData, confirmed: Any = None) 
     confirmed with Recur first (:mod:`recur_django.checkout.proof`).
     """
     amount = _as_amount(data.amount)
-    try:
-        # A promotion code on Recur's page: what was paid plus what it took off is the price.
-        discount = parse_discount(data.discount_amount)
-    except ValueError as exc:
-        raise FulfilmentRejected(str(exc)) from None
+    # A promotion code on Recur's page: what was paid plus what it took off is the price.
+    discount = _as_discount(data.discount_amount)
     if not proven(txn, data, amount):
         confirmed_amount = _confirmed_amount(txn, data, confirmed)
         if amount is None:
             amount = confirmed_amount
-            discount = parse_discount(confirmed.discount_amount)  # refusal() read it already
+            discount = _as_discount(confirmed.discount_amount)
     if txn.amount is not None and amount is not None and amount + discount != txn.amount:
         off = f" after a discount of {discount}" if discount else ""
         raise FulfilmentRejected(

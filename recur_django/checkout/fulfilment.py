@@ -1,8 +1,9 @@
 """Every transition of a transaction out of ``pending``, and nowhere else.
 
 ``fulfil`` (→ completed), ``mark_failed`` (→ failed / canceled / expired), ``fail_on_start``
-(Recur refused to start the checkout) and ``expire_due`` (sessions past their expiry, for
-``recur_expire``). The webhook handlers, the return page, ``recur_replay`` and the
+(Recur refused to start the checkout), ``expire_due`` (sessions past their expiry, for
+``recur_expire``) and ``expire_if_due`` (one of them, when it blocks a new checkout of
+its plan family). The webhook handlers, the return page, ``recur_replay`` and the
 management commands all go through them. Each locks the row (``select_for_update``), so
 duplicate or concurrent deliveries complete a transaction once and send
 ``transaction_completed`` once.
@@ -28,6 +29,7 @@ from recur_django.exceptions import FulfilmentRejected
 from recur_django.models import Customer, Transaction, WebhookEvent
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.signals import send_after_commit
+from recur_django.subscriptions import claim_for_checkout
 
 logger = logging.getLogger("recur_django.checkout")
 
@@ -92,12 +94,20 @@ def _lock(ref: Transaction | str | int | None, data: CheckoutData) -> Transactio
     raise Transaction.DoesNotExist("No transaction id or checkout session id to match on.")
 
 
-def _complete(txn: Transaction, data: CheckoutData) -> None:
+def _complete(txn: Transaction, data: CheckoutData, confirmed: Any) -> None:
+    """Complete ``txn``; the order and subscription recorded are Recur's own answer for the
+    stored session when it was asked (``confirmed``), else the proven event's. The ledger
+    attaches that order's charges to ``txn``."""
     txn.status = Transaction.Status.COMPLETED
     txn.completed_at = timezone.now()
     txn.failure_reason = ""
     fields = ["status", "completed_at", "failure_reason", "updated_at"]
-    for name, value in (("order_id", data.order_id), ("subscription_id", data.subscription_id)):
+    told = confirmed if isinstance(confirmed, CheckoutData) else data
+    ids = (
+        ("order_id", told.order_id or data.order_id),
+        ("subscription_id", told.subscription_id or data.subscription_id),
+    )
+    for name, value in ids:
         if value and getattr(txn, name) != value:
             setattr(txn, name, value)
             fields.append(name)
@@ -109,6 +119,11 @@ def _complete(txn: Transaction, data: CheckoutData) -> None:
         fields.append("product_id")
     txn.save(update_fields=fields)
     checks.map_customer(txn, data)
+    payer = told.customer_id or data.customer_id
+    if txn.subscription_id and payer:
+        # Our session paid for this subscription: the one evidence that sets its customer.
+        customer, _ = Customer.objects.get_or_create(recur_id=payer)
+        claim_for_checkout(txn.subscription_id, customer)
 
 
 def fulfil(
@@ -154,7 +169,7 @@ def fulfil(
         else:
             if txn.status == Transaction.Status.COMPLETED:
                 return FulfilmentResult(txn, changed=False)
-            _complete(txn, data)
+            _complete(txn, data, confirmed)
             send_after_commit(
                 signals.transaction_completed,
                 sender=Transaction,
@@ -188,7 +203,10 @@ def mark_failed(
 ) -> FulfilmentResult:
     """Move a *pending* transaction to failed / canceled / expired and send
     ``transaction_failed``. A transaction in any other state is left alone (a completed
-    payment is never downgraded). Lookup and ownership checks are those of :func:`fulfil`.
+    payment is never downgraded). Lookup and ownership checks are those of :func:`fulfil`,
+    and the failure must name the checkout session stored on the transaction: nobody
+    confirms a failure, so one from a checkout someone else started (carrying this
+    transaction's id in its metadata) raises ``ForeignCharge`` and changes nothing.
     """
     data = _as_data(session_data)
     status = FAILED_STATUS.get(outcome, Transaction.Status.FAILED)
@@ -197,6 +215,7 @@ def mark_failed(
         try:
             txn = _lock(transaction_or_id, data)
             checks.check_belongs(txn, data)
+            checks.check_names_session(txn, data)
         except (FulfilmentRejected, Transaction.DoesNotExist) as exc:
             refusal = exc
         else:
@@ -266,23 +285,37 @@ def expire_due(now: datetime | None = None) -> int:
     transaction anyway (:data:`FULFILLABLE`). Returns how many were expired.
     """
     due = due_for_expiry(now)
-    updated_at = timezone.now()  # audit time stays real time
     total = 0
     while True:
-        with db_transaction.atomic():
-            batch = list(due.select_for_update(skip_locked=True).order_by("pk")[:EXPIRE_BATCH])
-            if not batch:
-                break
-            prefetch_related_objects(batch, "owner", "user")  # for the signals
-            Transaction.objects.filter(pk__in=[t.pk for t in batch]).update(
-                status=Transaction.Status.EXPIRED,
-                failure_reason=EXPIRED_REASON,
-                updated_at=updated_at,
-            )
-            for txn in batch:
-                txn.status, txn.failure_reason = Transaction.Status.EXPIRED, EXPIRED_REASON
-                _announce_failure(txn, None, "expire")
-        total += len(batch)
+        expired = _expire(due.order_by("pk")[:EXPIRE_BATCH])
+        if not expired:
+            break
+        total += expired
     if total:
         logger.info("Expired %d pending transaction(s).", total)
     return total
+
+
+def expire_if_due(txn: Transaction, now: datetime | None = None) -> bool:
+    """Expire ``txn`` if it is still pending and its session expired before ``now`` (the
+    billing clock), as :func:`expire_due` would; True when this call expired it."""
+    return bool(_expire(due_for_expiry(now).filter(pk=txn.pk)))
+
+
+def _expire(due: QuerySet[Transaction]) -> int:
+    """Expire the pending transactions of ``due`` not locked right now, in one database
+    transaction, announcing each; returns how many."""
+    with db_transaction.atomic():
+        batch = list(due.select_for_update(skip_locked=True))
+        if not batch:
+            return 0
+        prefetch_related_objects(batch, "owner", "user")  # for the signals
+        Transaction.objects.filter(pk__in=[t.pk for t in batch]).update(
+            status=Transaction.Status.EXPIRED,
+            failure_reason=EXPIRED_REASON,
+            updated_at=timezone.now(),  # audit time stays real time
+        )
+        for txn in batch:
+            txn.status, txn.failure_reason = Transaction.Status.EXPIRED, EXPIRED_REASON
+            _announce_failure(txn, None, "expire")
+    return len(batch)

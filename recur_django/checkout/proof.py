@@ -6,49 +6,24 @@ completes a transaction only when it names the checkout session our server creat
 the secret key and stored on the transaction, and says what was paid. When the event does
 not (no amount, ``null``, or a checkout id that is not the stored session id), Recur is
 asked: :class:`PaymentUnconfirmed` makes the webhook pipeline retrieve the stored session
-outside the database transaction, and :func:`refusal` checks the answer.
+outside the database transaction; :func:`foreign` says whether the answer shows the
+payment is someone else's, :func:`refusal` whether it confirms the expected amount.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from recur_django.client_factory import get_client
 from recur_django.exceptions import ConfirmationNeeded
 from recur_django.payloads import CheckoutData
+from recur_django.payloads.amounts import parse_amount, parse_discount
 
 if TYPE_CHECKING:
     from recur_django.models import Transaction
 
 #: Checkout statuses (any casing) that mean Recur took the payment.
 PAID_STATUSES = frozenset({"complete", "completed", "paid", "succeeded"})
-
-
-def parse_amount(value: Any) -> int | None:
-    """A whole amount, ``None`` when none was sent; ``ValueError`` when it is malformed.
-
-    Booleans and empty or blank strings are malformed (``true`` is not 1 TWD).
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"amount {value!r} is not a whole number.")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise ValueError(f"amount {value!r} is not a whole number.")
-
-
-def parse_discount(value: Any) -> int:
-    """What a promotion code took off: 0 when none was sent; ``ValueError`` when it is
-    malformed or negative."""
-    discount = parse_amount(value)
-    if discount is not None and discount < 0:
-        raise ValueError(f"discount {value!r} is negative.")
-    return discount or 0
 
 
 def proven(txn: Transaction, data: CheckoutData, amount: int | None) -> bool:
@@ -62,6 +37,8 @@ def proven(txn: Transaction, data: CheckoutData, amount: int | None) -> bool:
 class PaymentUnconfirmed(ConfirmationNeeded):
     """The event does not prove the payment; Recur must confirm the stored session."""
 
+    kind = "checkout_session"
+
     def __init__(self, session_id: str) -> None:
         super().__init__(f"checkout session {session_id} needs confirmation from Recur")
         self.session_id = session_id
@@ -71,8 +48,10 @@ class PaymentUnconfirmed(ConfirmationNeeded):
         return CheckoutData.from_session(get_client().checkout_sessions.retrieve(self.session_id))
 
 
-def refusal(txn: Transaction, data: CheckoutData, confirmed: CheckoutData) -> str | None:
-    """Why Recur's own view of the stored session does not confirm the payment, or None."""
+def foreign(txn: Transaction, data: CheckoutData, confirmed: CheckoutData) -> str | None:
+    """Why Recur's own view of the stored session says the payment is not ``txn``'s (the
+    session is not paid, is another transaction's, or was paid by another customer or
+    order than the event names), or None."""
     stored = txn.checkout_session_id or ""
     if confirmed.session_id != stored:
         return f"Recur answered for session {confirmed.session_id!r}, not {stored}."
@@ -82,6 +61,15 @@ def refusal(txn: Transaction, data: CheckoutData, confirmed: CheckoutData) -> st
         return f"Recur's session {stored} belongs to {confirmed.transaction_id}."
     if data.customer_id and confirmed.customer_id and data.customer_id != confirmed.customer_id:
         return f"the event's customer is not the one that paid session {stored}."
+    if data.order_id and confirmed.order_id and data.order_id != confirmed.order_id:
+        return f"the event's order {data.order_id} is not the one that paid session {stored}."
+    return None
+
+
+def refusal(txn: Transaction, data: CheckoutData, confirmed: CheckoutData) -> str | None:
+    """Why Recur's answer for the stored session does not confirm the amount ``txn``
+    expects, or None (call after :func:`foreign` found nothing)."""
+    stored = txn.checkout_session_id or ""
     if txn.amount is None:
         return None
     try:

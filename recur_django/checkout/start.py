@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recur_django import clock as billing_clock
+from recur_django.checkout.claims import take as take_claim
 from recur_django.checkout.diagnosis import refusal_cause
 from recur_django.checkout.fulfilment import fail_on_start
 from recur_django.client.errors import APIError, RecurError
@@ -27,7 +28,7 @@ from recur_django.customers import external_id_to_send
 from recur_django.exceptions import BillingForbidden
 from recur_django.models import Transaction
 from recur_django.owners import can_manage_billing, is_owner, owner_email, owner_name
-from recur_django.plans import check_one_plan
+from recur_django.plans import check_one_plan, family_claim
 from recur_django.products import ProductInfo, get_product
 from recur_django.safe_urls import describe, flag_unsafe_url, is_http_url
 from recur_django.transaction_state import warn_if_in_transaction
@@ -126,8 +127,11 @@ def start_checkout(
     id. Returns the transaction with ``checkout_url`` set. On any API error the transaction
     is marked failed (reason stored) and the :class:`~recur_django.client.errors.RecurError`
     is raised. Raises ``ValueError`` for a missing product, an unknown mode or no owner (an
-    anonymous user), and :class:`~recur_django.plans.AlreadySubscribed` when the owner
-    already holds a plan of the product's family.
+    anonymous user), and its subclasses :class:`~recur_django.plans.AlreadySubscribed` (the
+    owner holds a plan of the product's family, or paid for one not mirrored yet) and
+    :class:`~recur_django.plans.CheckoutInProgress` (a checkout of the family for the owner
+    is still open: resume it at its ``checkout_url``) — see
+    :mod:`recur_django.checkout.claims`.
     """
     if not is_owner(owner):
         raise ValueError("start_checkout needs an owner (a saved instance of the owner model).")
@@ -140,6 +144,9 @@ def start_checkout(
     info = get_product(ref)
     check_one_plan(owner, ref, info)  # raises AlreadySubscribed (409 already_subscribed)
     chosen_mode = _mode_for(mode, info)
+    # A subscription checkout claims its plan family (a card set-up does not).
+    subscribing = chosen_mode == Transaction.Mode.SUBSCRIPTION
+    claim = family_claim(owner, ref, info) if subscribing else None
     success = build_success_url(success_url, request)
     cancel = build_cancel_url(cancel_url, request)
 
@@ -160,7 +167,12 @@ def start_checkout(
     else:
         txn.product_slug = ref
     txn.metadata = {**dict(metadata or {}), "transaction_id": txn.public_id}
-    txn.save()
+    if claim is None:
+        txn.save()
+    else:
+        # One open checkout per owner and plan family, also under races: raises
+        # CheckoutInProgress or AlreadySubscribed (both 409) and saves nothing then.
+        take_claim(claim, txn)
 
     params: dict[str, Any] = {
         "success_url": success,

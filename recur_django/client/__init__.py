@@ -15,6 +15,7 @@ from types import TracebackType
 
 import requests
 
+from recur_django.client.charges import Charge, Invoices, Orders
 from recur_django.client.credits import Credits
 from recur_django.client.envelopes import Deleted, Page
 from recur_django.client.errors import (
@@ -60,6 +61,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "AuthenticationError",
+    "Charge",
     "CheckoutSession",
     "CreditBalance",
     "CreditTransaction",
@@ -165,6 +167,8 @@ class RecurClient:
         self.customers = Customers(self._transport)
         self.subscriptions = Subscriptions(self._transport)
         self.entitlements = Entitlements(self._transport)
+        self.orders = Orders(self._transport)
+        self.invoices = Invoices(self._transport)
         self.promotion_codes = PromotionCodes(self._transport)
         self.credits = Credits(self._transport)
 

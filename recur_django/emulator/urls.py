@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path, re_path
 
+from recur_django.emulator.api.charges import InvoiceDetailView, OrderDetailView
 from recur_django.emulator.api.checkout import CheckoutSessionDetailView, CheckoutSessionsView
 from recur_django.emulator.api.control import ControlView
 from recur_django.emulator.api.credits import CreditBalanceView, CreditDeductView
@@ -57,6 +58,8 @@ API_ROUTES: list[tuple[str, Callable[..., HttpResponseBase], str]] = [
     ("promotion-codes/<str:promo_id>", PromotionCodeDetailView.as_view(), "promotion-code"),
     ("subscriptions", SubscriptionsView.as_view(), "subscriptions"),
     ("subscriptions/<str:subscription_id>", SubscriptionDetailView.as_view(), "subscription"),
+    ("orders/<str:order_id>", OrderDetailView.as_view(), "order"),
+    ("invoices/<str:invoice_id>", InvoiceDetailView.as_view(), "invoice"),
 ]
 
 _patterns: list[URLPattern] = [

@@ -21,7 +21,6 @@ import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,16 +30,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from recur_django import signals
+from recur_django.exceptions import EventRejected
+from recur_django.ledger.amounts import Decision, decide
 from recur_django.ledger.facts import ChargeFacts
-from recur_django.models import (
-    Customer,
-    Payment,
-    PaymentLink,
-    Refund,
-    Subscription,
-    Transaction,
-)
-from recur_django.owners import owner_is_user_model
+from recur_django.ledger.links import Links, link, resolve
+from recur_django.ledger.review import check_charge, flag, refund_conflict
+from recur_django.models import Payment, Refund, Subscription
 from recur_django.signals import send_after_commit
 from recur_django.subscriptions import event_time as when
 
@@ -160,84 +155,6 @@ def _earliest(current: datetime | None, new: datetime) -> datetime:
     return new if current is None or new < current else current
 
 
-# Charges that are never a checkout's first payment, even when they echo its metadata.
-LATER_CHARGES = frozenset({"subscription_cycle", "subscription_update"})
-
-
-def _find_transaction(facts: ChargeFacts) -> Transaction | None:
-    """The checkout this charge paid: by metadata id, else session id, else order id."""
-    if facts.billing_reason in LATER_CHARGES:
-        return None
-    for field, value in (
-        ("public_id", facts.transaction_id),
-        ("checkout_session_id", facts.session_id),
-        ("order_id", facts.order_id),
-    ):
-        if value:
-            # With its owner and user, for the payment's signals (no query of their own).
-            txns = Transaction.objects.filter(**{field: value}).select_related("owner", "user")
-            txn = txns.only("pk", "owner", "user").first()
-            if txn is not None:
-                return txn
-    return None
-
-
-@dataclass(frozen=True)
-class Links:
-    """The rows a charge points to, resolved before the charge's lock is taken."""
-
-    customer: Customer | None = None
-    subscription: Subscription | None = None
-    transaction: Transaction | None = None
-    payment_link: PaymentLink | None = None
-
-
-def resolve(facts: ChargeFacts) -> Links:
-    """Find (or create, unlinked) the customer and subscription; find the transaction and
-    payment link."""
-    customer = subscription = None
-    if facts.customer_id:
-        customer, _ = Customer.objects.select_related("owner").get_or_create(
-            recur_id=facts.customer_id,
-            defaults={"email": facts.customer_email, "name": facts.customer_name},
-        )
-    if facts.subscription_id:
-        subscription, _ = Subscription.objects.get_or_create(recur_id=facts.subscription_id)
-    link = None
-    if facts.payment_link_id:
-        link = PaymentLink.objects.filter(recur_id=facts.payment_link_id).first()
-    return Links(customer, subscription, _find_transaction(facts), link)
-
-
-def _link(payment: Payment, links: Links) -> None:
-    """Fill the customer, subscription, transaction, payment link, owner and user (never
-    moved).
-
-    The owner is the transaction's, else the customer's (only a mapping we already hold:
-    never an owner found by email or external id). The user is who started the
-    transaction; without one, the owner when owners are users (a renewal: the user who
-    pays it).
-    """
-    if links.customer is not None and payment.customer_id is None:
-        payment.customer = links.customer
-    if links.subscription is not None and payment.subscription_id is None:
-        payment.subscription = links.subscription
-    txn = links.transaction
-    if txn is not None and payment.transaction_id is None:
-        payment.transaction = txn
-        if payment.owner_id is None and txn.owner_id is not None:
-            payment.owner = txn.owner
-        if payment.user_id is None and txn.user_id is not None:
-            payment.user = txn.user
-    if links.payment_link is not None and payment.payment_link_id is None:
-        payment.payment_link = links.payment_link
-    customer = payment.customer if payment.owner_id is None and payment.customer_id else None
-    if customer is not None and customer.owner_id is not None:
-        payment.owner = customer.owner
-    if payment.user_id is None and payment.owner_id is not None and owner_is_user_model():
-        payment.user = payment.owner
-
-
 def merge(
     payment: Payment,
     facts: ChargeFacts,
@@ -245,17 +162,26 @@ def merge(
     at: datetime,
     data: Mapping[str, Any],
     taken: set[str] = frozenset(),  # type: ignore[assignment]
+    decision: Decision | None = None,
 ) -> None:
-    """Fold one event's facts into ``payment`` (unsaved); the result is order-independent."""
+    """Fold one event's facts into ``payment`` (unsaved); the result is order-independent.
+
+    ``decision`` (:func:`recur_django.ledger.amounts.decide`) sets the amount and currency;
+    without one the event's own paid amount is taken.
+    """
     if facts.order_id and not payment.order_id and facts.order_id not in taken:
         payment.order_id = facts.order_id
     if facts.invoice_id and not payment.invoice_id and facts.invoice_id not in taken:
         payment.invoice_id = facts.invoice_id
     payment.recur_id = payment.invoice_id or payment.order_id or payment.recur_id
-    if facts.amount is not None and (not payment.amount or facts.outcome == "paid"):
-        payment.amount = facts.amount
-    if facts.currency:
-        payment.currency = facts.currency
+    if decision is None:
+        decision = Decision(facts.amount, facts.currency) if facts.outcome == "paid" else None
+    if decision is not None and decision.amount is not None:
+        payment.amount = decision.amount
+        payment.currency = decision.currency or payment.currency
+    if decision is not None:
+        flag(payment, decision.note)
+    flag(payment, links.review)
     for name in ("checkout_session_id", "product_id", "billing_reason"):
         value = {
             "checkout_session_id": facts.session_id,
@@ -264,7 +190,7 @@ def merge(
         }[name]
         if value and not getattr(payment, name):
             setattr(payment, name, value[:128])
-    _link(payment, links)
+    link(payment, links)
     when = facts.at or at
     if facts.outcome == "paid":
         payment.paid_at = _earliest(payment.paid_at, when)
@@ -294,12 +220,15 @@ def settle(payment: Payment, event: WebhookEvent | None) -> None:
     if payment.pk is not None:
         waiting |= Q(payment_id=payment.pk)
     refunds = list(Refund.objects.filter(waiting).order_by("pk"))
+    flagged = [
+        r.pk for r in refunds if r.payment_id is None and flag(r, refund_conflict(r, payment))
+    ]
     counted = sum(r.amount for r in refunds if r.counts)
     refunded = max(counted, payment.reported_refunded_total)
     payment.refunded_amount = min(refunded, payment.amount) if payment.amount else refunded
     payment.status = status_of(payment)
     announced: list[int] = []
-    if payment.paid_at is not None:
+    if payment.paid_at is not None and not held(payment):
         for refund in refunds:
             if refund.counts and not refund.signaled:
                 share = min(refund.amount, payment.refunded_amount - payment.refund_signaled_amount)
@@ -314,6 +243,11 @@ def settle(payment: Payment, event: WebhookEvent | None) -> None:
     payment.save()
     orphans = [r.pk for r in refunds if r.payment_id is None]
     now = timezone.now()
+    for refund in refunds:
+        if refund.pk in flagged:
+            Refund.objects.filter(pk=refund.pk).update(
+                review_reason=refund.review_reason, updated_at=now
+            )
     if orphans:
         Refund.objects.filter(pk__in=orphans).update(payment=payment, updated_at=now)
     if announced:
@@ -335,6 +269,14 @@ def _announce_refund(
     )
 
 
+def held(payment: Payment) -> bool:
+    """Whether ``payment`` was flagged for review before it was announced: then it
+    announces nothing (neither its success, its failure nor its refunds)."""
+    return bool(payment.review_reason) and not (
+        payment.success_signaled or payment.failure_signaled
+    )
+
+
 def payment_parties(payment: Payment) -> dict[str, Any]:
     """The ``owner`` and ``user`` arguments of a payment's signals (see
     :mod:`recur_django.signals`)."""
@@ -342,7 +284,10 @@ def payment_parties(payment: Payment) -> dict[str, Any]:
 
 
 def announce(payment: Payment, event: WebhookEvent | None) -> None:
-    """Send ``payment_succeeded`` (+ ``subscription_renewed``) and ``payment_failed`` once."""
+    """Send ``payment_succeeded`` (+ ``subscription_renewed``) and ``payment_failed`` once
+    (nothing for a payment :func:`held` for review)."""
+    if held(payment):
+        return
     if payment.paid_at is not None and not payment.success_signaled:
         payment.success_signaled = True
         send_after_commit(
@@ -378,14 +323,26 @@ def announce(payment: Payment, event: WebhookEvent | None) -> None:
 def record_charge(
     facts: ChargeFacts, event: WebhookEvent | None, data: Mapping[str, Any]
 ) -> Payment | None:
-    """Create or update the payment ``facts`` describe; call inside a transaction."""
-    if not facts.key or facts.outcome not in ("paid", "failed"):
+    """Create or update the payment ``facts`` describe; call inside a transaction.
+
+    Raises ``EventRejected`` for a malformed amount, :class:`CustomerConflict` for an event
+    naming another customer or subscription than the charge's, and, through
+    :func:`~recur_django.ledger.amounts.decide`, asks Recur (``ChargeUnconfirmed``) for an
+    amount that was not sent or that two events disagree on.
+    """
+    if facts.outcome not in ("paid", "failed"):
+        return None
+    if facts.malformed:
+        raise EventRejected(f"{facts.key or 'The charge'}: {facts.malformed} Nothing recorded.")
+    if not facts.key:
         return None
     lock_ids(facts.ids)
     links = resolve(facts)
     payment, taken = find_payment(facts.ids)
+    check_charge(facts, payment, links.customer, links.subscription)
+    decision = decide(facts, payment)
     if payment is None:
         payment = Payment(recur_id=facts.key, status=Status.FAILED)
-    merge(payment, facts, links, event_time(event, data), data, taken)
+    merge(payment, facts, links, event_time(event, data), data, taken, decision)
     settle(payment, event)
     return payment

@@ -12,9 +12,14 @@ Stripe-like reading is chosen:
   ``metadata`` and ``checkout_session_id`` (or ``checkout_id``); an invoice names its order
   as ``order_id`` and an order its invoice as ``invoice_id`` (a nested object's ``id``
   is read too);
-- a refund (``re_…``) has ``id``, ``amount`` (this refund only), ``order_id`` and/or
-  ``invoice_id`` (or ``charge``/``payment_id``), ``status`` and ``refunded_total`` (all
-  refunds of the charge so far).
+- a refund (``re_…``) has ``id``, ``amount`` (this refund only), ``currency``,
+  ``order_id`` and/or ``invoice_id`` (or ``charge``/``payment_id``), ``customer_id`` (or
+  ``customer.id``), ``status`` and ``refunded_total`` (all refunds of the charge so far).
+
+Every amount goes through the one amount reader
+(:func:`~recur_django.payloads.amounts.parse_amount`): the first of its names that was
+sent decides, and a malformed one is not skipped — the facts say why
+(``malformed``) and the ledger refuses the event.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from recur_django.client.casing import Reader
+from recur_django.payloads.amounts import parse_amount
 
 MAX_ID = 128
 
@@ -41,9 +47,19 @@ def _ref(reader: Reader, *names: str, longest: int = MAX_ID) -> str:
     return ""
 
 
-def _amount(reader: Reader, *names: str) -> int | None:
-    value = reader.integer(*names)
-    return value if value is not None and 0 <= value < 2**63 else None
+def _amount(reader: Reader, *names: str) -> tuple[int | None, str]:
+    """The first of ``names`` sent (not null), read by the one amount reader
+    (:func:`~recur_django.payloads.amounts.parse_amount`): ``(amount, "")``, ``(None,
+    "")`` when none was sent, ``(None, why)`` when it is malformed."""
+    for name in names:
+        value = reader.get(name)
+        if value is None:
+            continue
+        try:
+            return parse_amount(value), ""
+        except ValueError as exc:
+            return None, f"{name}: {exc}"
+    return None, ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,7 @@ class ChargeFacts:
     failure_reason: str
     at: datetime | None  # paid_at / failed_at as Recur says, else None
     refunded_total: int | None
+    malformed: str = ""  # why an amount the event sent is unusable ("" when none is)
 
     @property
     def key(self) -> str:
@@ -94,11 +111,13 @@ def read_charge(event_type: str, data: Mapping[str, Any], outcome: str) -> Charg
     customer = r.nested("customer")
     metadata = r.nested("metadata")
     status = (r.text("status") or "").lower()
+    amount, bad_amount = _amount(r, "amount", "amount_paid", "amount_total", "total")
+    refunded_total, bad_total = _amount(r, "refunded_total", "amount_refunded", "refunded_amount")
     return ChargeFacts(
         order_id=order_id,
         invoice_id=invoice_id,
         outcome=outcome,
-        amount=_amount(r, "amount", "amount_paid", "amount_total", "total"),
+        amount=amount,
         currency=(r.text("currency") or "").upper()[:3],
         customer_id=_ref(r, "customer_id", longest=64) or _ref(customer, "id", longest=64),
         customer_email=(r.text("customer_email") or customer.text("email") or "")[:254],
@@ -113,7 +132,8 @@ def read_charge(event_type: str, data: Mapping[str, Any], outcome: str) -> Charg
         if outcome == "failed" or status in ("failed", "payment_failed")
         else "",
         at=r.dt("paid_at", "failed_at") if outcome else None,
-        refunded_total=_amount(r, "refunded_total", "amount_refunded", "refunded_amount"),
+        refunded_total=refunded_total,
+        malformed="; ".join(filter(None, (bad_amount, bad_total))),
     )
 
 
@@ -128,6 +148,8 @@ class RefundFacts:
     order_id: str
     invoice_id: str
     refunded_total: int | None
+    customer_id: str = ""
+    malformed: str = ""  # why an amount the event sent is unusable ("" when none is)
 
     @property
     def ids(self) -> list[str]:
@@ -162,12 +184,17 @@ def read_refund(event_type: str, data: Mapping[str, Any]) -> RefundFacts:
         # Stripe names the refunded charge "charge"; some integrations "payment_id".
         other = _ref(r, "charge", "payment_id", "charge_id")
         order_id, invoice_id = (other, "") if not other.startswith("in_") else ("", other)
+    amount, bad_amount = _amount(r, "amount", "amount_refunded")
+    refunded_total, bad_total = _amount(r, "refunded_total")
     return RefundFacts(
         refund_id=_ref(r, "id", "refund_id"),
         status=status,
-        amount=_amount(r, "amount", "amount_refunded"),
+        amount=amount,
         currency=(r.text("currency") or "").upper()[:3],
         order_id=order_id,
         invoice_id=invoice_id,
-        refunded_total=_amount(r, "refunded_total"),
+        refunded_total=refunded_total,
+        customer_id=_ref(r, "customer_id", longest=64)
+        or _ref(r.nested("customer"), "id", longest=64),
+        malformed="; ".join(filter(None, (bad_amount, bad_total))),
     )

@@ -3,9 +3,11 @@
 ``refund.created`` records the refund as pending, ``refund.succeeded`` as succeeded,
 ``refund.failed`` as failed; the furthest state wins whatever the delivery order
 (pending < succeeded < failed). Pending and succeeded refunds count against the payment,
-failed ones do not. A refund whose payment is not recorded yet is kept with ``payment``
-empty and the ids it names, and is applied when that payment's row is created
-(:func:`recur_django.ledger.charges.settle`).
+failed ones do not, nor do refunds flagged for review (``review_reason``: in another
+currency than their payment, or naming another customer; see
+:mod:`recur_django.ledger.review`). A refund whose payment is not recorded yet is kept
+with ``payment`` empty and the ids it names, and is applied when that payment's row is
+created (:func:`recur_django.ledger.charges.settle`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from recur_django.exceptions import EventRejected
 from recur_django.ledger.charges import find_payment, json_safe, lock_ids, settle
 from recur_django.ledger.facts import RefundFacts
+from recur_django.ledger.review import flag, refund_conflict
 from recur_django.models import Refund
 
 if TYPE_CHECKING:
@@ -30,6 +34,8 @@ def record_refund(
     facts: RefundFacts, event: WebhookEvent | None, data: Mapping[str, Any]
 ) -> Refund | None:
     """Create or update the refund ``facts`` describe and apply it to its payment."""
+    if facts.malformed:
+        raise EventRejected(f"Refund {facts.refund_id or '(no id)'}: {facts.malformed}")
     if not facts.refund_id:
         return None
     lock_ids([*facts.ids, facts.refund_id])
@@ -49,6 +55,9 @@ def record_refund(
     payment, _ = find_payment([refund.order_id, refund.invoice_id])
     if refund.payment_id is None and payment is not None:
         refund.payment = payment
+    if payment is not None:
+        # Another currency or another customer than its payment: kept, flagged, not counted.
+        flag(refund, refund_conflict(refund, payment))
     refund.save()
     if payment is None:
         logger.info(

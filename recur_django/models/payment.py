@@ -18,6 +18,14 @@ Refunds
     A :class:`Refund` row per Recur refund id (unique) makes several partial refunds add up
     exactly once. A refund that arrives before its payment is kept with ``payment`` empty
     and the order/invoice id it names, and is attached when that payment's row appears.
+
+Review
+    ``review_reason`` (both models; blank when all is well) says why a row needs a human
+    look: a charge that claims one of our transactions without naming its checkout
+    session (recorded unattached), events of one charge that disagree on its amount or
+    currency, a refund in another currency or of another customer than its payment. A
+    payment flagged before it was announced announces nothing (nor do its refunds); a
+    flagged refund counts nothing and announces nothing.
 """
 
 from __future__ import annotations
@@ -125,6 +133,13 @@ class Payment(models.Model):
     refund_signaled_amount = models.PositiveBigIntegerField(
         _("refunded amount announced"), default=0
     )
+    review_reason = models.TextField(
+        _("review reason"),
+        blank=True,
+        default="",
+        db_default="",  # rows inserted by SQL (the webhook fast path) need no value
+        help_text=_("Why this payment needs a look (blank when all is well)."),
+    )
     raw = models.JSONField(_("raw data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -151,6 +166,11 @@ class Payment(models.Model):
     def is_paid(self) -> bool:
         """Whether the charge went through (refunds do not change this)."""
         return self.paid_at is not None
+
+    @property
+    def needs_review(self) -> bool:
+        """Whether the ledger flagged this payment (see ``review_reason``)."""
+        return bool(self.review_reason)
 
 
 class Refund(models.Model):
@@ -179,6 +199,13 @@ class Refund(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     signaled = models.BooleanField(_("signal sent"), default=False)
+    review_reason = models.TextField(
+        _("review reason"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Why this refund was not applied to its payment (blank when it was)."),
+    )
     raw = models.JSONField(_("raw data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -193,5 +220,6 @@ class Refund(models.Model):
 
     @property
     def counts(self) -> bool:
-        """Whether this refund reduces its payment (pending or succeeded, not failed)."""
-        return self.status != self.Status.FAILED
+        """Whether this refund reduces its payment (pending or succeeded, not failed, and
+        not held for review)."""
+        return self.status != self.Status.FAILED and not self.review_reason

@@ -70,6 +70,11 @@ class Transaction(models.Model):
         _("subscription id"), max_length=128, blank=True, db_index=True
     )
     failure_reason = models.TextField(_("failure reason"), blank=True)
+    # The product family a subscription checkout claims for its owner (one plan per
+    # family and owner); blank when the rule does not apply. See recur_django.plans.
+    family_key = models.CharField(
+        _("product family"), max_length=255, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -82,6 +87,15 @@ class Transaction(models.Model):
             models.Index(fields=["user", "-created_at"], name="recur_txn_user_created"),
             models.Index(fields=["owner", "-created_at"], name="recur_txn_owner_created"),
             models.Index(fields=["status", "expires_at"], name="recur_txn_status_expiry"),
+        ]
+        constraints = [
+            # At most one open subscription checkout per owner and product family: a
+            # concurrent second one fails to insert (recur_django.plans.FamilyClaim).
+            models.UniqueConstraint(
+                fields=["owner", "family_key"],
+                condition=models.Q(status="pending") & ~models.Q(family_key=""),
+                name="recur_txn_one_open_family",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from recur_django.client.casing import Reader, parse_datetime
 from recur_django.models.subscription import Subscription
+from recur_django.payloads.amounts import MAX_AMOUNT
 
 if TYPE_CHECKING:
     from recur_django.client import types as client_types
@@ -26,8 +27,6 @@ logger = logging.getLogger("recur_django.subscriptions")
 #: Recur ids longer than the ``recur_id`` columns are refused, never truncated.
 MAX_RECUR_ID_LENGTH = 64
 
-# The largest amount the ``amount`` column (a signed 64-bit integer) holds.
-MAX_AMOUNT = 2**63 - 1
 
 Status = Subscription.Status
 

@@ -38,10 +38,10 @@ from recur_django.http_errors import (
     recur_error_answer,
 )
 from recur_django.negotiation import json_error, wants_json
-from recur_django.plans import AlreadySubscribed
+from recur_django.plans import AlreadySubscribed, CheckoutInProgress
 from recur_django.safe_urls import same_site_url
 from recur_django.views.owner import acting_for, forbidden_response
-from recur_django.views.plans import already_subscribed_response
+from recur_django.views.plans import already_subscribed_response, checkout_in_progress_response
 
 logger = logging.getLogger("recur_django.checkout")
 
@@ -211,6 +211,9 @@ class CheckoutView(View):
         except AlreadySubscribed as exc:  # one plan per product family
             logger.info("Checkout refused: %s", exc)
             return already_subscribed_response(request, exc, as_json=as_json)
+        except CheckoutInProgress as exc:  # one open checkout per product family
+            logger.info("Checkout refused: %s", exc)
+            return checkout_in_progress_response(request, exc, as_json=as_json)
         except ValueError as exc:
             logger.info("Checkout refused: %s", exc)
             return _error(request, 400, "invalid_request", _("Unknown mode."), as_json=as_json)

@@ -21,7 +21,13 @@ from django.views.decorators.http import require_GET
 
 from recur_django.exceptions import BillingForbidden
 from recur_django.negotiation import json_error
-from recur_django.plans import ALREADY_SUBSCRIBED_MESSAGE, AlreadySubscribed, held_plan
+from recur_django.plans import (
+    ALREADY_SUBSCRIBED_MESSAGE,
+    AlreadySubscribed,
+    CheckoutInProgress,
+    held_plan,
+)
+from recur_django.safe_urls import same_site_url
 from recur_django.views.owner import acting_for, forbidden_response
 
 
@@ -29,20 +35,42 @@ def already_subscribed_response(
     request: HttpRequest, exc: AlreadySubscribed, *, as_json: bool
 ) -> HttpResponse:
     """409 JSON, or 303 to the page that offers the portal (with a flash message)."""
-    sub = exc.subscription
     if as_json:
         return json_error(
             exc.code,
             exc.message,
             exc.status,
-            subscription_id=sub.recur_id,
-            product=sub.product_slug or sub.product_id,
+            subscription_id=exc.subscription_id,
+            product=exc.held_product,
         )
     messages.info(request, exc.message, fail_silently=True)
     response = HttpResponse(status=303)
     query = urlencode({"product": exc.product[:128]})
     response["Location"] = f"{reverse('recur:already-subscribed')}?{query}"
     return response
+
+
+def checkout_in_progress_response(
+    request: HttpRequest, exc: CheckoutInProgress, *, as_json: bool
+) -> HttpResponse:
+    """409: JSON carrying the open checkout's ``url`` (and ``transaction_id``) to resume
+    it, or a page offering it."""
+    if as_json:
+        return json_error(
+            exc.code,
+            exc.message,
+            exc.status,
+            url=exc.url,
+            transaction_id=exc.transaction.public_id,
+        )
+    back_url = same_site_url(request, request.headers.get("Referer")) or "/"
+    context = {
+        "message": exc.message,
+        "url": exc.url or "",
+        "transaction": exc.transaction,
+        "back_url": back_url,
+    }
+    return render(request, "recur_django/checkout_in_progress.html", context, status=exc.status)
 
 
 # held_plan may load the product list from Recur (cache miss): never under ATOMIC_REQUESTS.

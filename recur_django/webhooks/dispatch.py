@@ -29,7 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from recur_django import signals
-from recur_django.exceptions import EventIgnored, EventRejected
+from recur_django.exceptions import EventFlagged, EventIgnored, EventRejected
 from recur_django.models import WebhookEvent
 from recur_django.signals import send_after_commit
 from recur_django.webhooks.confirmation import ConfirmationNeeded, confirmation
@@ -169,7 +169,8 @@ def _duplicate(event: WebhookEvent) -> Outcome:
 
 
 def _run(event: WebhookEvent, envelope: Mapping[str, Any], handler: Handler | None) -> bool:
-    """Call ``handler`` with the RecurEvent; True when it ignored the event.
+    """Call ``handler`` with the RecurEvent; True when it set the event's status itself
+    (ignored, or failed with what it flagged kept: ``EventFlagged``).
 
     Any other exception becomes :class:`_HandlerFailed`, which rolls the transaction back.
     """
@@ -181,10 +182,14 @@ def _run(event: WebhookEvent, envelope: Mapping[str, Any], handler: Handler | No
         event.status, event.error = Status.IGNORED, str(exc.reason)[:5000]
         return True
     except ConfirmationNeeded as exc:
-        if confirmation() is None:
+        if confirmation(exc.kind) is None:
             raise  # rolls back; the confirmation step asks Recur outside and runs it again
         error = f"{type(exc).__name__}: asked for confirmation twice"
         raise _HandlerFailed(error, traceback.format_exc(), retry=True) from exc
+    except EventFlagged as exc:  # failed, not retried, but the flagged rows are kept
+        event.status, event.error = Status.FAILED, str(exc)[:5000] or type(exc).__name__
+        logger.warning("Webhook %s (%s) flagged: %s", event.event_id, event.type, event.error)
+        return True
     except EventRejected as exc:
         raise _HandlerFailed(str(exc)[:5000] or type(exc).__name__, "", retry=False) from exc
     except Exception as exc:

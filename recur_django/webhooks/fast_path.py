@@ -56,7 +56,6 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from recur_django import signals
-from recur_django.checkout.proof import parse_amount
 from recur_django.conf import recur_settings
 from recur_django.customers import signed_owner_pk
 from recur_django.ledger.charges import json_safe, kind_of
@@ -64,6 +63,7 @@ from recur_django.ledger.facts import ChargeFacts, read_charge
 from recur_django.models import Payment, Transaction, WebhookEvent
 from recur_django.owners import owner_is_user_model, owner_model
 from recur_django.payloads import CheckoutData, Outcome
+from recur_django.payloads.amounts import parse_amount
 from recur_django.signals import send_after_commit
 from recur_django.subscriptions import event_time
 from recur_django.webhooks import dispatch

@@ -130,12 +130,12 @@ pay AS (
         subscription_id,
         transaction_id, payment_link_id, checkout_session_id, product_id, billing_reason,
         failure_reason, paid_at, failed_at, success_signaled, failure_signaled,
-        refund_signaled_amount, raw, created_at, updated_at)
+        refund_signaled_amount, review_reason, raw, created_at, updated_at)
     SELECT %(pay_key)s, %(pay_order_id)s, %(pay_invoice_id)s, %(kind)s, 'paid',
            %(amount)s, %(pay_currency)s, 0, 0, payer.id, txn.owner_id, {pay_user}, NULL,
            txn.id, NULL,
            %(pay_session_id)s, %(pay_product_id)s, %(billing_reason)s, '', %(paid_at)s,
-           NULL, true, false, 0, (SELECT payload -> 'data' FROM src), %(now)s, %(now)s
+           NULL, true, false, 0, '', (SELECT payload -> 'data' FROM src), %(now)s, %(now)s
     FROM txn, payer
     RETURNING id, customer_id
 )

@@ -15,8 +15,10 @@
    (:mod:`.confirmation`).
 
 :func:`replay` re-runs steps 2 to 8 on a stored event (its raw body and recorded headers),
-with one difference: the age in step 5 is measured at the event's first receipt
-(``received_at``), not now — an event that was fresh when it arrived stays replayable.
+with two differences: the age in step 5 is measured at the event's first receipt
+(``received_at``), not now — an event that was fresh when it arrived stays replayable —
+and the body must be the row's own event (its id). Every replay path (``recur_replay``
+by id, ``--failed``, ``--all`` and ``--stale``, the admin action) goes through it.
 """
 
 from __future__ import annotations
@@ -175,24 +177,42 @@ def _fast_or_full(body: bytes, headers: Mapping[str, str], envelope: dict[str, A
     return outcome
 
 
-def replay(event: WebhookEvent | str) -> Outcome:
+def verified_stored(stored: WebhookEvent) -> dict[str, Any]:
+    """A stored event's envelope, read again from its raw body and verified (steps 2 to 5).
+
+    What a replay applies: the signed body, never the stored ``payload`` copy. Raises
+    SignatureError when the body no longer verifies against the configured secrets and
+    EnvelopeError when it does not parse, is too old (measured at ``received_at``) or is
+    another event's body (its id is not the row's).
+    """
+    body = bytes(stored.body)
+    headers = stored.headers if isinstance(stored.headers, Mapping) else {}
+    envelope = verified_envelope(body, headers, at=stored.received_at)
+    if envelope["id"] != stored.event_id:
+        raise EnvelopeError(
+            f"the stored body is event {envelope['id']!r}, not {stored.event_id!r}."
+        )
+    return envelope
+
+
+def replay(event: WebhookEvent | str, *, only_pending: bool = False) -> Outcome:
     """Re-verify a stored event's raw body and apply it again (handlers are idempotent).
 
-    The same rules as a live delivery, the age measured at the event's first receipt.
-    Raises SignatureError when the stored body no longer verifies against the configured
-    secrets, EnvelopeError when it does not parse or is too old, and
-    ``WebhookEvent.DoesNotExist`` for an unknown id. A RECEIVED event (stored, not yet
-    processed) is processed; a kept unreadable delivery that now parses is delivered
-    under its real id.
+    The same rules as a live delivery, the age measured at the event's first receipt
+    (:func:`verified_stored`). Raises SignatureError when the stored body no longer
+    verifies against the configured secrets, EnvelopeError when it does not parse, is too
+    old or is another event's, and ``WebhookEvent.DoesNotExist`` for an unknown id. A
+    RECEIVED event (stored, not yet processed) is processed; a kept unreadable delivery
+    that now parses is delivered under its real id. With ``only_pending`` (the stale
+    sweep) an event processed meanwhile is answered as a duplicate, not applied again.
     """
     event_id = event.event_id if isinstance(event, WebhookEvent) else event
     stored = WebhookEvent.objects.get(event_id=event_id)
-    body = bytes(stored.body)
-    headers = stored.headers if isinstance(stored.headers, Mapping) else {}
     if event_id.startswith(UNREADABLE_PREFIX):
-        return _replay_unreadable(stored, body, headers)
-    envelope = verified_envelope(body, headers, at=stored.received_at)
-    outcome = confirming(lambda: dispatch.redispatch(event_id, envelope, only_pending=False))
+        headers = stored.headers if isinstance(stored.headers, Mapping) else {}
+        return _replay_unreadable(stored, bytes(stored.body), headers)
+    envelope = verified_stored(stored)
+    outcome = confirming(lambda: dispatch.redispatch(event_id, envelope, only_pending=only_pending))
     logger.info("Webhook %s replayed: %s", event_id, outcome.status)
     return outcome
 

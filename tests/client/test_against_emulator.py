@@ -118,3 +118,35 @@ def test_emulator_faults_are_retried_or_surfaced(recur_emulator):
     )
     with no_retry, pytest.raises(RateLimitError):
         no_retry.products.list()
+
+
+def test_orders_and_invoices_are_retrieved_by_id(recur_emulator):
+    """``GET /v1/orders/{id}`` and ``/v1/invoices/{id}``: Stripe-like (Recur documents no
+    such endpoint), secret key only, 404 for an unknown id."""
+    from recur_django.emulator.services import clock
+
+    client = recur_emulator.client
+    session = client.checkout_sessions.create(
+        product_id="prod_pro_monthly",
+        success_url="https://shop.example/ok",
+        cancel_url="https://shop.example/pricing",
+        customer_email="renews@example.com",
+    )
+    assert recur_emulator.pay(session.id).status_code == 303
+    first = client.orders.retrieve(client.checkout_sessions.retrieve(session.id).order_id)
+    assert (first.object, first.status, first.amount, first.currency) == (
+        "order", "PAID", 299, "TWD",
+    )  # fmt: skip
+    assert first.customer_id and first.paid_at is not None
+    clock.advance(days=32)
+    paid = recur_emulator.events("invoice.paid")[-1]["data"]
+    invoice = client.invoices.retrieve(paid["id"])
+    assert (invoice.object, invoice.amount, invoice.order_id) == ("invoice", 299, paid["order_id"])
+    assert invoice.raw["subscription_id"] == paid["subscription_id"]
+    with pytest.raises(NotFoundError):
+        client.invoices.retrieve("in_nobody")
+    with pytest.raises(NotFoundError):
+        client.orders.retrieve("ord_nobody")
+    public = RecurClient("sk_test_wrong", base_url=client.base_url)
+    with pytest.raises(AuthenticationError):
+        public.orders.retrieve(first.id)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from recur_django.emulator.conf import emulator_settings
 from recur_django.emulator.models import Product
 from recur_django.emulator.services import catalog
+from tests.recur_helpers import run_together
 
 
 def test_a_fresh_catalogue_sends_nothing_and_changes_send_product_updated(recur_emulator, api):
@@ -63,3 +66,13 @@ def test_the_admin_edits_products_and_announces_them(recur_emulator, client):
     )
     assert add.status_code == 302, add.content[:2000]
     assert recur_emulator.events("product.created")[-1]["data"]["id"] == "prod_new"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_fresh_catalogue_is_seeded_once_by_concurrent_first_requests():
+    """Four first requests at once (four checkouts on a fresh emulator) all find the
+    catalogue: the seeding of one is no error for the others."""
+    assert not Product.objects.exists()
+    run_together(lambda i: catalog.ensure_products(), 4)
+    assert Product.objects.count() == len(emulator_settings.PRODUCTS)

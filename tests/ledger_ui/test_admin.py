@@ -143,3 +143,37 @@ def test_overview_needs_the_view_payment_permission(client, user):
     client.force_login(user)
     response = client.get(url("billingoverview_changelist"))
     assert response.status_code == 403
+
+
+def test_flagged_rows_are_filtered_shown_and_announced_on_the_overview(staff_client, ledger):
+    *_rows, renewal, _event = ledger
+    foreign = Payment.objects.create(
+        recur_id="ord_foreign",
+        status="paid",
+        amount=1,
+        paid_at=timezone.now(),
+        review_reason="Names transaction txn_x in its metadata, not its checkout session.",
+    )
+    usd = Refund.objects.create(
+        recur_id="re_usd",
+        payment=renewal,
+        amount=100,
+        currency="USD",
+        status="succeeded",
+        review_reason="A USD refund of a TWD payment: not applied.",
+    )
+    flagged_list = get(staff_client, "payment_changelist", needs_review="yes")
+    assert "ord_foreign" in flagged_list and "in_first" not in flagged_list
+    fine_list = get(staff_client, "payment_changelist", needs_review="no")
+    assert "ord_foreign" not in fine_list and "in_first" in fine_list
+    assert "txn_x in its metadata" in get(staff_client, "payment_change", foreign.pk)
+    refunds = get(staff_client, "refund_changelist", needs_review="yes")
+    assert "re_usd" in refunds and "re_1" not in refunds
+    assert "not applied" in get(staff_client, "refund_change", usd.pk)
+
+    overview = get(staff_client, "billingoverview_changelist")
+    assert "1 payment needs review" in overview and "1 refund needs review" in overview
+    assert f"{url('payment_changelist')}?needs_review=yes" in overview
+    Payment.objects.filter(pk=foreign.pk).update(review_reason="")
+    Refund.objects.filter(pk=usd.pk).update(review_reason="")
+    assert "needs review" not in get(staff_client, "billingoverview_changelist")

@@ -162,3 +162,37 @@ def test_a_failing_mail_backend_is_logged_and_never_breaks_the_webhook(
         deliver(envelope("order.paid", order("ord_1")))  # asserts HTTP 200
     assert len(sent["payment_succeeded"]) == 1
     assert "Could not send the receipt mail (ConnectionRefusedError)" in caplog.text
+
+
+def test_subjects_and_text_bodies_are_plain_text_and_html_is_escaped(user, deliver):
+    """Names with ``&``, quotes and ``<`` read as written in the subject and the text part;
+    only the HTML part escapes them."""
+    from recur_django.models import Subscription
+
+    user.first_name, user.last_name = "Tom & Jerry's", "<Co>"
+    user.save()
+    customer = Customer.objects.create(recur_id="cus_ann", owner=user, email=user.email)
+    Subscription.objects.create(
+        recur_id="sub_1", customer=customer, product_name='Tom & Jerry\'s "Pro" <plan>'
+    )
+    with emails(**ALL_ON):
+        deliver(envelope("invoice.paid", invoice("in_1", subscription_id="sub_1")))
+        deliver(envelope("refund.succeeded", refund("re_1", amount=90, invoice_id="in_1")))
+        deliver(
+            envelope(
+                "invoice.payment_failed",
+                invoice("in_2", subscription_id="sub_1", failure_reason="R&D <declined>"),
+            )
+        )
+    assert len(mail.outbox) == 3
+    product = 'Tom & Jerry\'s "Pro" <plan>'
+    for message in mail.outbox:
+        assert product in message.subject, message.subject
+        assert "&amp;" not in message.subject and "&#x27;" not in message.subject
+        assert product in message.body and "Tom & Jerry's <Co>" in message.body
+        assert "&amp;" not in message.body and "&lt;" not in message.body
+        html, _mimetype = message.alternatives[0]
+        assert "Tom &amp; Jerry&#x27;s &quot;Pro&quot; &lt;plan&gt;" in html
+        assert "<plan>" not in html and "<Co>" not in html
+    assert "R&D <declined>" in mail.outbox[2].body
+    assert "R&amp;D &lt;declined&gt;" in mail.outbox[2].alternatives[0][0]

@@ -135,3 +135,56 @@ def test_queries_are_bounded_at_a_realistic_row_count(staff_client, django_asser
     with django_assert_max_num_queries(10):
         page = overview_page(staff_client)
     assert "NT$149,500" in page  # MRR: 500 * 299
+
+
+def test_refunds_this_month_sum_what_was_applied_not_what_was_asked(staff_client):
+    """A NT$5,000 refund on a NT$299 payment refunded NT$299; two refunds of one payment
+    count together up to its amount."""
+    paid = datetime(2026, 3, 2, tzinfo=TPE)
+    small = Payment.objects.create(
+        recur_id="in_small", status="refunded", amount=299, refunded_amount=299, paid_at=paid
+    )
+    other = Payment.objects.create(
+        recur_id="in_other", status="refunded", amount=500, refunded_amount=500, paid_at=paid
+    )
+    for recur_id, payment, amount in (
+        ("re_big", small, 5000),
+        ("re_a", other, 400),
+        ("re_b", other, 400),
+    ):
+        refund = Refund.objects.create(
+            recur_id=recur_id, payment=payment, amount=amount, status="succeeded"
+        )
+        at(Refund, refund.pk, created_at=datetime(2026, 3, 3, tzinfo=TPE))
+    waiting = Refund.objects.create(recur_id="re_waiting", amount=70, status="pending")
+    at(Refund, waiting.pk, created_at=datetime(2026, 3, 3, tzinfo=TPE))
+    o = billing_overview.compute(now=NOW)
+    assert o.refunds_total == 299 + 500
+    with override_settings(RECUR={**RECUR, "CLOCK": lambda: NOW}):
+        page = overview_page(staff_client)
+    assert "NT$799" in page and "NT$5,000" not in page
+
+
+def test_sums_beyond_64_bits_are_shown_exactly(staff_client):
+    """SQLite's SUM stops at 64 bits ("integer overflow", a 500 before): the page computes
+    such sums exactly instead."""
+    huge = 2**63 - 1
+    paid = datetime(2026, 3, 2, tzinfo=TPE)
+    for n in range(3):
+        payment = Payment.objects.create(
+            recur_id=f"in_huge_{n}",
+            status="refunded",
+            amount=huge,
+            refunded_amount=huge // 2,
+            paid_at=paid,
+        )
+        refund = Refund.objects.create(
+            recur_id=f"re_huge_{n}", payment=payment, amount=huge, status="succeeded"
+        )
+        at(Refund, refund.pk, created_at=datetime(2026, 3, 3, tzinfo=TPE))
+    o = billing_overview.compute(now=NOW)
+    assert o.refunds_total == 3 * huge
+    assert dict(o.months)[date(2026, 3, 1)] == 3 * (huge - huge // 2)
+    with override_settings(RECUR={**RECUR, "CLOCK": lambda: NOW}):
+        page = overview_page(staff_client)
+    assert f"NT${3 * huge:,}" in page

@@ -122,3 +122,33 @@ def test_in_the_openapi_schema():
     }
     checkout = schema["paths"]["/api/billing/checkout-sessions/"]["post"]
     assert "409" in checkout["responses"]
+
+
+def test_a_purchase_recur_attributed_to_another_users_customer_stays_the_buyers(people):
+    """Alice typed Bob's e-mail on Recur's hosted page, so Recur charged her checkout to
+    Bob's Recur customer: the payment is Alice's (her transaction), never listed for Bob,
+    who would otherwise learn its ``txn_`` id."""
+    alice, bob, _sub, _txn = people
+    bobs_customer = Customer.objects.create(owner=bob, recur_id="cus_bob")
+    alices_txn = Transaction.objects.create(
+        owner=alice, user=alice, product_slug="credits", amount=590
+    )
+    Payment.objects.create(
+        recur_id="ord_typed",
+        kind="checkout",
+        status="paid",
+        amount=590,
+        owner=alice,
+        user=alice,
+        customer=bobs_customer,
+        transaction=alices_txn,
+    )
+    # A charge of Bob's customer that carries no transaction is Bob's.
+    Payment.objects.create(
+        recur_id="in_bob", kind="renewal", status="paid", amount=299, customer=bobs_customer
+    )
+    bob_sees = [p["id"] for p in api_for(bob).get(reverse("recur-api:payments")).json()["results"]]
+    assert sorted(bob_sees) == ["in_bob", "ord_bob"]
+    body = api_for(alice).get(reverse("recur-api:payments")).json()
+    assert "ord_typed" in [p["id"] for p in body["results"]]
+    assert alices_txn.public_id not in str(api_for(bob).get(reverse("recur-api:payments")).content)

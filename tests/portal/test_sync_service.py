@@ -55,3 +55,24 @@ def test_sync_from_recur_keeps_what_it_synced_when_recur_fails(recur_emulator):
 def test_sync_from_recur_refuses_a_bad_page_size():
     with pytest.raises(ValueError, match="page_size"):
         sync_from_recur(page_size=0)
+
+
+def test_a_listing_naming_another_customer_moves_nothing(recur_emulator, users, caplog):  # noqa: F811
+    """A subscription's customer, once known, changes only through our own checkout: a
+    listing that names another customer is skipped (and logged), the rest is synced."""
+    from recur_django.emulator.models import Subscription as Emulated
+    from recur_django.models import Customer
+
+    alice, bob = users
+    buy(recur_emulator, alice)
+    buy(recur_emulator, bob)
+    sync_from_recur()
+    alices = Emulated.objects.get(customer__email="alice@example.com")
+    mirrored = Subscription.objects.get(recur_id=alices.id)
+    someone = Customer.objects.create(recur_id="cus_someone_else")
+    Subscription.objects.filter(pk=mirrored.pk).update(customer=someone, status="PAST_DUE")
+    result = sync_from_recur()
+    assert (result.seen, result.skipped) == (2, 1)
+    mirrored.refresh_from_db()
+    assert (mirrored.customer, mirrored.status) == (someone, "PAST_DUE")
+    assert "cus_someone_else" in caplog.text

@@ -7,14 +7,16 @@ public ``pk_`` key turn its origin into an open redirect; ``check --deploy`` mus
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client, override_settings
 from django.urls import URLPattern
@@ -178,3 +180,68 @@ def test_check_deploy_reports_e001():
     assert "recur_emulator.E001" not in {m.id for m in checks.run_checks(tags=["recur_emulator"])}
     with pytest.raises(SystemCheckError, match=r"recur_emulator\.E001"):
         call_command("check", deploy=True, fail_level="ERROR", tags=["recur_emulator"])
+
+
+STATE_CHANGING_COMMANDS = [
+    ["seed"],
+    ["deliver"],
+    ["advance", "--days", "30"],
+    ["fail-card", "cus_card"],
+    ["fail-card", "cus_card", "--fix"],
+    ["refund", "ord_paid"],
+    ["fault", "500"],
+    ["clear-faults"],
+    ["cancel", "sub_kept"],
+    ["cancel", "sub_kept", "--at-period-end"],
+    ["resume", "sub_kept"],
+    ["switch", "sub_kept", "pro-yearly"],
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("enabled", ["unset", False, "yes"])
+@pytest.mark.parametrize("args", STATE_CHANGING_COMMANDS, ids=lambda a: " ".join(a))
+def test_emulator_commands_refuse_while_the_emulator_is_disabled(args, enabled):
+    """The same gate as the HTTP side: no clock moved, no card flipped, no product seeded,
+    no fault queued or cleared (and no subscription cancelled or switched: the refusal
+    comes before the subcommand looks for it)."""
+    from recur_django.emulator import faults
+    from recur_django.emulator.clock import now as emulator_now
+    from recur_django.emulator.models import Customer, Fault, Product
+
+    Customer.objects.create(
+        id="cus_card",
+        email="card@example.com",
+        created_at=emulator_now(),
+        updated_at=emulator_now(),
+    )
+    kept = faults.add("429")
+    before = emulator_now()
+    emulator = dict(PRODUCTION) if enabled == "unset" else {**PRODUCTION, "ENABLED": enabled}
+    with (
+        override_settings(DEBUG=False, RECUR_EMULATOR=emulator),
+        pytest.raises(CommandError, match="emulator is disabled"),
+    ):
+        call_command("recur_emulator", *args)
+    assert emulator_now() - before < timedelta(days=1)
+    assert Customer.objects.get(id="cus_card").card_fails is False
+    assert not Product.objects.exists()
+    assert list(Fault.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+@pytest.mark.django_db
+def test_emulator_commands_run_with_debug_or_enabled():
+    from recur_django.emulator.clock import now as emulator_now
+    from recur_django.emulator.models import Customer
+
+    Customer.objects.create(
+        id="cus_card",
+        email="card@example.com",
+        created_at=emulator_now(),
+        updated_at=emulator_now(),
+    )
+    for settings_ in ({"DEBUG": True, "RECUR_EMULATOR": PRODUCTION}, {"RECUR_EMULATOR": ENABLED}):
+        with override_settings(**settings_):
+            call_command("recur_emulator", "fail-card", "cus_card", stdout=io.StringIO())
+            assert Customer.objects.get(id="cus_card").card_fails is True
+            call_command("recur_emulator", "fail-card", "cus_card", "--fix", stdout=io.StringIO())

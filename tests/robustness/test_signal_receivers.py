@@ -59,6 +59,7 @@ def _payment_failed(user: Any) -> tuple[dict[str, Any], Callable[[], None]]:
     txn = make_transaction(user)
     data = {
         "id": "ord_declined",
+        "checkout_session_id": txn.checkout_session_id,
         "metadata": {"transaction_id": txn.public_id},
         "failure_reason": "card declined",
     }

@@ -219,7 +219,7 @@ def test_invoice_events_move_between_active_and_past_due():
 
 
 def test_invoice_without_subscription_is_ignored():
-    dispatch(store_event("invoice.paid", {"id": "inv_2", "status": "PAID"}, T0))
+    dispatch(store_event("invoice.paid", {"id": "inv_2", "status": "PAID", "amount": 299}, T0))
     assert not Subscription.objects.exists()
 
 

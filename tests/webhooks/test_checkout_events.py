@@ -258,6 +258,7 @@ def test_a_late_success_completes_a_failed_transaction(user, deliver):
             "order.payment_failed",
             {
                 "id": "ord_1",
+                "checkout_session_id": txn.checkout_session_id,
                 "metadata": {"transaction_id": txn.public_id},
                 "failure_reason": "card declined",
             },
@@ -309,7 +310,8 @@ def test_order_payment_failed_does_not_downgrade_completed(user, deliver):
 def test_unmatched_orders_are_ignored(user, deliver):
     response = deliver(envelope("order.paid", {"id": "ord_renewal", "amount": 299}))
     assert response.json()["status"] == "ignored"
-    response = deliver(envelope("order.paid", {"id": "ord_x", "checkoutId": "cs_unknown"}))
+    order = {"id": "ord_x", "checkoutId": "cs_unknown", "amount": 590}
+    response = deliver(envelope("order.paid", order))
     assert response.json()["status"] == "ignored"
     assert WebhookEvent.objects.filter(status=WebhookEvent.Status.IGNORED).count() == 2
 

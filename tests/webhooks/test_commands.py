@@ -229,3 +229,17 @@ def test_replay_older_than_needs_stale_and_a_non_negative_age():
         call_command("recur_replay", "--older-than", "5")
     with pytest.raises(CommandError, match="--older-than"):
         call_command("recur_replay", "--stale", "--older-than", "-1")
+
+
+@pytest.mark.parametrize("age", ["nan", "NaN", "inf", "-inf", "-1", "1e300", "-0.5"])
+def test_replay_older_than_outside_its_range_is_a_command_error(age):
+    with pytest.raises(CommandError, match=r"--older-than .*0 to 315360000") as caught:
+        call_command("recur_replay", "--stale", f"--older-than={age}", stdout=StringIO())
+    assert "second" in str(caught.value)
+
+
+def test_replay_older_than_accepts_its_bounds():
+    for age in ("0", "315360000"):
+        out = StringIO()
+        call_command("recur_replay", "--stale", "--older-than", age, stdout=out)
+        assert "No stale events." in out.getvalue()

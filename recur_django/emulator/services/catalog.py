@@ -82,8 +82,12 @@ def seed_products(*, update: bool = False, quiet: bool = False) -> SeedResult:
     for spec in emulator_settings.PRODUCTS or []:
         values = _defaults(spec)
         product = Product.objects.filter(id=str(spec["id"])).first()
+        made = False
         if product is None:
-            product = Product.objects.create(id=str(spec["id"]), **values)
+            # get_or_create: concurrent first requests on a fresh database all seed; the
+            # product another one created meanwhile is taken as it is.
+            product, made = Product.objects.get_or_create(id=str(spec["id"]), defaults=values)
+        if made:
             created += 1
             if not quiet:
                 announce(product, created=True)

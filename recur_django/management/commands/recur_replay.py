@@ -6,8 +6,10 @@
 their task again (the enqueue failed, or a worker died); in sync mode it applies them here.
 Either way an event is applied once.
 
-Each stored raw body is re-verified against the configured webhook secrets, then applied
-through the same handlers as a live delivery. Handlers are idempotent: a payment that was
+On every path each stored raw body is re-verified against the configured webhook secrets
+(an event whose body no longer verifies, or is another event's, is reported and neither
+applied nor enqueued), then the signed body — never the stored ``payload`` copy — is
+applied through the same handlers as a live delivery. Handlers are idempotent: a payment that was
 already fulfilled is not fulfilled twice. ``--no-signals`` sends none of recur-django's
 signals (nor what hangs on them, such as receipts): for rebuilding deleted rows (the
 payment ledger) from the stored events without announcing them a second time.
@@ -26,7 +28,10 @@ from recur_django.conf import recur_settings
 from recur_django.exceptions import EnvelopeError, SignatureError
 from recur_django.models import WebhookEvent
 from recur_django.webhooks import deferred
-from recur_django.webhooks.pipeline import replay
+from recur_django.webhooks.pipeline import replay, verified_stored
+
+#: The largest ``--older-than``: ten years, in seconds.
+MAX_OLDER_THAN = 10 * 365 * 24 * 3600
 
 
 class Command(BaseCommand):
@@ -63,10 +68,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids: list[str] = list(dict.fromkeys(options["event_ids"]))
-        if options["older_than"] is not None and (
-            not options["stale"] or options["older_than"] < 0
+        older_than = options["older_than"]
+        # Written so that NaN fails too (every comparison with NaN is False).
+        if older_than is not None and (
+            not options["stale"] or not 0 <= older_than <= MAX_OLDER_THAN
         ):
-            raise CommandError("--older-than takes a number of seconds >= 0, with --stale.")
+            raise CommandError(
+                f"--older-than takes a number of seconds from 0 to {MAX_OLDER_THAN} "
+                "(ten years), with --stale."
+            )
         if options["stale"]:
             self._stale(options["older_than"])
             if not ids and not options["failed"] and not options["all"]:
@@ -102,11 +112,11 @@ class Command(BaseCommand):
         quiet = " No signal was sent." if options["no_signals"] else ""
         self.stdout.write(f"Replayed {len(ids)} event(s): {summary}.{quiet}")
 
-    def _replay(self, ids: list[str]) -> dict[str, int]:
+    def _replay(self, ids: list[str], *, only_pending: bool = False) -> dict[str, int]:
         counts: dict[str, int] = {}
         for event_id in ids:
             try:
-                outcome = replay(event_id)
+                outcome = replay(event_id, only_pending=only_pending)
             except SignatureError as exc:
                 status, detail = "unverified", str(exc)
             except EnvelopeError as exc:
@@ -114,10 +124,27 @@ class Command(BaseCommand):
             else:
                 status, detail = outcome.status, outcome.event.error
             counts[status] = counts.get(status, 0) + 1
-            line = f"{event_id}: {status}" + (f" ({detail})" if detail else "")
-            style = self.style.SUCCESS if status in ("processed", "ignored") else self.style.WARNING
-            self.stdout.write(style(line))
+            self._line(event_id, status, detail)
         return counts
+
+    def _line(self, event_id: str, status: str, detail: str) -> None:
+        line = f"{event_id}: {status}" + (f" ({detail})" if detail else "")
+        style = self.style.SUCCESS if status in ("processed", "ignored") else self.style.WARNING
+        self.stdout.write(style(line))
+
+    def _verifies(self, event_id: str) -> bool:
+        """Whether a stale event's stored body still verifies (else it is reported)."""
+        try:
+            verified_stored(WebhookEvent.objects.get(event_id=event_id))
+        except SignatureError as exc:
+            self._line(event_id, "unverified", str(exc))
+        except EnvelopeError as exc:
+            self._line(event_id, "invalid", str(exc))
+        except WebhookEvent.DoesNotExist:
+            return False
+        else:
+            return True
+        return False
 
     def _stale(self, older_than: float | None) -> None:
         try:
@@ -129,15 +156,14 @@ class Command(BaseCommand):
             self.stdout.write("No stale events.")
             return
         if task_mode:
-            queued = sum(deferred.enqueue(event_id) for event_id in stale)
+            # The task reads the stored event as it is: enqueue only what still verifies.
+            verified = [event_id for event_id in stale if self._verifies(event_id)]
+            queued = sum(deferred.enqueue(event_id) for event_id in verified)
             self.stdout.write(f"Enqueued {queued} of {len(stale)} stale event(s).")
-            if queued < len(stale):
+            if queued < len(verified):
                 raise CommandError("Some stale events could not be enqueued; see the log.")
             return
-        counts: dict[str, int] = {}
-        for event_id in stale:
-            outcome = deferred.process_stored(event_id)
-            status = outcome.status if outcome else "unknown"
-            counts[status] = counts.get(status, 0) + 1
+        # Sync mode: applied here, through the same verified replay as an event id.
+        counts = self._replay(stale, only_pending=True)
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         self.stdout.write(f"Processed {len(stale)} stale event(s): {summary}.")

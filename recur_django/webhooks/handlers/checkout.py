@@ -12,7 +12,7 @@ payment-link sale).
 
 from __future__ import annotations
 
-from recur_django.checkout import fulfil, mark_failed
+from recur_django.checkout import PaymentUnconfirmed, fulfil, mark_failed
 from recur_django.exceptions import EventIgnored, EventRejected
 from recur_django.models import Transaction
 from recur_django.payloads import CheckoutData, Outcome
@@ -20,6 +20,12 @@ from recur_django.webhooks.confirmation import confirmation
 from recur_django.webhooks.event import RecurEvent
 from recur_django.webhooks.handlers.payments import with_ledger
 from recur_django.webhooks.registry import handles
+
+
+def _confirmed() -> CheckoutData | Exception | None:
+    """Recur's view of the stored checkout session, when this delivery asked for it."""
+    answer = confirmation(PaymentUnconfirmed.kind)
+    return answer if isinstance(answer, CheckoutData | Exception) else None
 
 
 @handles("checkout.completed")
@@ -36,7 +42,7 @@ def _checkout(recur_event: RecurEvent) -> None:
     outcome = info.outcome
     try:
         if outcome is Outcome.SUCCEEDED:
-            fulfil(session_data=info, event=event, source="webhook", confirmed=confirmation())
+            fulfil(session_data=info, event=event, source="webhook", confirmed=_confirmed())
         elif outcome is Outcome.UNKNOWN:
             raise EventRejected(f"checkout.completed has an unrecognised status {info.status!r}.")
         else:
@@ -55,7 +61,7 @@ def _order(recur_event: RecurEvent, *, paid: bool) -> None:
         raise EventIgnored("order does not reference a checkout")
     try:
         if paid:
-            fulfil(session_data=info, event=event, source="webhook", confirmed=confirmation())
+            fulfil(session_data=info, event=event, source="webhook", confirmed=_confirmed())
         else:
             reason = info.failure_reason or "payment failed"
             mark_failed(reason=reason, outcome=Outcome.FAILED, session_data=info, event=event)

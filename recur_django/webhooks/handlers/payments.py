@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from recur_django import ledger
-from recur_django.exceptions import EventIgnored
+from recur_django.exceptions import EventFlagged, EventIgnored, ForeignCharge
 from recur_django.webhooks.event import RecurEvent
 from recur_django.webhooks.registry import handles
 
@@ -25,7 +25,11 @@ def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], None]) -> None:
 
     The ledger's lock on the event's charge is taken first, before any row lock ``work``
     takes (one lock order, no deadlock). An event ``work`` ignores (a renewal with no
-    local transaction) is still recorded; one it rejects is not (it rolls back).
+    local transaction) is still recorded; one it rejects is not (it rolls back). A payment
+    fulfilment found to be someone else's (``ForeignCharge``: a checkout carrying one of
+    our transaction ids without our session) is recorded as that stranger's unattached
+    charge, flagged for review, and the event is stored failed with the reason
+    (``EventFlagged``).
     """
     with ledger.locked(event.type, event.data):
         try:
@@ -33,6 +37,9 @@ def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], None]) -> None:
         except EventIgnored:
             record(event)
             raise
+        except ForeignCharge as exc:
+            record(event)
+            raise EventFlagged(f"Not this site's payment: {exc}") from exc
         record(event)
 
 

@@ -1,5 +1,9 @@
 """``manage.py recur_emulator seed|deliver|advance|fail-card|refund|cancel|resume|switch|fault|
-clear-faults``: drive the local Recur."""
+clear-faults``: drive the local Recur.
+
+Every subcommand changes the emulator's state, so each refuses (``CommandError``) while
+the emulator is disabled, by the same rule as its URLs (:mod:`recur_django.emulator.gate`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from recur_django.emulator import faults, sender
 from recur_django.emulator.api.control import set_card
 from recur_django.emulator.api.errors import ApiError
 from recur_django.emulator.conf import emulator_settings
+from recur_django.emulator.gate import EmulatorClosed, require_open
 from recur_django.emulator.models import WebhookDelivery
 from recur_django.emulator.services import catalog, clock, lifecycle, promotions, refunds
 
@@ -69,6 +74,10 @@ class Command(BaseCommand):
         switch.add_argument("product", help="product id or slug of the same family")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            require_open()
+        except EmulatorClosed as exc:
+            raise CommandError(str(exc)) from None
         action = options["action"]
         if action == "seed":
             self._seed(options["update"])
