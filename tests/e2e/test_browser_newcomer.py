@@ -120,9 +120,14 @@ def test_the_webhook_event_page_has_a_replay_button(
     chromium.get(
         live_server.url + reverse("admin:recur_django_webhookevent_change", args=[event.pk])
     )
+    from selenium.webdriver.support.ui import WebDriverWait
+
     chromium.find_element(By.ID, "recur-replay").click()
 
-    success = chromium.find_element(By.CSS_SELECTOR, "ul.messagelist li.success")
+    # The click submits a form: wait for the answer's page rather than read the old one.
+    success = WebDriverWait(chromium, WAIT).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "ul.messagelist li.success")
+    )
     assert "Replayed 1 event" in success.text
     event.refresh_from_db()
     assert event.status == WebhookEvent.Status.PROCESSED
