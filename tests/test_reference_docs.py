@@ -44,7 +44,7 @@ def test_every_setting_key_is_in_the_settings_reference() -> None:
 
 
 def snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()  # EInvoice -> einvoice
 
 
 def recur_models() -> list[type]:

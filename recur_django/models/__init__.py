@@ -2,6 +2,7 @@
 
 from recur_django.models.credit_transaction import CreditTransaction
 from recur_django.models.customer import Customer
+from recur_django.models.einvoice import EInvoice, EInvoiceAllowance, InvoicePreference
 from recur_django.models.overview import BillingOverview
 from recur_django.models.payment import Payment, Refund
 from recur_django.models.payment_link import PaymentLink
@@ -14,6 +15,9 @@ __all__ = [
     "BillingOverview",
     "CreditTransaction",
     "Customer",
+    "EInvoice",
+    "EInvoiceAllowance",
+    "InvoicePreference",
     "Payment",
     "PaymentLink",
     "PromotionCode",
