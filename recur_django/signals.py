@@ -32,6 +32,16 @@
 - ``credits_deducted(sender, credit_transaction, owner, user, event)``: credits were spent, once per
   deduction (whether :func:`recur_django.credits.deduct`'s answer or the
   ``credits.deducted`` event recorded it first; ``event`` is None for the answer).
+- ``einvoice_issued(sender, einvoice, payment, owner)``: a payment's uniform invoice was
+  issued (``einvoice.number`` is set), once per :class:`~recur_django.models.EInvoice`.
+- ``einvoice_voided(sender, einvoice, payment, owner, reason)``: an issued invoice was
+  voided (a full refund before the filing cut-off, or the admin), once per invoice.
+- ``einvoice_allowance_issued(sender, allowance, einvoice, payment, owner)``: an allowance
+  was issued (a partial or late refund), once per
+  :class:`~recur_django.models.EInvoiceAllowance`.
+- ``einvoice_failed(sender, einvoice, allowance, payment, owner, error)``: issuing an
+  invoice (``allowance`` None) or an allowance gave up after its retries; ``error`` is
+  the provider's message. Sent each time a row becomes ``failed``.
 
 ``owner`` is whose billing it is (:mod:`recur_django.owners`: the transaction's or
 payment's owner, else the owner of the subscription's or credit movement's customer;
@@ -70,6 +80,10 @@ subscription_renewed = Signal()
 trial_will_end = Signal()
 credits_purchased = Signal()
 credits_deducted = Signal()
+einvoice_issued = Signal()
+einvoice_voided = Signal()
+einvoice_allowance_issued = Signal()
+einvoice_failed = Signal()
 
 
 _suppressed: ContextVar[bool] = ContextVar("recur_django_signals_suppressed", default=False)
