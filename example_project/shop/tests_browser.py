@@ -148,6 +148,7 @@ class SubscribeRenewAndReadTheAccountPage(LiveServerTestCase):
         self.driver.find_element(By.PARTIAL_LINK_TEXT, "Sign up").click()
         wait_for_path(self.driver, reverse("shop:signup"))
         self.driver.find_element(By.NAME, "username").send_keys("newbie")
+        self.driver.find_element(By.NAME, "email").send_keys("newbie@example.com")
         self.driver.find_element(By.NAME, "password1").send_keys("a-long-pass-phrase-9")
         self.driver.find_element(By.NAME, "password2").send_keys("a-long-pass-phrase-9")
         self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
