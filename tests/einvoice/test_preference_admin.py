@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from recur_django.einvoice import preferences
+from recur_django.einvoice.choice import InvoiceChoice
 from recur_django.models import InvoicePreference
+from tests.recur_helpers import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +81,22 @@ def test_edit_refuses_what_the_checkout_refuses(staff_client, user, fields, erro
     assert error_on in response.context["adminform"].form.errors
     preference.refresh_from_db()
     assert preference.kind == "member"
+
+
+# --------------------------------------------------------- remembering under races
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_remembers_keep_one_row(user):
+    """Two checkouts of one owner remembering different choices at once: one row, the
+    last write's choice, no IntegrityError on the owner's one-to-one."""
+    choices = [
+        InvoiceChoice(kind="mobile", carrier="/ABC+123"),
+        InvoiceChoice(kind="donation", love_code="168001"),
+        InvoiceChoice(kind="certificate", carrier="AB12345678901234"),
+        InvoiceChoice(kind="mobile", carrier="/XYZ+789"),
+    ]
+    run_together(lambda i: preferences.remember(user, choices[i]), len(choices))
+    stored = InvoicePreference.objects.get(owner=user)
+    assert stored.as_fields() in [choice.as_fields() for choice in choices]
