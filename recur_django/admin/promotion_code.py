@@ -149,25 +149,11 @@ class PromotionCodeAdmin(WriteThroughAdmin):
     # -- what the write-through base needs ----------------------------------------------
 
     not_stored = service.PromotionCodeNotStored
-
-    def repair(self, exc: service.PromotionCodeNotStored) -> tuple[PromotionCode | None, str]:
-        return repair_unstored(exc)
-
-    def missing_message(self) -> str:
-        return str(_("That promotion code does not exist."))
-
-    def deactivated_message(self, obj: PromotionCode) -> str:
-        return str(_("The promotion code “%(code)s” was deactivated on Recur.") % {"code": obj})
-
-    def deactivate_title(self) -> str:
-        return str(_("Deactivate promotion code"))
-
-    def delete_model(self, request: HttpRequest, obj: PromotionCode) -> None:
-        """Deactivate on Recur instead of deleting; raises ``RecurError`` on failure."""
-        service.deactivate_promotion_code(obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PromotionCode]) -> None:
-        self._apply(request, queryset.filter(active=True), service.deactivate_promotion_code)
+    repair_unstored = staticmethod(repair_unstored)
+    deactivate = staticmethod(service.deactivate_promotion_code)
+    missing_message = _("That promotion code does not exist.")
+    deactivated_message = _("The promotion code “%(object)s” was deactivated on Recur.")
+    deactivate_title = _("Deactivate promotion code")
 
     # -- bulk actions ---------------------------------------------------------------------
 

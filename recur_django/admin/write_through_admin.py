@@ -30,26 +30,31 @@ from recur_django.client.errors import NotFoundError, RecurError
 
 
 class WriteThroughAdmin(admin.ModelAdmin):
-    """Subclasses give ``not_stored`` (the service's "Recur accepted, storing failed"
-    exception), :meth:`repair`, :meth:`delete_model` (deactivate on Recur),
-    :meth:`sync_from_recur` and the messages below; their bulk actions use
-    :meth:`_set_active`, :meth:`_sync` and :meth:`_forget_missing`."""
+    """Subclasses give the attributes below; their bulk actions use :meth:`_set_active`,
+    :meth:`_sync` and :meth:`_forget_missing`."""
 
+    #: The service's "Recur accepted the write, storing its answer failed" exception …
     not_stored: type[Exception] = Exception
+    #: … and its repair: ``repair_unstored(exc) -> (row or None, note)`` (a staticmethod).
+    repair_unstored: Callable[[Any], tuple[Any, str]]
+    #: The service's deactivate(row) (a staticmethod): what "delete" does.
+    deactivate: Callable[[Any], Any]
+    missing_message: Any = ""  # the row vanished meanwhile
+    deactivated_message: Any = ""  # takes %(object)s
+    deactivate_title: Any = ""
     #: "%(object)s: Recur does not know this … (%(message)s)." for a 404 in a bulk action.
     unknown_message: Any = ""
 
     def repair(self, exc: Any) -> tuple[Any, str]:
-        raise NotImplementedError
+        return self.repair_unstored(exc)
 
-    def missing_message(self) -> str:
-        raise NotImplementedError
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        """Deactivate on Recur instead of deleting; raises ``RecurError`` on failure."""
+        self.deactivate(obj)
 
-    def deactivated_message(self, obj: Any) -> str:
-        raise NotImplementedError
-
-    def deactivate_title(self) -> str:
-        raise NotImplementedError
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """Deactivate each active row on Recur instead of deleting rows."""
+        self._apply(request, queryset.filter(active=True), self.deactivate)
 
     def sync_from_recur(self, request: HttpRequest, queryset: Any = None) -> None:
         raise NotImplementedError
@@ -114,7 +119,7 @@ class WriteThroughAdmin(admin.ModelAdmin):
         if request.method == "POST":
             obj = self.get_object(request, object_id)
             if obj is None:
-                self.message_user(request, self.missing_message(), messages.WARNING)
+                self.message_user(request, self.missing_message, messages.WARNING)
                 return HttpResponseRedirect(self._url("changelist"))
             if not self.has_delete_permission(request, obj):
                 raise PermissionDenied
@@ -130,9 +135,9 @@ class WriteThroughAdmin(admin.ModelAdmin):
                 self.message_user(request, recur_error_message(exc), messages.ERROR)
                 return HttpResponseRedirect(change_url)
             self.log_change(request, obj, [{"changed": {"fields": ["active"]}}])
-            self.message_user(request, self.deactivated_message(obj), messages.SUCCESS)
+            self.message_user(request, self.deactivated_message % {"object": obj}, messages.SUCCESS)
             return HttpResponseRedirect(self._url("changelist"))
-        context = {"title": self.deactivate_title(), **(extra_context or {})}
+        context = {"title": self.deactivate_title, **(extra_context or {})}
         return super().delete_view(request, object_id, context)
 
     # -- "Sync from Recur" button (works with an empty list) ----------------------
