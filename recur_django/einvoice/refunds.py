@@ -44,7 +44,7 @@ def settle_refunds(einvoice_id: int, *, allow_void: bool = True) -> EInvoice:
     """Void the invoice or make the allowances its payment's refunds still need."""
     void = False
     with transaction.atomic():
-        einvoice = EInvoice.objects.select_for_update().get(pk=einvoice_id)
+        einvoice = EInvoice.objects.select_for_update(of=("self",)).get(pk=einvoice_id)
         if einvoice.status != EInvoice.Status.ISSUED or einvoice.void_reason:
             return einvoice  # pending: settled once issued; voided, failed or voiding: done
         payment = Payment.objects.get(pk=einvoice.payment_id)
@@ -92,7 +92,11 @@ def void_einvoice(einvoice: EInvoice, reason: str) -> EInvoice:
     (for a refund, the refunds are then settled with allowances)."""
     now = timezone.now()
     with transaction.atomic():
-        row = EInvoice.objects.select_for_update().select_related("payment").get(pk=einvoice.pk)
+        row = (
+            EInvoice.objects.select_for_update(of=("self",))
+            .select_related("payment")
+            .get(pk=einvoice.pk)
+        )
         if row.status == EInvoice.Status.VOIDED:
             return row
         if row.status != EInvoice.Status.ISSUED or row.issued_at is None:
@@ -132,7 +136,11 @@ def _voided_at_provider(backend: object, row: EInvoice) -> bool:
 
 def _voided(einvoice_id: int) -> EInvoice:
     with transaction.atomic():
-        row = EInvoice.objects.select_for_update().select_related("payment").get(pk=einvoice_id)
+        row = (
+            EInvoice.objects.select_for_update(of=("self",))
+            .select_related("payment")
+            .get(pk=einvoice_id)
+        )
         if row.status == EInvoice.Status.ISSUED:
             row.status = EInvoice.Status.VOIDED
             row.voided_at = clock.now()
@@ -155,7 +163,7 @@ def _voided(einvoice_id: int) -> EInvoice:
 
 def _void_failed(einvoice_id: int, message: str, *, refused: bool) -> EInvoice:
     with transaction.atomic():
-        row = EInvoice.objects.select_for_update().get(pk=einvoice_id)
+        row = EInvoice.objects.select_for_update(of=("self",)).get(pk=einvoice_id)
         if row.status == EInvoice.Status.ISSUED:
             row.last_error = message[:2000]
             row.next_attempt_at = None
