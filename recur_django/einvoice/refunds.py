@@ -29,6 +29,7 @@ from django.utils import timezone
 from recur_django import clock, signals
 from recur_django.einvoice import factory, jobs
 from recur_django.einvoice.allowances import make_allowance, payment_owner
+from recur_django.einvoice.backends.base import EInvoiceBackend
 from recur_django.einvoice.errors import AnswerLost, EInvoiceError, ProviderRefused
 from recur_django.einvoice.rules import can_void
 from recur_django.models import EInvoice, EInvoiceAllowance, Payment
@@ -129,8 +130,8 @@ def void_einvoice(einvoice: EInvoice, reason: str) -> EInvoice:
     return _voided(row.pk)
 
 
-def _voided_at_provider(backend: object, row: EInvoice) -> bool:
-    found = backend.query(row.relate_number, amount=int(row.amount))  # type: ignore[attr-defined]
+def _voided_at_provider(backend: EInvoiceBackend, row: EInvoice) -> bool:
+    found = backend.query(row.relate_number, amount=int(row.amount))
     return bool(found is not None and found.voided)
 
 
