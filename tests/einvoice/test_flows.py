@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from recur_django import tasks
 from recur_django.emulator.models import Order
 from recur_django.models import EInvoice, EInvoiceAllowance, Payment
+from recur_django.testing import run_einvoice_tasks
 from tests.einvoice.flows import BARCODE, MOBILE, buy_with
 from tests.ledger_e2e.conftest import flush
 
@@ -78,3 +80,18 @@ def test_a_full_refund_three_months_later_is_an_allowance(einvoicing, buyer, ein
     assert (allowance.amount, allowance.status) == (590, "issued")
     assert einvoice.remaining_amount == 0
     assert not einvoice_sent["einvoice_voided"]
+
+
+@pytest.mark.skipif(not tasks.available(), reason="no tasks framework installed")
+def test_in_task_mode_the_fixture_issues_what_a_worker_would(einvoicing, buyer, settings):
+    """A task-mode project whose task backend never runs tasks (a worker would): the
+    fixture's deliver() applies the events and issues the invoice they asked for."""
+    framework = tasks._module.__name__
+    settings.TASKS = {"default": {"BACKEND": f"{framework}.backends.dummy.DummyBackend"}}
+    settings.RECUR = {**settings.RECUR, "WEBHOOK_PROCESSING": "task"}
+    buy_with(einvoicing, buyer, "ebook", MOBILE)
+
+    einvoice = EInvoice.objects.get()
+    assert (einvoice.status, einvoice.kind, einvoice.carrier) == ("issued", "mobile", BARCODE)
+    assert [u.number for u in einvoicing.einvoices()] == [einvoice.number]
+    assert run_einvoice_tasks() == {}  # nothing waits any more: never issued twice
