@@ -223,23 +223,8 @@ class PaymentLinkAdmin(PaymentLinkActions):
     # -- what the write-through base needs ------------------------------------------
 
     not_stored = service.PaymentLinkNotStored
-
-    def repair(self, exc: service.PaymentLinkNotStored) -> tuple[PaymentLink | None, str]:
-        return repair_unstored(exc)
-
-    def missing_message(self) -> str:
-        return str(_("That payment link does not exist."))
-
-    def deactivated_message(self, obj: PaymentLink) -> str:
-        return str(_("The payment link “%(link)s” was deactivated on Recur.") % {"link": obj})
-
-    def deactivate_title(self) -> str:
-        return str(_("Deactivate payment link"))
-
-    def delete_model(self, request: HttpRequest, obj: PaymentLink) -> None:
-        """Deactivate on Recur instead of deleting; raises ``RecurError`` on failure."""
-        service.deactivate_payment_link(obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PaymentLink]) -> None:
-        """Deactivate each link on Recur instead of deleting rows."""
-        self._apply(request, queryset.filter(active=True), service.deactivate_payment_link)
+    repair_unstored = staticmethod(repair_unstored)
+    deactivate = staticmethod(service.deactivate_payment_link)
+    missing_message = _("That payment link does not exist.")
+    deactivated_message = _("The payment link “%(object)s” was deactivated on Recur.")
+    deactivate_title = _("Deactivate payment link")

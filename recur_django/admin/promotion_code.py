@@ -8,15 +8,13 @@ local record (Recur never deletes a code). The write-through rules are
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, ngettext_lazy
+from django.utils.translation import ngettext_lazy
 
 from recur_django import promotion_codes as service
 from recur_django.admin.promotion_code_forms import (
@@ -24,9 +22,7 @@ from recur_django.admin.promotion_code_forms import (
     PromotionCodeChangeForm,
     repair_unstored,
 )
-from recur_django.admin.write_through import recur_error_message
 from recur_django.admin.write_through_admin import WriteThroughAdmin
-from recur_django.client.errors import NotFoundError, RecurError
 from recur_django.models import PromotionCode
 from recur_django.money import format_twd
 
@@ -153,113 +149,59 @@ class PromotionCodeAdmin(WriteThroughAdmin):
     # -- what the write-through base needs ----------------------------------------------
 
     not_stored = service.PromotionCodeNotStored
-
-    def repair(self, exc: service.PromotionCodeNotStored) -> tuple[PromotionCode | None, str]:
-        return repair_unstored(exc)
-
-    def missing_message(self) -> str:
-        return str(_("That promotion code does not exist."))
-
-    def deactivated_message(self, obj: PromotionCode) -> str:
-        return str(_("The promotion code “%(code)s” was deactivated on Recur.") % {"code": obj})
-
-    def deactivate_title(self) -> str:
-        return str(_("Deactivate promotion code"))
-
-    def delete_model(self, request: HttpRequest, obj: PromotionCode) -> None:
-        """Deactivate on Recur instead of deleting; raises ``RecurError`` on failure."""
-        service.deactivate_promotion_code(obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PromotionCode]) -> None:
-        self._apply(request, queryset.filter(active=True), service.deactivate_promotion_code)
+    repair_unstored = staticmethod(repair_unstored)
+    deactivate = staticmethod(service.deactivate_promotion_code)
+    missing_message = _("That promotion code does not exist.")
+    deactivated_message = _("The promotion code “%(object)s” was deactivated on Recur.")
+    deactivate_title = _("Deactivate promotion code")
 
     # -- bulk actions ---------------------------------------------------------------------
 
-    def _apply(self, request: HttpRequest, codes: Iterable[PromotionCode], func: Any) -> int:
-        done = 0
-        for promo in codes:
-            try:
-                func(promo)
-            except NotFoundError as exc:
-                self.message_user(
-                    request,
-                    _("%(code)s: Recur does not know this promotion code (%(message)s).")
-                    % {"code": promo, "message": exc.message or exc},
-                    messages.ERROR,
-                )
-            except service.PromotionCodeNotStored as exc:
-                repaired, note = repair_unstored(exc)
-                level = messages.WARNING if repaired else messages.ERROR
-                self.message_user(request, format_html("{}: {}", promo, note), level)
-                done += repaired is not None
-            except RecurError as exc:
-                self.message_user(
-                    request, format_html("{}: {}", promo, recur_error_message(exc)), messages.ERROR
-                )
-            else:
-                done += 1
-        return done
+    unknown_message = _("%(object)s: Recur does not know this promotion code (%(message)s).")
 
-    def _set_active(
+    def _set_codes_active(
         self, request: HttpRequest, queryset: QuerySet[PromotionCode], active: bool
     ) -> None:
-        todo = list(queryset.filter(active=not active))
-        func = service.activate_promotion_code if active else service.deactivate_promotion_code
-        done = self._apply(request, todo, func)
-        if done:
-            message = (
-                ngettext_lazy(
-                    "Activated %(count)d promotion code on Recur.",
-                    "Activated %(count)d promotion codes on Recur.",
-                    "count",
-                )
-                if active
-                else ngettext_lazy(
-                    "Deactivated %(count)d promotion code on Recur.",
-                    "Deactivated %(count)d promotion codes on Recur.",
-                    "count",
-                )
+        self._set_active(
+            request,
+            queryset,
+            active,
+            service.activate_promotion_code if active else service.deactivate_promotion_code,
+            ngettext_lazy(
+                "Activated %(count)d promotion code on Recur.",
+                "Activated %(count)d promotion codes on Recur.",
+                "count",
             )
-            self.message_user(request, message % {"count": done}, messages.SUCCESS)
-        elif not todo:
-            self.message_user(
-                request,
-                _("Nothing to do: every selected promotion code already is %(state)s.")
-                % {"state": _("active") if active else _("inactive")},
-                messages.WARNING,
-            )
+            if active
+            else ngettext_lazy(
+                "Deactivated %(count)d promotion code on Recur.",
+                "Deactivated %(count)d promotion codes on Recur.",
+                "count",
+            ),
+            _("Nothing to do: every selected promotion code already is %(state)s.")
+            % {"state": _("active") if active else _("inactive")},
+        )
 
     @admin.action(description=_("Activate selected promotion codes"), permissions=["change"])
     def activate_codes(self, request: HttpRequest, queryset: QuerySet[PromotionCode]) -> None:
-        self._set_active(request, queryset, True)
+        self._set_codes_active(request, queryset, True)
 
     @admin.action(description=_("Deactivate selected promotion codes"), permissions=["change"])
     def deactivate_codes(self, request: HttpRequest, queryset: QuerySet[PromotionCode]) -> None:
-        self._set_active(request, queryset, False)
+        self._set_codes_active(request, queryset, False)
 
     @admin.action(description=_("Sync all promotion codes from Recur"), permissions=["change"])
     def sync_from_recur(self, request: HttpRequest, queryset: Any = None) -> None:
-        try:
-            result = service.sync_promotion_codes()
-        except RecurError as exc:
-            self.message_user(request, recur_error_message(exc), messages.ERROR)
-            return
-        self.message_user(
+        self._sync(
             request,
-            ngettext(
+            service.sync_promotion_codes,
+            ngettext_lazy(
                 "Synced %(seen)d promotion code from Recur: %(created)d new, %(updated)d "
                 "updated, %(missing)d no longer on Recur.",
                 "Synced %(seen)d promotion codes from Recur: %(created)d new, %(updated)d "
                 "updated, %(missing)d no longer on Recur.",
-                result.seen,
-            )
-            % {
-                "seen": result.seen,
-                "created": result.created,
-                "updated": result.updated,
-                "missing": result.missing,
-            },
-            messages.SUCCESS,
+                "seen",
+            ),
         )
 
     @admin.action(
@@ -267,23 +209,16 @@ class PromotionCodeAdmin(WriteThroughAdmin):
         permissions=["delete"],
     )
     def forget_missing_codes(self, request: HttpRequest, queryset: QuerySet[PromotionCode]) -> None:
-        count, _details = queryset.filter(missing_from_recur=True).delete()
-        if not count:
-            self.message_user(
-                request,
-                _(
-                    "Nothing removed: only codes marked “missing from Recur” by a sync can be "
-                    "forgotten."
-                ),
-                messages.WARNING,
-            )
-            return
-        self.message_user(
+        self._forget_missing(
             request,
-            ngettext(
+            queryset,
+            _(
+                "Nothing removed: only codes marked “missing from Recur” by a sync can be "
+                "forgotten."
+            ),
+            ngettext_lazy(
                 "Removed the local record of %(count)d code missing from Recur.",
                 "Removed the local records of %(count)d codes missing from Recur.",
-                count,
-            )
-            % {"count": count},
+                "count",
+            ),
         )

@@ -12,38 +12,49 @@ without the admin's ``atomic()`` block, and every URL of these admins is exempt 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import csrf_protect_m
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, router, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from recur_django.admin.write_through import recur_error_message
-from recur_django.client.errors import RecurError
+from recur_django.client.errors import NotFoundError, RecurError
 
 
 class WriteThroughAdmin(admin.ModelAdmin):
-    """Subclasses give ``not_stored`` (the service's "Recur accepted, storing failed"
-    exception), :meth:`repair`, :meth:`delete_model` (deactivate on Recur),
-    :meth:`sync_from_recur` and the messages below."""
+    """Subclasses give the attributes below; their bulk actions use :meth:`_set_active`,
+    :meth:`_sync` and :meth:`_forget_missing`."""
 
+    #: The service's "Recur accepted the write, storing its answer failed" exception …
     not_stored: type[Exception] = Exception
+    #: … and its repair: ``repair_unstored(exc) -> (row or None, note)`` (a staticmethod).
+    repair_unstored: Callable[[Any], tuple[Any, str]]
+    #: The service's deactivate(row) (a staticmethod): what "delete" does.
+    deactivate: Callable[[Any], Any]
+    missing_message: Any = ""  # the row vanished meanwhile
+    deactivated_message: Any = ""  # takes %(object)s
+    deactivate_title: Any = ""
+    #: "%(object)s: Recur does not know this … (%(message)s)." for a 404 in a bulk action.
+    unknown_message: Any = ""
 
     def repair(self, exc: Any) -> tuple[Any, str]:
-        raise NotImplementedError
+        return self.repair_unstored(exc)
 
-    def missing_message(self) -> str:
-        raise NotImplementedError
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        """Deactivate on Recur instead of deleting; raises ``RecurError`` on failure."""
+        self.deactivate(obj)
 
-    def deactivated_message(self, obj: Any) -> str:
-        raise NotImplementedError
-
-    def deactivate_title(self) -> str:
-        raise NotImplementedError
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """Deactivate each active row on Recur instead of deleting rows."""
+        self._apply(request, queryset.filter(active=True), self.deactivate)
 
     def sync_from_recur(self, request: HttpRequest, queryset: Any = None) -> None:
         raise NotImplementedError
@@ -108,7 +119,7 @@ class WriteThroughAdmin(admin.ModelAdmin):
         if request.method == "POST":
             obj = self.get_object(request, object_id)
             if obj is None:
-                self.message_user(request, self.missing_message(), messages.WARNING)
+                self.message_user(request, self.missing_message, messages.WARNING)
                 return HttpResponseRedirect(self._url("changelist"))
             if not self.has_delete_permission(request, obj):
                 raise PermissionDenied
@@ -124,9 +135,9 @@ class WriteThroughAdmin(admin.ModelAdmin):
                 self.message_user(request, recur_error_message(exc), messages.ERROR)
                 return HttpResponseRedirect(change_url)
             self.log_change(request, obj, [{"changed": {"fields": ["active"]}}])
-            self.message_user(request, self.deactivated_message(obj), messages.SUCCESS)
+            self.message_user(request, self.deactivated_message % {"object": obj}, messages.SUCCESS)
             return HttpResponseRedirect(self._url("changelist"))
-        context = {"title": self.deactivate_title(), **(extra_context or {})}
+        context = {"title": self.deactivate_title, **(extra_context or {})}
         return super().delete_view(request, object_id, context)
 
     # -- "Sync from Recur" button (works with an empty list) ----------------------
@@ -159,3 +170,79 @@ class WriteThroughAdmin(admin.ModelAdmin):
             raise PermissionDenied
         self.sync_from_recur(request)
         return HttpResponseRedirect(self._url("changelist"))
+
+    # -- bulk actions ---------------------------------------------------------------
+
+    def _apply(self, request: HttpRequest, objects: Iterable[Any], func: Callable) -> int:
+        """``func(obj)`` for each object (a Recur call each); a message per failure; how
+        many succeeded (a write Recur accepted but we failed to store counts once
+        repaired)."""
+        done = 0
+        for obj in objects:
+            try:
+                func(obj)
+            except NotFoundError as exc:
+                message = self.unknown_message % {"object": obj, "message": exc.message or exc}
+                self.message_user(request, message, messages.ERROR)
+            except self.not_stored as exc:
+                repaired, note = self.repair(exc)
+                level = messages.WARNING if repaired else messages.ERROR
+                self.message_user(request, format_html("{}: {}", obj, note), level)
+                done += repaired is not None
+            except RecurError as exc:
+                self.message_user(
+                    request, format_html("{}: {}", obj, recur_error_message(exc)), messages.ERROR
+                )
+            else:
+                done += 1
+        return done
+
+    def _set_active(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Any],
+        active: bool,
+        func: Callable,
+        done_message: Any,
+        nothing_message: Any,
+    ) -> None:
+        """Apply ``func`` to the selected rows not yet ``active``; say how many changed
+        (``done_message % {"count": …}``), or, when every selected row already was, that
+        there was nothing to do (``nothing_message % {"count": selected}``)."""
+        todo = list(queryset.filter(active=not active))
+        done = self._apply(request, todo, func)
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        elif not todo:
+            count = queryset.count()
+            self.message_user(request, nothing_message % {"count": count}, messages.WARNING)
+
+    def _sync(self, request: HttpRequest, sync: Callable[[], Any], synced_message: Any) -> None:
+        """Run the service's ``sync()``; ``synced_message`` takes ``seen``, ``created``,
+        ``updated`` and ``missing``."""
+        try:
+            result = sync()
+        except RecurError as exc:
+            self.message_user(request, recur_error_message(exc), messages.ERROR)
+            return
+        counts = {
+            "seen": result.seen,
+            "created": result.created,
+            "updated": result.updated,
+            "missing": result.missing,
+        }
+        self.message_user(request, synced_message % counts, messages.SUCCESS)
+
+    def _forget_missing(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Any],
+        nothing_message: Any,
+        removed_message: Any,
+    ) -> None:
+        """Delete the selected rows a sync marked missing from Recur (local only)."""
+        count, _details = queryset.filter(missing_from_recur=True).delete()
+        if not count:
+            self.message_user(request, nothing_message, messages.WARNING)
+            return
+        self.message_user(request, removed_message % {"count": count})

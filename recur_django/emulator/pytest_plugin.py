@@ -106,7 +106,8 @@ class RecurEmulator(EInvoiceFixture):
         In task mode (``RECUR["WEBHOOK_PROCESSING"] = "task"``) the site only stores what
         arrives; unless ``run_tasks=False`` the stored events are then applied as the task
         worker would (:func:`recur_django.testing.run_webhook_tasks`), so a test reads the
-        same state in both modes.
+        same state in both modes, and the e-invoices those events asked for are issued
+        (:func:`recur_django.testing.run_einvoice_tasks`).
         """
         # Lazy: models cannot load before pytest-django calls django.setup() (after plugins load).
         from recur_django.emulator import sender
@@ -124,11 +125,14 @@ class RecurEmulator(EInvoiceFixture):
         return (getattr(settings, "RECUR", None) or {}).get("WEBHOOK_PROCESSING") == "task"
 
     def run_tasks(self) -> dict[str, str]:
-        """Apply the stored events that wait for the task worker; ``{event_id: status}``."""
+        """Apply the stored events that wait for the task worker, then issue the e-invoices
+        they asked for; ``{event_id: status}`` of the events."""
         # Lazy: the site's webhook pipeline loads models, after django.setup().
-        from recur_django.testing import run_webhook_tasks
+        from recur_django.testing import run_einvoice_tasks, run_webhook_tasks
 
-        return run_webhook_tasks()
+        outcomes = run_webhook_tasks()
+        run_einvoice_tasks()
+        return outcomes
 
     def events(self, type: str | None = None) -> list[dict[str, Any]]:
         """Emitted event envelopes ``{id, type, timestamp, data}``, oldest first."""

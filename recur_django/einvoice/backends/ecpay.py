@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +27,6 @@ from recur_django.einvoice.backends import ecpay_wire
 from recur_django.einvoice.backends.base import (
     INVOICE_NUMBER_PATTERN,
     AllowanceRequest,
-    EInvoiceBackend,
     InvoiceItem,
     IssuedAllowance,
     IssuedInvoice,
@@ -38,15 +35,14 @@ from recur_django.einvoice.backends.base import (
     as_int,
     clean_reason,
 )
-from recur_django.einvoice.backends.http import ProviderSession
+from recur_django.einvoice.backends.http import KeyedHttpBackend
 from recur_django.einvoice.choice import InvoiceChoice, InvoiceKind
 from recur_django.einvoice.errors import (
     AnswerLost,
-    ConfigurationError,
     DuplicateReference,
     ProviderRefused,
 )
-from recur_django.einvoice.rules import parse_taipei, taipei_date
+from recur_django.einvoice.rules import taipei_date
 
 logger = logging.getLogger("recur_django.einvoice")
 
@@ -71,44 +67,20 @@ CARRIER_TYPES = {
 REASON_MAX_LENGTH = 20
 
 
-class ECPayBackend(EInvoiceBackend):
+class ECPayBackend(KeyedHttpBackend):
     """ECPay B2C e-invoices (rev 3.0). Options: ``MERCHANT_ID``, ``HASH_KEY``, ``HASH_IV``
-    (required), ``API_BASE`` (default: the stage host), ``TIMEOUT`` (seconds)."""
+    (16 characters each; required), ``API_BASE`` (default: the stage host), ``TIMEOUT``
+    (seconds)."""
 
     name = "ecpay"
+    label = "ECPay"
     max_relate_number_length = 30
-
-    def __init__(
-        self, options: Mapping[str, Any], *, clock: Callable[[], float] = time.time
-    ) -> None:
-        super().__init__(options)
-        values = self.required_options("MERCHANT_ID", secret=("HASH_KEY", "HASH_IV"))
-        self._merchant = values["MERCHANT_ID"]
-        self.__key, self.__iv = values["HASH_KEY"], values["HASH_IV"]
-        if len(self.__key.encode()) != 16 or len(self.__iv.encode()) != 16:
-            raise ConfigurationError(
-                "ECPay's HASH_KEY and HASH_IV are 16 characters each.", code="invalid_key"
-            )
-        self.api_base = self.api_base_option(STAGE_API_BASE)
-        self._clock = clock
-        self.http = ProviderSession(
-            self.api_base,
-            self.timeout_option(),
-            provider=self.name,
-            secrets=(self.__key, self.__iv),
-        )
+    key_lengths = (16, 16)
+    test_api_base = STAGE_API_BASE
 
     @property
     def uses_test_credentials(self) -> bool:
-        return self._merchant in SANDBOX_MERCHANT_IDS or self.__key in SANDBOX_HASH_KEYS
-
-    @property
-    def uses_test_host(self) -> bool:
-        parts = urlsplit(self.api_base)
-        return parts.scheme == "http" or parts.hostname == urlsplit(STAGE_API_BASE).hostname
-
-    def close(self) -> None:
-        self.http.close()
+        return self._merchant in SANDBOX_MERCHANT_IDS or self._key in SANDBOX_HASH_KEYS
 
     # -- the buyer's choice -------------------------------------------------------------
 
@@ -271,7 +243,7 @@ class ECPayBackend(EInvoiceBackend):
     def _call(self, operation: str, data: dict[str, Any]) -> dict[str, Any]:
         """Send ``data`` to ``operation``; the decrypted answer when ``RtnCode`` is 1."""
         body = ecpay_wire.request_envelope(
-            self._merchant, data, self.__key, self.__iv, timestamp=int(self._clock())
+            self._merchant, data, self._key, self._iv, timestamp=int(self._clock())
         )
         response = self.http.post(f"/B2CInvoice/{operation}", operation=operation, json_body=body)
         try:
@@ -280,7 +252,7 @@ class ECPayBackend(EInvoiceBackend):
             if trans_code != SUCCESS:
                 message = self.http.scrub(str(envelope.get("TransMsg") or "refused"))
                 raise ProviderRefused(f"trans_{trans_code}", f"ecpay {operation}: {message}")
-            answer = ecpay_wire.decrypt(str(envelope.get("Data") or ""), self.__key, self.__iv)
+            answer = ecpay_wire.decrypt(str(envelope.get("Data") or ""), self._key, self._iv)
         except ecpay_wire.WireError as exc:
             raise AnswerLost(
                 f"ecpay {operation}: the answer is unreadable ({exc}); the request may have "
@@ -294,13 +266,6 @@ class ECPayBackend(EInvoiceBackend):
             logger.warning("ecpay %s refused: %s %s", operation, code, message)
             raise ProviderRefused(str(code), f"ecpay {operation}: {message}")
         return answer
-
-    def _moment(self, text: Any) -> datetime:
-        """A provider time, or now when it is missing (the answer just arrived)."""
-        try:
-            return parse_taipei(str(text))
-        except ValueError:
-            return datetime.fromtimestamp(self._clock(), tz=UTC)
 
 
 _NUMBERED_CARRIERS = frozenset({InvoiceKind.MOBILE, InvoiceKind.CERTIFICATE})

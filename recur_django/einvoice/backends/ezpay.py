@@ -19,17 +19,14 @@ public examples and adapters; check them against ezPay's current document.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from recur_django.einvoice.backends import ezpay_wire
 from recur_django.einvoice.backends.base import (
     INVOICE_NUMBER_PATTERN,
     AllowanceRequest,
-    EInvoiceBackend,
     InvoiceItem,
     IssuedAllowance,
     IssuedInvoice,
@@ -38,15 +35,14 @@ from recur_django.einvoice.backends.base import (
     as_int,
     clean_reason,
 )
-from recur_django.einvoice.backends.http import ProviderSession
+from recur_django.einvoice.backends.http import KeyedHttpBackend
 from recur_django.einvoice.choice import InvoiceKind
 from recur_django.einvoice.errors import (
     AnswerLost,
-    ConfigurationError,
     DuplicateReference,
     ProviderRefused,
 )
-from recur_django.einvoice.rules import TAX_RATE_PERCENT, parse_taipei, tax_split
+from recur_django.einvoice.rules import TAX_RATE_PERCENT, tax_split
 
 TEST_API_BASE = "https://cinv.ezpay.com.tw"
 PRODUCTION_API_BASE = "https://inv.ezpay.com.tw"
@@ -58,40 +54,15 @@ REASON_MAX_LENGTH = 20
 ANONYMOUS_BUYER = "消費者"  # B2C invoices need a buyer name; this is the customary one
 
 
-class EzPayBackend(EInvoiceBackend):
-    """ezPay e-invoices. Options: ``MERCHANT_ID``, ``HASH_KEY``, ``HASH_IV`` (required),
-    ``API_BASE`` (default: the test host), ``TIMEOUT`` (seconds)."""
+class EzPayBackend(KeyedHttpBackend):
+    """ezPay e-invoices. Options: ``MERCHANT_ID``, ``HASH_KEY`` (32 characters), ``HASH_IV``
+    (16) (required), ``API_BASE`` (default: the test host), ``TIMEOUT`` (seconds)."""
 
     name = "ezpay"
+    label = "ezPay"
     max_relate_number_length = 20
-
-    def __init__(
-        self, options: Mapping[str, Any], *, clock: Callable[[], float] = time.time
-    ) -> None:
-        super().__init__(options)
-        values = self.required_options("MERCHANT_ID", secret=("HASH_KEY", "HASH_IV"))
-        self._merchant = values["MERCHANT_ID"]
-        self.__key, self.__iv = values["HASH_KEY"], values["HASH_IV"]
-        if len(self.__key.encode()) != 32 or len(self.__iv.encode()) != 16:
-            raise ConfigurationError(
-                "ezPay's HASH_KEY is 32 characters and its HASH_IV 16.", code="invalid_key"
-            )
-        self.api_base = self.api_base_option(TEST_API_BASE)
-        self._clock = clock
-        self.http = ProviderSession(
-            self.api_base,
-            self.timeout_option(),
-            provider=self.name,
-            secrets=(self.__key, self.__iv),
-        )
-
-    @property
-    def uses_test_host(self) -> bool:
-        parts = urlsplit(self.api_base)
-        return parts.scheme == "http" or parts.hostname == urlsplit(TEST_API_BASE).hostname
-
-    def close(self) -> None:
-        self.http.close()
+    key_lengths = (32, 16)
+    test_api_base = TEST_API_BASE
 
     # -- operations -----------------------------------------------------------------------
 
@@ -235,7 +206,7 @@ class EzPayBackend(EInvoiceBackend):
     def _call(
         self, path: str, operation: str, fields: Mapping[str, Any], *, verify: bool = False
     ) -> dict[str, Any]:
-        post_data = ezpay_wire.encrypt_post_data(fields, self.__key, self.__iv)
+        post_data = ezpay_wire.encrypt_post_data(fields, self._key, self._iv)
         response = self.http.post(
             path, operation=operation, form={"MerchantID_": self._merchant, "PostData_": post_data}
         )
@@ -258,18 +229,12 @@ class EzPayBackend(EInvoiceBackend):
             raise AnswerLost(
                 f"ezpay {operation}: the answer has no readable Result.", code="bad_answer"
             )
-        if verify and not ezpay_wire.check_code_matches(result, self.__key, self.__iv):
+        if verify and not ezpay_wire.check_code_matches(result, self._key, self._iv):
             raise AnswerLost(
                 f"ezpay {operation}: the answer's CheckCode does not verify; it is not trusted.",
                 code="bad_check_code",
             )
         return {key: self.http.scrub(v) if isinstance(v, str) else v for key, v in result.items()}
-
-    def _moment(self, text: Any) -> datetime:
-        try:
-            return parse_taipei(str(text))
-        except ValueError:
-            return datetime.fromtimestamp(self._clock(), tz=UTC)
 
 
 def _item_fields(items: tuple[InvoiceItem, ...], *, before_tax: bool) -> dict[str, str]:

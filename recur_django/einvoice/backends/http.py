@@ -15,15 +15,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from recur_django import __version__
 from recur_django.client.transport import freeze_environment, request_not_sent
-from recur_django.einvoice.errors import AnswerLost, ProviderRefused, ProviderUnavailable
+from recur_django.einvoice.backends.base import EInvoiceBackend
+from recur_django.einvoice.errors import (
+    AnswerLost,
+    ConfigurationError,
+    ProviderRefused,
+    ProviderUnavailable,
+)
+from recur_django.einvoice.rules import parse_taipei
 
 logger = logging.getLogger("recur_django.einvoice")
 
@@ -126,3 +135,51 @@ class ProviderSession:
 
     def close(self) -> None:
         self.session.close()
+
+
+class KeyedHttpBackend(EInvoiceBackend):
+    """What the ECPay and ezPay backends share: ``MERCHANT_ID``, an AES ``HASH_KEY`` and
+    ``HASH_IV`` of fixed lengths (secrets: scrubbed from every message), ``API_BASE``
+    defaulting to the provider's test host, ``TIMEOUT``, one :class:`ProviderSession`, and
+    a clock (tests pin it)."""
+
+    #: (HASH_KEY length, HASH_IV length), in characters.
+    key_lengths: ClassVar[tuple[int, int]]
+    #: The provider's test (stage) API base: the default, and what uses_test_host means.
+    test_api_base: ClassVar[str]
+    #: The provider's name as people write it, for configuration messages.
+    label: ClassVar[str]
+
+    def __init__(
+        self, options: Mapping[str, Any], *, clock: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__(options)
+        values = self.required_options("MERCHANT_ID", secret=("HASH_KEY", "HASH_IV"))
+        self._merchant = values["MERCHANT_ID"]
+        self._key, self._iv = values["HASH_KEY"], values["HASH_IV"]
+        key_length, iv_length = self.key_lengths
+        if len(self._key.encode()) != key_length or len(self._iv.encode()) != iv_length:
+            raise ConfigurationError(
+                f"{self.label}'s HASH_KEY is {key_length} characters and its HASH_IV {iv_length}.",
+                code="invalid_key",
+            )
+        self.api_base = self.api_base_option(self.test_api_base)
+        self._clock = clock
+        self.http = ProviderSession(
+            self.api_base, self.timeout_option(), provider=self.name, secrets=(self._key, self._iv)
+        )
+
+    @property
+    def uses_test_host(self) -> bool:
+        parts = urlsplit(self.api_base)
+        return parts.scheme == "http" or parts.hostname == urlsplit(self.test_api_base).hostname
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _moment(self, text: Any) -> datetime:
+        """A provider time, or now when it is missing (the answer just arrived)."""
+        try:
+            return parse_taipei(str(text))
+        except ValueError:
+            return datetime.fromtimestamp(self._clock(), tz=UTC)
