@@ -5,25 +5,28 @@ e-invoice endpoint) on Django's live server."""
 
 from __future__ import annotations
 
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client, LiveServerTestCase
 from django.urls import reverse
 
-from recur_django.models import InvoicePreference, Transaction
+from example_project.shop.live_recur import recur_served_at
+from recur_django.emulator import sender
+from recur_django.models import EInvoice, InvoicePreference, Transaction
 
 
 class InvoiceChoiceTests(LiveServerTestCase):
     def setUp(self) -> None:
         base = self.live_server_url
         emulator = dict(settings.RECUR_EMULATOR)
-        emulator.update(ENABLED=True, WEBHOOK_URL=base + reverse("recur:webhook"))
-        einvoice = dict(settings.RECUR["EINVOICE"])
-        einvoice["OPTIONS"] = {**einvoice["OPTIONS"], "API_BASE": base + "/_recur/einvoice"}
-        overrides = self.settings(
-            RECUR={**settings.RECUR, "API_BASE": base + "/_recur", "EINVOICE": einvoice},
-            RECUR_EMULATOR=emulator,
+        emulator.update(
+            ENABLED=True,
+            WEBHOOK_URL=base + reverse("recur:webhook"),
+            WEBHOOK_DELIVERY="manual",
+            WEBHOOK_RETRY_SCHEDULE=[0, 0, 0],
         )
+        overrides = self.settings(RECUR=recur_served_at(base), RECUR_EMULATOR=emulator)
         overrides.enable()
         self.addCleanup(overrides.disable)
         self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
@@ -94,3 +97,23 @@ class InvoiceChoiceTests(LiveServerTestCase):
         account = self.browser.get(reverse("shop:account")).content.decode()
         self.assertIn("22099131", account)
         self.assertIn("Buyer Ltd.", account)
+
+    def test_a_paid_purchase_gets_its_invoice_on_the_barcode(self) -> None:
+        response = self.browser.post(
+            reverse("recur:checkout"),
+            {"product": "ebook", "invoice_kind": "mobile", "invoice_carrier": "/ABC+123"},
+        )
+        self.assertEqual(response.status_code, 303, response.content)
+        txn = Transaction.objects.get()
+        paid = requests.post(
+            f"{self.live_server_url}/_recur/checkout/{txn.checkout_session_id}/pay",
+            data={"card_number": "4147631000000001"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        self.assertEqual(paid.status_code, 303, paid.text)
+        self.assertEqual({d.status for d in sender.deliver_pending()}, {"SUCCEEDED"})
+        invoice = EInvoice.objects.get(payment__transaction=txn)
+        issued = (invoice.status, invoice.kind, invoice.carrier)
+        self.assertEqual(issued, ("issued", "mobile", "/ABC+123"))
+        self.assertRegex(invoice.number, r"^[A-Z]{2}[0-9]{8}$")

@@ -139,7 +139,8 @@ def start_checkout(
     ``invoice`` (when e-invoicing is on): the buyer's validated invoice choice (see
     :func:`recur_django.einvoice.preferences.checkout_choice`), stored on
     ``Transaction.invoice_choice`` and remembered as the owner's ``InvoicePreference``.
-    Without it the owner's remembered choice (else the default, when it applies) is stored.
+    Without it the owner's remembered choice (else the default, when it applies) is
+    stored, and nothing is remembered.
     """
     if not is_owner(owner):
         raise ValueError("start_checkout needs an owner (a saved instance of the owner model).")
@@ -175,19 +176,17 @@ def start_checkout(
     else:
         txn.product_slug = ref
     txn.metadata = {**dict(metadata or {}), "transaction_id": txn.public_id}
-    if invoice is None:
-        invoice = invoice_preferences.default_choice(owner)
-    elif not invoice_preferences.is_enabled():
-        invoice = None  # e-invoicing is off: nothing is invoiced
-    txn.invoice_choice = invoice.as_fields() if invoice is not None else {}
+    chosen = invoice if invoice_preferences.is_enabled() else None  # off: nothing invoiced
+    stored = chosen if chosen is not None else invoice_preferences.default_choice(owner)
+    txn.invoice_choice = stored.as_fields() if stored is not None else {}
     if claim is None:
         txn.save()
     else:
         # One open checkout per owner and plan family, also under races: raises
         # CheckoutInProgress or AlreadySubscribed (both 409) and saves nothing then.
         take_claim(claim, txn)
-    if invoice is not None:
-        invoice_preferences.remember(owner, invoice)
+    if chosen is not None:  # the buyer's own choice: used for renewals and later sales
+        invoice_preferences.remember(owner, chosen)
 
     params: dict[str, Any] = {
         "success_url": success,

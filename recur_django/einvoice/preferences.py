@@ -5,12 +5,13 @@ When e-invoicing is on (``RECUR["EINVOICE"]`` set) every checkout carries a vali
 
 - the six ``invoice_*`` fields of the request, when it sends any (validated by
   :func:`~recur_django.einvoice.choice.validate_invoice_choice`, existence checks included
-  but bounded by :data:`VERIFY_SECONDS`);
+  but bounded by :data:`VERIFY_SECONDS`), remembered as the owner's preference;
 - else the owner's remembered :class:`~recur_django.models.InvoicePreference`;
-- else the default (a member carrier keyed by the owner's e-mail address).
+- else the default (a member carrier keyed by the owner's e-mail address), not remembered.
 
-:func:`checkout_choice` answers that (or raises ``ValidationError``, keyed by field: the
-views answer 400 ``invalid_invoice``); :func:`remember` upserts the owner's preference;
+:func:`checkout_choice` validates the request's choice (or raises ``ValidationError``,
+keyed by field: the views answer 400 ``invalid_invoice``); :func:`default_choice` is what
+a checkout without one stores; :func:`remember` upserts the owner's preference;
 :func:`error_fields` turns the ``ValidationError`` into ``{field: [messages]}``. When
 e-invoicing is off every function answers ``None`` and the fields are ignored.
 
@@ -84,21 +85,22 @@ def validate(owner: Any, data: Mapping[str, Any], *, verify: bool = True) -> Inv
 def checkout_choice(
     owner: Any, data: Mapping[str, Any] | None = None, *, verify: bool = True
 ) -> InvoiceChoice | None:
-    """The invoice choice of a checkout for ``owner``; ``None`` when e-invoicing is off.
+    """The invoice choice the request makes for ``owner``'s checkout, validated.
 
-    The request's fields when it carries any, else the owner's remembered preference,
-    else the default (member carrier). ``ValidationError`` (keyed by the request field
-    names) when the fields are invalid or contradictory, or when the default cannot apply
-    (an owner without an e-mail address must choose).
+    ``None`` when e-invoicing is off, or when the request carries no invoice field: then
+    ``start_checkout`` stores the owner's remembered choice, else the default (member
+    carrier), and remembers nothing. ``ValidationError`` (keyed by the request field
+    names) when the fields are invalid or contradictory, or when the request carries none
+    and no choice applies (an owner without an e-mail address and no preference must
+    choose).
     """
     if not factory.is_enabled():
         return None
     if has_invoice_fields(data):
         return validate(owner, cast("Mapping[str, Any]", data), verify=verify)
-    remembered = remembered_choice(owner)
-    if remembered is not None:
-        return remembered
-    return validate(owner, {}, verify=False)
+    if remembered_choice(owner) is None:
+        validate(owner, {}, verify=False)  # raises when the default cannot apply
+    return None
 
 
 def remembered_choice(owner: Any) -> InvoiceChoice | None:

@@ -16,7 +16,7 @@ from recur_django.client.transport import Transport
 from recur_django.einvoice import preferences
 from recur_django.einvoice.backends.ecpay import ECPayBackend
 from recur_django.emulator.models import CheckoutSession
-from recur_django.models import InvoicePreference, Transaction
+from recur_django.models import EInvoice, InvoicePreference, Transaction
 
 ECPAY = "recur_django.einvoice.backends.ecpay.ECPayBackend"
 EMPTY = {
@@ -232,9 +232,10 @@ def test_a_new_choice_replaces_the_remembered_one(browser, user):
     assert InvoicePreference.objects.get(owner=user).as_fields() == {**EMPTY, **COMPANY}
 
 
-def test_without_fields_or_preference_the_member_default_is_stored(browser, user):
+def test_without_fields_or_preference_the_member_default_is_stored_not_remembered(browser):
     assert post(browser, {"product": "credits-100"}, as_json=False).status_code == 303
     assert Transaction.objects.get().invoice_choice == EMPTY
+    assert not InvoicePreference.objects.exists()  # the buyer chose nothing
 
 
 def test_an_owner_without_email_must_choose(einvoicing, recur_calls):
@@ -290,3 +291,36 @@ def test_off_the_fields_are_ignored(recur_emulator, user, as_json):
     assert response.status_code == (200 if as_json else 303)
     assert Transaction.objects.get().invoice_choice == {}
     assert not InvoicePreference.objects.exists()
+
+
+# ------------------------------------------------- the choice reaches the invoices
+
+
+def test_a_barcode_chosen_at_checkout_is_on_every_invoice_and_a_new_preference_on_the_next(
+    browser, user, einvoicing
+):
+    """Chosen at checkout, paid, renewed: every invoice goes to the barcode; after the
+    buyer changes the preference, the next purchase is invoiced with the new choice."""
+    sent = {"product": "pro-monthly", "invoice_kind": "mobile", "invoice_carrier": "/abc+123"}
+    assert post(browser, sent, as_json=False).status_code == 303
+    txn = Transaction.objects.get()
+    assert einvoicing.pay(txn.checkout_session_id).status_code == 303
+    einvoicing.deliver()
+    einvoicing.advance(days=32)
+    einvoicing.deliver()
+    invoices = list(EInvoice.objects.order_by("payment__paid_at"))
+    assert [(i.status, i.kind, i.carrier) for i in invoices] == [
+        ("issued", "mobile", "/ABC+123")
+    ] * 2
+
+    page = browser.post(
+        reverse("recur:invoice-preference"),
+        {"invoice_kind": "donation", "invoice_love_code": "168001"},
+    )
+    assert page.status_code == 303
+    assert post(browser, {"product": "prod_ebook"}, as_json=True).status_code == 200
+    ebook = Transaction.objects.latest("created_at")
+    assert einvoicing.pay(ebook.checkout_session_id).status_code == 303
+    einvoicing.deliver()
+    latest = EInvoice.objects.get(payment__transaction=ebook)
+    assert (latest.status, latest.kind, latest.love_code) == ("issued", "donation", "168001")
