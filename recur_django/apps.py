@@ -16,7 +16,8 @@ class RecurDjangoConfig(AppConfig):
         # models, which need the app registry this method runs after.
         from recur_django import checks, client_factory, emails, owner_checks, wiring_checks  # noqa: F401
         from recur_django.einvoice import checks as einvoice_checks  # noqa: F401
-        from recur_django.einvoice import factory  # noqa: F401
+        from recur_django.einvoice import factory, receivers  # noqa: F401
         from recur_django.webhooks import handlers  # noqa: F401
 
         emails.connect()  # opt-in receipts and notices (RECUR["EMAILS"])
+        receivers.connect()  # e-invoices for paid and refunded payments (RECUR["EINVOICE"])

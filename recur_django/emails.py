@@ -9,10 +9,16 @@ event after the commit, so each mail goes out once:
 kind                 signal                  templates (``recur_django/emails/``)
 ===================  ======================  ==========================================
 ``receipt``          ``payment_succeeded``   ``receipt_subject.txt``, ``.txt``, ``.html``
+                     (``einvoice_issued``)
 ``payment_failed``   ``payment_failed``      ``payment_failed_subject.txt``, …
 ``trial_ending``     ``trial_will_end``      ``trial_ending_subject.txt``, …
 ``refund``           ``payment_refunded``    ``refund_subject.txt``, …
 ===================  ======================  ==========================================
+
+With e-invoicing on (``RECUR["EINVOICE"]``), the receipt of an invoiced payment waits for
+its invoice: it is sent on ``einvoice_issued`` with the invoice number (``einvoice`` in the
+templates' context), or on ``einvoice_failed`` without one (a retry that issues it later
+sends the receipt again, with the number).
 
 The recipient is the billing owner's e-mail (:func:`recur_django.owners.owner_email`: the
 user's, or ``RECUR["OWNER_EMAIL"]`` for a team…), else the Recur customer's. Mails are rendered
@@ -39,6 +45,8 @@ from django.utils import translation
 
 from recur_django import signals
 from recur_django.conf import recur_settings
+from recur_django.einvoice import factory as einvoice_factory
+from recur_django.einvoice.issuing import invoiceable
 from recur_django.money import format_twd
 from recur_django.owners import owner_email, owner_name
 from recur_django.safe_urls import is_http_url
@@ -145,8 +153,17 @@ def _payment_recipient(payment: Any) -> str:
 
 
 def send_receipt(sender: Any, payment: Any, **kwargs: Any) -> None:
-    if enabled("receipt"):
+    if enabled("receipt") and not (einvoice_factory.is_enabled() and invoiceable(payment)):
         send("receipt", _payment_recipient(payment), _payment_context(payment))
+
+
+def send_receipt_with_invoice(sender: Any, einvoice: Any, **kwargs: Any) -> None:
+    """With e-invoicing on, the receipt waits for the invoice: sent on ``einvoice_issued``
+    (with its number), or on ``einvoice_failed`` of the invoice (without one)."""
+    if enabled("receipt") and kwargs.get("allowance") is None:
+        payment = einvoice.payment
+        context = _payment_context(payment, einvoice=einvoice if einvoice.number else None)
+        send("receipt", _payment_recipient(payment), context)
 
 
 def send_payment_failed(sender: Any, payment: Any, reason: Any = "", **kwargs: Any) -> None:
@@ -181,6 +198,12 @@ def send_trial_ending(sender: Any, subscription: Any, **kwargs: Any) -> None:
 def connect() -> None:
     """Connect the receivers (from ``AppConfig.ready``; idempotent by ``dispatch_uid``)."""
     signals.payment_succeeded.connect(send_receipt, dispatch_uid="recur_django.emails.receipt")
+    signals.einvoice_issued.connect(
+        send_receipt_with_invoice, dispatch_uid="recur_django.emails.receipt_einvoice"
+    )
+    signals.einvoice_failed.connect(
+        send_receipt_with_invoice, dispatch_uid="recur_django.emails.receipt_einvoice_failed"
+    )
     signals.payment_failed.connect(
         send_payment_failed, dispatch_uid="recur_django.emails.payment_failed"
     )

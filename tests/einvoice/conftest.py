@@ -84,3 +84,8 @@ class FakeECPay:
 def fake_ecpay():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield FakeECPay(mock)
+
+
+# The service flows' fixtures (e-invoicing on against the emulator, a buyer, the signals).
+from tests.einvoice.flows import einvoice_sent, einvoicing  # noqa: E402, F401
+from tests.ledger_e2e.conftest import buyer  # noqa: E402, F401
