@@ -18,7 +18,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, router, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern
@@ -27,7 +27,10 @@ from django.utils.translation import gettext_lazy as _
 
 from recur_django import clock
 from recur_django.einvoice import factory
+from recur_django.einvoice.allowances import make_allowance
 from recur_django.einvoice.errors import EInvoiceError
+from recur_django.einvoice.refunds import void_einvoice
+from recur_django.einvoice.retry import retry_allowances, retry_einvoices
 from recur_django.einvoice.rules import void_deadline
 from recur_django.models import EInvoice, EInvoiceAllowance
 from recur_django.money import format_twd
@@ -96,6 +99,8 @@ def allowance_refusal(invoice: EInvoice) -> Any:
 def _retry_refusal(row: EInvoice | EInvoiceAllowance) -> Any:
     if row.status in (row.Status.PENDING, row.Status.FAILED):
         return None
+    if isinstance(row, EInvoice) and row.status == row.Status.ISSUED and row.void_reason:
+        return None  # a void asked for and not confirmed yet: retried too
     return _("neither pending nor failed (%(status)s)") % {"status": row.get_status_display()}
 
 
@@ -103,6 +108,12 @@ def _outcome(row: EInvoice | EInvoiceAllowance) -> tuple[Any, int]:
     """The message and level saying where ``row`` stands after a service call."""
     row.refresh_from_db()
     label = row.number or str(row)
+    if isinstance(row, EInvoice) and row.status == row.Status.ISSUED and row.void_reason:
+        text = _("%(row)s: not voided yet (%(error)s); it will be tried again.") % {
+            "row": label,
+            "error": row.last_error or _("no answer yet"),
+        }
+        return text, messages.WARNING
     if row.status == row.Status.ISSUED:
         return _("%(row)s: issued.") % {"row": label}, messages.SUCCESS
     if row.status == row.Status.VOIDED:
@@ -202,16 +213,14 @@ class _InvoiceActionsBase(admin.ModelAdmin):
             self.message_user(request, text, level)
 
 
-def _retry_rows(model: type[Model]) -> Callable[[Any], Any]:
-    def call(row: Any) -> Any:
-        # Lazy: the services import the ledger and the backends; the admin loads first.
-        from recur_django.einvoice.retry import retry_allowances, retry_einvoices
+def _retry_invoice(row: EInvoice) -> EInvoice:
+    retry_einvoices(EInvoice.objects.filter(pk=row.pk))
+    return row
 
-        func = retry_einvoices if model is EInvoice else retry_allowances
-        func(model._default_manager.filter(pk=row.pk))
-        return row
 
-    return call
+def _retry_allowance(row: EInvoiceAllowance) -> EInvoiceAllowance:
+    retry_allowances(EInvoiceAllowance.objects.filter(pk=row.pk))
+    return row
 
 
 class EInvoiceActions(_InvoiceActionsBase):
@@ -238,7 +247,7 @@ class EInvoiceActions(_InvoiceActionsBase):
                 todo=todo,
                 skipped=skipped,
             )
-        self._each(request, todo, _retry_rows(EInvoice))
+        self._each(request, todo, _retry_invoice)
         return None
 
     @admin.action(description=_("Void selected e-invoices"), permissions=ACT)
@@ -266,13 +275,7 @@ class EInvoiceActions(_InvoiceActionsBase):
             )
         reason = form.cleaned_data["reason"]
 
-        def void(row: EInvoice) -> Any:
-            # Lazy: the services import the ledger and the backends; the admin loads first.
-            from recur_django.einvoice.issuing import void_einvoice
-
-            return void_einvoice(row, reason)
-
-        self._each(request, todo, void)
+        self._each(request, todo, lambda row: void_einvoice(row, reason))
         return None
 
     @admin.action(
@@ -308,13 +311,7 @@ class EInvoiceActions(_InvoiceActionsBase):
             )
         amount = form.cleaned_data["amount"]
 
-        def allow(row: EInvoice) -> Any:
-            # Lazy: the services import the ledger and the backends; the admin loads first.
-            from recur_django.einvoice.refunds import make_allowance
-
-            return make_allowance(row, amount)
-
-        self._each(request, todo, allow)
+        self._each(request, todo, lambda row: make_allowance(row, amount))
         return None
 
 
@@ -342,5 +339,5 @@ class AllowanceActions(_InvoiceActionsBase):
                 todo=todo,
                 skipped=skipped,
             )
-        self._each(request, todo, _retry_rows(EInvoiceAllowance))
+        self._each(request, todo, _retry_allowance)
         return None
