@@ -52,7 +52,7 @@ def make_allowance(
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValueError(f"an allowance amount must be a positive int of TWD, not {amount!r}")
     with transaction.atomic():
-        locked = EInvoice.objects.select_for_update().get(pk=einvoice.pk)
+        locked = EInvoice.objects.select_for_update(of=("self",)).get(pk=einvoice.pk)
         if refund is not None:
             existing = EInvoiceAllowance.objects.filter(refund=refund).first()
             if existing is not None:
@@ -105,11 +105,11 @@ def _claim(allowance_id: int) -> tuple[EInvoiceAllowance, bool] | None:
             return None
         # The invoice first (every path locks it before its allowances): one at a time.
         einvoice = (
-            EInvoice.objects.select_for_update()
+            EInvoice.objects.select_for_update(of=("self",))
             .select_related("payment")
             .get(pk=allowance.einvoice_id)
         )
-        allowance = EInvoiceAllowance.objects.select_for_update().get(pk=allowance_id)
+        allowance = EInvoiceAllowance.objects.select_for_update(of=("self",)).get(pk=allowance_id)
         if allowance.status != EInvoiceAllowance.Status.PENDING:
             return None
         if allowance.next_attempt_at is not None and allowance.next_attempt_at > now:
@@ -186,7 +186,7 @@ def _allow_or_find(
 def _complete(allowance_id: int, issued: IssuedAllowance | None) -> EInvoiceAllowance:
     with transaction.atomic():
         allowance = (
-            EInvoiceAllowance.objects.select_for_update()
+            EInvoiceAllowance.objects.select_for_update(of=("self",))
             .select_related("einvoice__payment")
             .get(pk=allowance_id)
         )
@@ -222,7 +222,7 @@ def _complete(allowance_id: int, issued: IssuedAllowance | None) -> EInvoiceAllo
 def _record_failure(allowance_id: int, message: str, *, final: bool = False) -> EInvoiceAllowance:
     with transaction.atomic():
         allowance = (
-            EInvoiceAllowance.objects.select_for_update()
+            EInvoiceAllowance.objects.select_for_update(of=("self",))
             .select_related("einvoice__payment")
             .get(pk=allowance_id)
         )

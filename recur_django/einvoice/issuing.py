@@ -220,7 +220,7 @@ def issue_einvoice(einvoice_id: int) -> EInvoice:
 def _claim(einvoice_id: int) -> tuple[EInvoice, bool] | None:
     with transaction.atomic():
         einvoice = (
-            EInvoice.objects.select_for_update()
+            EInvoice.objects.select_for_update(of=("self",))
             .select_related("payment__subscription", "payment__transaction")
             .select_related("payment__payment_link")
             .filter(pk=einvoice_id)
@@ -266,7 +266,9 @@ def _issue_or_find(
 def _complete(einvoice_id: int, found: IssuedInvoice | ProviderInvoice) -> EInvoice:
     with transaction.atomic():
         einvoice = (
-            EInvoice.objects.select_for_update().select_related("payment").get(pk=einvoice_id)
+            EInvoice.objects.select_for_update(of=("self",))
+            .select_related("payment")
+            .get(pk=einvoice_id)
         )
         if einvoice.status in (EInvoice.Status.PENDING, EInvoice.Status.FAILED):
             einvoice.number = found.number
@@ -305,7 +307,9 @@ def _complete(einvoice_id: int, found: IssuedInvoice | ProviderInvoice) -> EInvo
 def _record_failure(einvoice_id: int, message: str, *, final: bool = False) -> EInvoice:
     with transaction.atomic():
         einvoice = (
-            EInvoice.objects.select_for_update().select_related("payment").get(pk=einvoice_id)
+            EInvoice.objects.select_for_update(of=("self",))
+            .select_related("payment")
+            .get(pk=einvoice_id)
         )
         if einvoice.status != EInvoice.Status.PENDING:
             return einvoice

@@ -29,6 +29,7 @@ from django.utils import timezone
 from recur_django import clock, signals
 from recur_django.einvoice import factory, jobs
 from recur_django.einvoice.allowances import make_allowance, payment_owner
+from recur_django.einvoice.backends.base import EInvoiceBackend
 from recur_django.einvoice.errors import AnswerLost, EInvoiceError, ProviderRefused
 from recur_django.einvoice.rules import can_void
 from recur_django.models import EInvoice, EInvoiceAllowance, Payment
@@ -44,7 +45,7 @@ def settle_refunds(einvoice_id: int, *, allow_void: bool = True) -> EInvoice:
     """Void the invoice or make the allowances its payment's refunds still need."""
     void = False
     with transaction.atomic():
-        einvoice = EInvoice.objects.select_for_update().get(pk=einvoice_id)
+        einvoice = EInvoice.objects.select_for_update(of=("self",)).get(pk=einvoice_id)
         if einvoice.status != EInvoice.Status.ISSUED or einvoice.void_reason:
             return einvoice  # pending: settled once issued; voided, failed or voiding: done
         payment = Payment.objects.get(pk=einvoice.payment_id)
@@ -92,7 +93,11 @@ def void_einvoice(einvoice: EInvoice, reason: str) -> EInvoice:
     (for a refund, the refunds are then settled with allowances)."""
     now = timezone.now()
     with transaction.atomic():
-        row = EInvoice.objects.select_for_update().select_related("payment").get(pk=einvoice.pk)
+        row = (
+            EInvoice.objects.select_for_update(of=("self",))
+            .select_related("payment")
+            .get(pk=einvoice.pk)
+        )
         if row.status == EInvoice.Status.VOIDED:
             return row
         if row.status != EInvoice.Status.ISSUED or row.issued_at is None:
@@ -125,14 +130,18 @@ def void_einvoice(einvoice: EInvoice, reason: str) -> EInvoice:
     return _voided(row.pk)
 
 
-def _voided_at_provider(backend: object, row: EInvoice) -> bool:
-    found = backend.query(row.relate_number, amount=int(row.amount))  # type: ignore[attr-defined]
+def _voided_at_provider(backend: EInvoiceBackend, row: EInvoice) -> bool:
+    found = backend.query(row.relate_number, amount=int(row.amount))
     return bool(found is not None and found.voided)
 
 
 def _voided(einvoice_id: int) -> EInvoice:
     with transaction.atomic():
-        row = EInvoice.objects.select_for_update().select_related("payment").get(pk=einvoice_id)
+        row = (
+            EInvoice.objects.select_for_update(of=("self",))
+            .select_related("payment")
+            .get(pk=einvoice_id)
+        )
         if row.status == EInvoice.Status.ISSUED:
             row.status = EInvoice.Status.VOIDED
             row.voided_at = clock.now()
@@ -155,7 +164,7 @@ def _voided(einvoice_id: int) -> EInvoice:
 
 def _void_failed(einvoice_id: int, message: str, *, refused: bool) -> EInvoice:
     with transaction.atomic():
-        row = EInvoice.objects.select_for_update().get(pk=einvoice_id)
+        row = EInvoice.objects.select_for_update(of=("self",)).get(pk=einvoice_id)
         if row.status == EInvoice.Status.ISSUED:
             row.last_error = message[:2000]
             row.next_attempt_at = None
