@@ -70,7 +70,7 @@ class AllowanceForm(forms.Form):
         amount: int = self.cleaned_data["amount"]
         if amount > self.remaining:
             raise forms.ValidationError(
-                _("At most %(remaining)s: the invoice's other allowances took the rest.")
+                _("At most %(remaining)s: what this invoice may still allow.")
                 % {"remaining": format_twd(self.remaining)}
             )
         return amount
@@ -82,7 +82,8 @@ def void_refusal(invoice: EInvoice, now: Any) -> Any:
         return _("not issued (%(status)s)") % {"status": invoice.get_status_display()}
     if now > void_deadline(invoice.issued_at):
         return _("past its void deadline; refund it with an allowance")
-    if invoice.allowed_amount:
+    voided = EInvoiceAllowance.Status.VOIDED
+    if any(allowance.status != voided for allowance in invoice.allowances.all()):
         return _("it has allowances: void them at the provider first")
     return None
 

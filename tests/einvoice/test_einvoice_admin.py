@@ -314,3 +314,17 @@ def test_actions_while_einvoicing_is_off_send_nothing(staff_client, invoices):
     assert messages_of(response) == [
         "E-invoicing is off (RECUR['EINVOICE'] is not set): nothing was sent."
     ]
+
+
+@override_settings(RECUR={**EINVOICING, "CLOCK": lambda: BEFORE_CUTOFF})
+@pytest.mark.parametrize(("status", "blocks"), [("failed", True), ("voided", False)])
+def test_an_allowance_not_voided_blocks_a_void(staff_client, invoices, status, blocks):
+    jan = invoices[0]
+    EInvoiceAllowance.objects.create(einvoice=jan, amount=10, status=status)
+    response = act(staff_client, "void_invoices", [jan])
+    if blocks:
+        assert messages_of(response) == [
+            "AB10000001: it has allowances: void them at the provider first"
+        ]
+    else:
+        assert response.status_code == 200 and 'name="reason"' in response.content.decode()
