@@ -3,6 +3,7 @@
 from recur_django.admin import (  # noqa: F401
     credit_transaction,
     customer,
+    einvoice,
     overview,
     payment,
     payment_link,
