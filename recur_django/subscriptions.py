@@ -34,6 +34,7 @@ from django.utils import timezone
 from recur_django.client.errors import RecurError
 from recur_django.client_factory import get_client
 from recur_django.customers import upsert_customer
+from recur_django.event_time import event_time
 from recur_django.exceptions import CustomerConflict
 from recur_django.models import Customer, Subscription
 from recur_django.owners import owner_is_user_model
@@ -74,7 +75,6 @@ __all__ = [
     "apply_event",
     "apply_subscription_data",
     "claim_for_checkout",
-    "event_time",
     "normalize_status",
     "parse_subscription_data",
     "parse_timestamp",
@@ -264,22 +264,6 @@ def subscription_parties(subscription: Subscription) -> dict[str, Any]:
     owner = customer.owner if customer is not None else None
     user = owner if owner is not None and owner_is_user_model() else None
     return {"owner": owner, "user": user}
-
-
-def event_time(event: WebhookEvent, data: Mapping[str, Any]) -> datetime:
-    """When an event happened: envelope ``timestamp``, else the ``X-Recur-Timestamp`` header,
-    else the payload's ``updated_at``, else when we received it."""
-    payload = event.payload if isinstance(event.payload, Mapping) else {}
-    candidates: list[Any] = [payload.get("timestamp"), payload.get("created_at")]
-    headers = event.headers if isinstance(event.headers, Mapping) else {}
-    for key, value in headers.items():
-        if isinstance(key, str) and key.lower() in ("x-recur-timestamp", "http_x_recur_timestamp"):
-            candidates.append(value)
-    candidates += [data.get("updated_at"), data.get("updatedAt")]
-    for candidate in candidates:
-        if (parsed := parse_timestamp(candidate)) is not None:
-            return parsed
-    return event.received_at or timezone.now()
 
 
 def apply_event(event: WebhookEvent, data: Mapping[str, Any]) -> ApplyResult | None:

@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from recur_django import signals
+from recur_django.event_time import event_time
 from recur_django.exceptions import EventRejected
 from recur_django.ledger.amounts import Decision, decide
 from recur_django.ledger.facts import ChargeFacts
@@ -37,7 +38,6 @@ from recur_django.ledger.links import Links, link, resolve
 from recur_django.ledger.review import check_charge, flag, refund_conflict
 from recur_django.models import Payment, Refund, Subscription
 from recur_django.signals import send_after_commit
-from recur_django.subscriptions import event_time as when
 
 if TYPE_CHECKING:
     from recur_django.models import WebhookEvent
@@ -102,12 +102,6 @@ def find_payment(ids: list[str]) -> tuple[Payment | None, set[str]]:
         logger.warning("Ids %s match two payments; using %s.", ", ".join(ids), rows[0].recur_id)
         return rows[0], {rows[1].recur_id, rows[1].order_id or "", rows[1].invoice_id or ""}
     return (rows[0] if rows else None), set()
-
-
-def event_time(event: WebhookEvent | None, data: Mapping[str, Any]) -> datetime:
-    if event is None:
-        return timezone.now()
-    return when(event, data)
 
 
 def json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
