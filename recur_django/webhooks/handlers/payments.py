@@ -8,6 +8,7 @@ those do their own work inside :func:`with_ledger`, so each type keeps one handl
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from recur_django import ledger
 from recur_django.exceptions import EventFlagged, EventIgnored, ForeignCharge
@@ -15,9 +16,9 @@ from recur_django.webhooks.event import RecurEvent
 from recur_django.webhooks.registry import handles
 
 
-def record(event: RecurEvent) -> None:
-    """Apply ``event`` to the ledger (the event's status is left as its handler set it)."""
-    ledger.record(event.stored, event.type, event.data)
+def record(event: RecurEvent) -> Any:
+    """Apply ``event`` to the ledger; what it recorded (None: nothing)."""
+    return ledger.record(event.stored, event.type, event.data)
 
 
 def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], None]) -> None:
@@ -25,7 +26,8 @@ def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], None]) -> None:
 
     The ledger's lock on the event's charge is taken first, before any row lock ``work``
     takes (one lock order, no deadlock). An event ``work`` ignores (a renewal with no
-    local transaction) is still recorded; one it rejects is not (it rolls back). A payment
+    local transaction) is still recorded, and is stored processed when the ledger recorded
+    a charge (ignored only when nothing was); one it rejects is not (it rolls back). A payment
     fulfilment found to be someone else's (``ForeignCharge``: a checkout carrying one of
     our transaction ids without our session) is recorded as that stranger's unattached
     charge, flagged for review, and the event is stored failed with the reason
@@ -35,8 +37,9 @@ def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], None]) -> None:
         try:
             work(event)
         except EventIgnored:
-            record(event)
-            raise
+            if record(event) is None:
+                raise
+            return  # a renewal's or payment link's charge: the ledger applied it
         except ForeignCharge as exc:
             record(event)
             raise EventFlagged(f"Not this site's payment: {exc}") from exc
