@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from recur_django.client.errors import RecurError
@@ -168,9 +168,7 @@ def _apply(
     # Inside the webhook's transaction already: no extra savepoint on the hot path.
     block = transaction.atomic() if transaction.get_autocommit() else nullcontext()
     with block:
-        subscription, created = Subscription.objects.select_for_update().get_or_create(
-            recur_id=parsed.recur_id
-        )
+        subscription, created = _locked_rows().get_or_create(recur_id=parsed.recur_id)
         previous_status = None if created else subscription.status
         named = parsed.fields.get("customer")
         if named and subscription.customer is not None and subscription.customer.recur_id != named:
@@ -227,6 +225,15 @@ def _apply(
                 event=event,
             )
     return ApplyResult(subscription, created, changed, stale, previous_status)
+
+
+def _locked_rows() -> Any:
+    """Subscriptions locked FOR UPDATE (the row only), read with their customer and owner:
+    the merge, the conflict check and the signal's parties need no query of their own."""
+    rows = Subscription.objects.select_related("customer__owner")
+    if connection.features.has_select_for_update_of:
+        return rows.select_for_update(of=("self",))
+    return rows.select_for_update()
 
 
 def claim_for_checkout(subscription_id: str, customer: Customer) -> None:

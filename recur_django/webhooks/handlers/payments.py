@@ -12,6 +12,8 @@ from typing import Any
 
 from recur_django import ledger
 from recur_django.exceptions import EventFlagged, EventIgnored, ForeignCharge
+from recur_django.ledger import links
+from recur_django.models import Subscription
 from recur_django.webhooks.event import RecurEvent
 from recur_django.webhooks.registry import handles
 
@@ -21,7 +23,7 @@ def record(event: RecurEvent) -> Any:
     return ledger.record(event.stored, event.type, event.data)
 
 
-def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], None]) -> None:
+def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], Any]) -> None:
     """Run a handler's own ``work``, then record the event in the ledger.
 
     The ledger's lock on the event's charge is taken first, before any row lock ``work``
@@ -31,11 +33,12 @@ def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], None]) -> None:
     fulfilment found to be someone else's (``ForeignCharge``: a checkout carrying one of
     our transaction ids without our session) is recorded as that stranger's unattached
     charge, flagged for review, and the event is stored failed with the reason
-    (``EventFlagged``).
+    (``EventFlagged``). A subscription ``work`` returns (the mirror's row, locked) is
+    not read again by the ledger.
     """
     with ledger.locked(event.type, event.data):
         try:
-            work(event)
+            done = work(event)
         except EventIgnored:
             if record(event) is None:
                 raise
@@ -43,7 +46,8 @@ def with_ledger(event: RecurEvent, work: Callable[[RecurEvent], None]) -> None:
         except ForeignCharge as exc:
             record(event)
             raise EventFlagged(f"Not this site's payment: {exc}") from exc
-        record(event)
+        with links.knowing(done if isinstance(done, Subscription) else None):
+            record(event)
 
 
 @handles(*ledger.REFUND_EVENTS, "invoice.refunded", "customer.created", "customer.updated")
