@@ -20,12 +20,12 @@ def test_a_team_buys_and_spends_its_credits(recur_emulator, acme, ada, globex):
     assert [(c["owner"], c["credit_transaction"].amount) for c in purchased.calls] == [(acme, 100)]
 
     with SignalRecorder(signals.credits_deducted) as deducted:
-        entry = credits.deduct(acme, 10, "PDF export", f"export-{acme.pk}-1")
+        entry = credits.deduct(acme, 10, "PDF export", f"export-{acme.pk}-1", user=ada)
         again = credits.deduct(acme, 10, "PDF export", f"export-{acme.pk}-1")  # a retry
         flush(recur_emulator)  # credits.deducted finds the recorded movement
     assert entry.pk == again.pk and entry.balance_after == 90
     assert entry.customer.owner == acme
-    assert [c["owner"] for c in deducted.calls] == [acme]
+    assert [(c["owner"], c["user"]) for c in deducted.calls] == [(acme, ada)]  # who spent
     assert credits.balance(acme) == 90
     assert [t.signed_amount for t in credits.transactions(acme)] == [-10, 100]
 
