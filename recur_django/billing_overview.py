@@ -1,7 +1,7 @@
 """The numbers of the billing overview admin page, in a bounded number of queries.
 
-Seven queries whatever the number of rows (aggregates in the database, never a row loop
-over all payments):
+Seven queries whatever the number of rows, eleven with e-invoicing on (aggregates in the
+database, never a row loop over all payments):
 
 - subscription counts: active, trialing, past due, ended this month, live at month start;
 - MRR: active (and past-due) subscriptions' amounts grouped by billing interval, each
@@ -14,7 +14,9 @@ over all payments):
   refunds before them of the same payments);
 - revenue per month for the last 12 months: what was paid in the month minus what was
   refunded of those charges (``amount - refunded_amount``, by ``paid_at`` month);
-- how many payments and refunds the ledger flagged for review (two counts).
+- how many payments and refunds the ledger flagged for review (two counts);
+- when e-invoicing is on, :mod:`recur_django.einvoice.overview` (four more): invoices and
+  allowances pending or failed, paid payments without an issued invoice after 24 hours.
 
 Sums are exact whatever their size: PostgreSQL sums ``bigint`` into ``numeric``, and where
 SQLite's 64-bit ``SUM`` overflows ("integer overflow") the same figure is computed in
@@ -43,6 +45,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from recur_django import clock
+from recur_django.einvoice import factory
+from recur_django.einvoice import overview as einvoice_overview
 from recur_django.models import Payment, Refund, Subscription
 from recur_django.triggered import triggered_q
 
@@ -78,6 +82,8 @@ class Overview:
     #: Payments and refunds the ledger flagged for review (``review_reason`` set).
     payments_to_review: int = 0
     refunds_to_review: int = 0
+    #: The e-invoice numbers; None while e-invoicing is off.
+    einvoices: einvoice_overview.EInvoiceOverview | None = None
 
     @property
     def churn(self) -> float | None:
@@ -276,4 +282,5 @@ def compute(now: datetime | None = None) -> Overview:
         months=[(month, revenue.get(month, 0)) for month in months],
         payments_to_review=Payment.objects.exclude(review_reason="").count(),
         refunds_to_review=Refund.objects.exclude(review_reason="").count(),
+        einvoices=einvoice_overview.compute(now) if factory.is_enabled() else None,
     )

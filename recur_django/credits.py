@@ -77,11 +77,16 @@ def balance(owner: Any) -> int:
     return max(answer.balance or 0, 0)
 
 
-def deduct(owner: Any, amount: int, description: str, idempotency_key: str) -> CreditTransaction:
+def deduct(
+    owner: Any, amount: int, description: str, idempotency_key: str, *, user: Any = None
+) -> CreditTransaction:
     """Take ``amount`` credits from ``owner`` on Recur; returns the recorded movement.
 
     ``idempotency_key`` names what the credits pay for (an export's id, say): the same key
     is the same deduction, so a call whose answer was lost can be repeated safely.
+    ``user``: who spent them (a team member, ``request.user``), passed on as the
+    ``credits_deducted`` signal's ``user`` when this answer records the deduction (default:
+    the owner when owners are users, else ``None``).
     Raises :class:`NoRecurCustomer` (no Recur customer), :class:`InsufficientCredits`
     (Recur's ``insufficient_balance``: nothing was taken) and the client's ``RecurError``
     for anything else (``InvalidRequestError`` for an amount that is not a positive whole
@@ -103,7 +108,7 @@ def deduct(owner: Any, amount: int, description: str, idempotency_key: str) -> C
             logger.info("Recur refused to deduct %s credits from %s: %s", amount, customer, exc)
             raise InsufficientCredits(amount, exc.message) from exc
         raise
-    row, _created = record(answer, Kind.DEDUCTION, customer=customer)
+    row, _created = record(answer, Kind.DEDUCTION, customer=customer, user=user)
     logger.info("Deducted %s credits from %s (%s)", amount, customer.recur_id, row.recur_id)
     return row
 
@@ -128,12 +133,14 @@ def record(
     *,
     customer: Customer | None = None,
     event: WebhookEvent | None = None,
+    user: Any = None,
 ) -> tuple[CreditTransaction, bool]:
     """Store one movement (once per Recur id) and announce it after commit when new.
 
     ``customer`` is the local customer when the caller knows it (a deduction we made);
     otherwise the one the movement names is looked up or created, linked to a user only
     through an external id this server signed (:func:`~recur_django.customers.upsert_customer`).
+    ``user`` is who acted, when the caller knows it (see :func:`_parties`).
     """
     values = {
         "kind": _kind_of(remote, kind),
@@ -157,16 +164,23 @@ def record(
     if created:
         signal = _SIGNALS[Kind(row.kind)]
         send_after_commit(
-            signal, sender=CreditTransaction, credit_transaction=row, **_parties(row), event=event
+            signal,
+            sender=CreditTransaction,
+            credit_transaction=row,
+            **_parties(row, user),
+            event=event,
         )
     return row, created
 
 
-def _parties(row: CreditTransaction) -> dict[str, Any]:
+def _parties(row: CreditTransaction, user: Any = None) -> dict[str, Any]:
     """The ``owner`` and ``user`` of a credit movement's signal: its customer's owner, and
-    that owner as ``user`` when owners are users (as for subscriptions)."""
+    as ``user`` who acted when known, else that owner when owners are users (as for
+    subscriptions)."""
     owner = row.customer.owner if row.customer is not None else None
-    return {"owner": owner, "user": owner if owner is not None and owner_is_user_model() else None}
+    if user is None and owner is not None and owner_is_user_model():
+        user = owner
+    return {"owner": owner, "user": user}
 
 
 def _customer_named(remote: RemoteCreditTransaction) -> Customer | None:

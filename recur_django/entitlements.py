@@ -46,35 +46,19 @@ from recur_django.models.subscription import grace_period, subscription_grants_a
 from recur_django.owners import is_owner, owner_model
 
 if TYPE_CHECKING:
-    from recur_django.views.guards import (
-        DENIED_MESSAGE,
-        SubscriptionRequiredMixin,
-        denied_response,
-        subscription_required,
-    )
-
     ProductArg = str | Iterable[str] | None
 
 __all__ = [
-    "DENIED_MESSAGE",
     "Entitlement",
-    "SubscriptionRequiredMixin",
     "access_q",
-    "denied_response",
     "entitlements_for",
     "grace_period",
     "has_entitlement",
     "owner_subscription",
     "subscription_grants_access",
-    "subscription_required",
 ]
 
 Status = Subscription.Status
-
-# The HTTP guards live in recur_django.views.guards, which imports this module.
-GUARDS = frozenset(
-    {"DENIED_MESSAGE", "SubscriptionRequiredMixin", "denied_response", "subscription_required"}
-)
 
 
 def access_q(now: datetime | None = None, grace: timedelta | None = None, prefix: str = "") -> Q:
@@ -255,13 +239,3 @@ def owner_subscription(
         .order_by(F("current_period_end").desc(nulls_first=True), "-created_at")
         .first()
     )
-
-
-def __getattr__(name: str) -> Any:
-    """``recur_django.entitlements.subscription_required`` & co. (documented names)."""
-    if name in GUARDS:
-        # Lazy: views.guards imports this module, so a module-level import would be a cycle.
-        from recur_django.views import guards
-
-        return getattr(guards, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -58,7 +58,10 @@ class ProductInfo:
 def product_family(product: Any) -> str:
     """A product's family, read tolerantly: ``product_family``/``productFamily``, else
     ``metadata.productFamily``/``metadata.product_family``/``metadata.baseSlug``; ``""``.
+    A :class:`ProductInfo` (what :func:`get_products` lists) carries it as ``family``.
     """
+    if isinstance(product, ProductInfo):
+        return product.family
     raw = getattr(product, "raw", None) or {}
     metadata = getattr(product, "metadata", None) or raw.get("metadata") or {}
     candidates = [

@@ -28,12 +28,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from recur_django.client.errors import RecurError
 from recur_django.client_factory import get_client
 from recur_django.customers import upsert_customer
+from recur_django.event_time import event_time
 from recur_django.exceptions import CustomerConflict
 from recur_django.models import Customer, Subscription
 from recur_django.owners import owner_is_user_model
@@ -74,7 +75,6 @@ __all__ = [
     "apply_event",
     "apply_subscription_data",
     "claim_for_checkout",
-    "event_time",
     "normalize_status",
     "parse_subscription_data",
     "parse_timestamp",
@@ -168,9 +168,7 @@ def _apply(
     # Inside the webhook's transaction already: no extra savepoint on the hot path.
     block = transaction.atomic() if transaction.get_autocommit() else nullcontext()
     with block:
-        subscription, created = Subscription.objects.select_for_update().get_or_create(
-            recur_id=parsed.recur_id
-        )
+        subscription, created = _locked_rows().get_or_create(recur_id=parsed.recur_id)
         previous_status = None if created else subscription.status
         named = parsed.fields.get("customer")
         if named and subscription.customer is not None and subscription.customer.recur_id != named:
@@ -229,6 +227,15 @@ def _apply(
     return ApplyResult(subscription, created, changed, stale, previous_status)
 
 
+def _locked_rows() -> Any:
+    """Subscriptions locked FOR UPDATE (the row only), read with their customer and owner:
+    the merge, the conflict check and the signal's parties need no query of their own."""
+    rows = Subscription.objects.select_related("customer__owner")
+    if connection.features.has_select_for_update_of:
+        return rows.select_for_update(of=("self",))
+    return rows.select_for_update()
+
+
 def claim_for_checkout(subscription_id: str, customer: Customer) -> None:
     """Make ``customer`` the customer of subscription ``subscription_id``: our evidence.
 
@@ -264,22 +271,6 @@ def subscription_parties(subscription: Subscription) -> dict[str, Any]:
     owner = customer.owner if customer is not None else None
     user = owner if owner is not None and owner_is_user_model() else None
     return {"owner": owner, "user": user}
-
-
-def event_time(event: WebhookEvent, data: Mapping[str, Any]) -> datetime:
-    """When an event happened: envelope ``timestamp``, else the ``X-Recur-Timestamp`` header,
-    else the payload's ``updated_at``, else when we received it."""
-    payload = event.payload if isinstance(event.payload, Mapping) else {}
-    candidates: list[Any] = [payload.get("timestamp"), payload.get("created_at")]
-    headers = event.headers if isinstance(event.headers, Mapping) else {}
-    for key, value in headers.items():
-        if isinstance(key, str) and key.lower() in ("x-recur-timestamp", "http_x_recur_timestamp"):
-            candidates.append(value)
-    candidates += [data.get("updated_at"), data.get("updatedAt")]
-    for candidate in candidates:
-        if (parsed := parse_timestamp(candidate)) is not None:
-            return parsed
-    return event.received_at or timezone.now()
 
 
 def apply_event(event: WebhookEvent, data: Mapping[str, Any]) -> ApplyResult | None:

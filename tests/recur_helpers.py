@@ -135,7 +135,7 @@ def run_together(target: Any, n: int) -> list[Any]:
 def assert_kept_unreadable(body: bytes) -> Any:
     """Exactly one failed event holds ``body``: a signed delivery kept for replay."""
     from recur_django.models import WebhookEvent
-    from recur_django.webhooks.processing import UNREADABLE_PREFIX
+    from recur_django.webhooks.dispatch import UNREADABLE_PREFIX
 
     events = list(WebhookEvent.objects.all())
     assert len(events) == 1, events

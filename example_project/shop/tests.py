@@ -176,6 +176,24 @@ class AccountStateTests(TestCase):
         self.assertEqual(html.count('name="product" value="pro-yearly"'), 1)
         self.assertNotIn('name="product" value="pro-monthly"', html)
 
+    def test_pricing_page_offers_a_switch_for_another_plan_of_the_family(self) -> None:
+        self.subscribe()
+        product = {
+            "id": "prod_pro_monthly",
+            "slug": "pro-monthly",
+            "name": "Pro (monthly)",
+            "type": "SUBSCRIPTION",
+            "amount": 299,
+            "currency": "TWD",
+            "family": "pro",
+        }
+        other = {**product, "id": "prod_pro_yearly", "slug": "pro-yearly", "name": "Pro (yearly)"}
+        cache.set(products.CACHE_KEY, [product, other], 60)
+        html = self.client.get(reverse("shop:pricing")).content.decode()
+        self.assertEqual(html.count("Current plan"), 1)
+        self.assertIn("Switch plan", html)  # not a checkout that would be refused
+        self.assertNotIn('name="product" value="pro-yearly"', html)
+
     def test_subscribe_while_logged_out_continues_to_checkout_after_login(self) -> None:
         self.client.logout()
         response = self.client.post(

@@ -1,7 +1,8 @@
 """Read-only admin of the payment ledger: payments with their refunds, and refunds.
 
 Each payment links to its customer, owner, user, subscription, first-purchase transaction,
-payment link and the webhook events that name its order or invoice. Rows the ledger
+payment link and the webhook events that name its order or invoice, and shows its
+e-invoice. Rows the ledger
 flagged (``review_reason``) are found with the "Needs review" filter and show why on
 their change page.
 """
@@ -16,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from recur_django.admin.einvoice import EInvoiceInline
 from recur_django.admin.owners import OwnerSearchMixin
 from recur_django.admin.read_only import ReadOnlyAdmin, ReadOnlyTabularInline, change_link
 from recur_django.admin.webhook_event import events_link
@@ -94,7 +96,7 @@ class PaymentAdmin(OwnerSearchMixin, ReadOnlyAdmin):
     list_select_related = ("customer", "owner")
     date_hierarchy = "created_at"
     show_full_result_count = False
-    inlines = [RefundInline]
+    inlines = [EInvoiceInline, RefundInline]
     fields = (
         "review_reason",
         "recur_id",

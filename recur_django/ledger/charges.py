@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from recur_django import signals
+from recur_django.event_time import event_time
 from recur_django.exceptions import EventRejected
 from recur_django.ledger.amounts import Decision, decide
 from recur_django.ledger.facts import ChargeFacts
@@ -37,7 +38,6 @@ from recur_django.ledger.links import Links, link, resolve
 from recur_django.ledger.review import check_charge, flag, refund_conflict
 from recur_django.models import Payment, Refund, Subscription
 from recur_django.signals import send_after_commit
-from recur_django.subscriptions import event_time as when
 
 if TYPE_CHECKING:
     from recur_django.models import WebhookEvent
@@ -68,11 +68,10 @@ def lock_ids(ids: list[str]) -> None:
     wanted = sorted(set(filter(None, ids)) - _held.get())
     if not wanted:
         return
+    # One round trip: the locks are taken left to right, in the sorted order.
+    calls = ", ".join(["pg_advisory_xact_lock(%s, hashtext(%s))"] * len(wanted))
     with connection.cursor() as cursor:
-        for value in wanted:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOCK_NAMESPACE, value]
-            )
+        cursor.execute(f"SELECT {calls}", [a for v in wanted for a in (LOCK_NAMESPACE, v)])
 
 
 @contextmanager
@@ -86,15 +85,31 @@ def holding(ids: list[str]) -> Iterator[None]:
         _held.reset(token)
 
 
+def _refunds_of(ids: list[str]) -> Exists:
+    """Whether a refund is attached to the outer payment or waits for it (by the event's ids
+    or the row's own): what :func:`settle` reads, asked in the payment's query."""
+    named = Q(order_id__in=ids) | Q(invoice_id__in=ids)
+    for column in ("recur_id", "order_id", "invoice_id"):
+        named |= Q(order_id=OuterRef(column)) | Q(invoice_id=OuterRef(column))
+    return Exists(
+        Refund.objects.filter(Q(payment=OuterRef("pk")) | Q(payment__isnull=True) & named)
+    )
+
+
 def find_payment(ids: list[str]) -> tuple[Payment | None, set[str]]:
     """The locked payment row of the charge named by any of ``ids`` (None if none), and the
     ids another row already holds (left off this one)."""
     ids = [i for i in ids if i]
     if not ids:
         return None, set()
+    found = Payment.objects.select_related("customer__owner", "subscription")
+    if connection.features.has_select_for_update_of:
+        found = found.select_for_update(of=("self",))
+    else:
+        found = found.select_for_update()
     rows = list(
-        Payment.objects.select_for_update()
-        .filter(Q(recur_id__in=ids) | Q(order_id__in=ids) | Q(invoice_id__in=ids))
+        found.filter(Q(recur_id__in=ids) | Q(order_id__in=ids) | Q(invoice_id__in=ids))
+        .annotate(has_refunds=_refunds_of(ids))
         .order_by("pk")[:2]
     )
     if len(rows) > 1:
@@ -102,12 +117,6 @@ def find_payment(ids: list[str]) -> tuple[Payment | None, set[str]]:
         logger.warning("Ids %s match two payments; using %s.", ", ".join(ids), rows[0].recur_id)
         return rows[0], {rows[1].recur_id, rows[1].order_id or "", rows[1].invoice_id or ""}
     return (rows[0] if rows else None), set()
-
-
-def event_time(event: WebhookEvent | None, data: Mapping[str, Any]) -> datetime:
-    if event is None:
-        return timezone.now()
-    return when(event, data)
 
 
 def json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -205,9 +214,12 @@ def merge(
     payment.raw = json_safe(data)
 
 
-def settle(payment: Payment, event: WebhookEvent | None) -> None:
+def settle(
+    payment: Payment, event: WebhookEvent | None, before: dict[str, Any] | None = None
+) -> None:
     """Attach waiting refunds, recompute the refunded amount and status, send what is due,
-    and save ``payment`` (locked; saved or not yet) and the refunds it touched.
+    and save ``payment`` (locked; saved or not yet) and the refunds it touched. ``before``
+    (:func:`snapshot` of the row as read) skips the UPDATE when nothing but ``raw`` changed.
 
     ``payment_refunded`` is sent once per refund (its ``amount`` is that refund's) when the
     payment is paid; a refunded total Recur reported beyond our refund rows
@@ -219,7 +231,10 @@ def settle(payment: Payment, event: WebhookEvent | None) -> None:
     waiting = Q(payment__isnull=True) & (Q(order_id__in=ids) | Q(invoice_id__in=ids))
     if payment.pk is not None:
         waiting |= Q(payment_id=payment.pk)
-    refunds = list(Refund.objects.filter(waiting).order_by("pk"))
+    # A charge event's find_payment() said whether any refund is attached or waiting (one
+    # query fewer); a refund event inserts its refund after that read, so it always reads.
+    none_waiting = before is not None and getattr(payment, "has_refunds", None) is False
+    refunds = [] if none_waiting else list(Refund.objects.filter(waiting).order_by("pk"))
     flagged = [
         r.pk for r in refunds if r.payment_id is None and flag(r, refund_conflict(r, payment))
     ]
@@ -240,7 +255,8 @@ def settle(payment: Payment, event: WebhookEvent | None) -> None:
         if rest > 0 and payment.reported_refunded_total > counted:
             _announce_refund(payment, rest, None, event)
     announce(payment, event)
-    payment.save()
+    if before is None or snapshot(payment) != before:
+        payment.save()
     orphans = [r.pk for r in refunds if r.payment_id is None]
     now = timezone.now()
     for refund in refunds:
@@ -252,6 +268,16 @@ def settle(payment: Payment, event: WebhookEvent | None) -> None:
         Refund.objects.filter(pk__in=orphans).update(payment=payment, updated_at=now)
     if announced:
         Refund.objects.filter(pk__in=announced).update(signaled=True, updated_at=now)
+
+
+def snapshot(payment: Payment) -> dict[str, Any]:
+    """The row's stored values but ``raw`` (the last event's data) and ``updated_at``: what
+    decides whether an event changed the charge."""
+    return {
+        f.attname: getattr(payment, f.attname)
+        for f in Payment._meta.concrete_fields
+        if f.attname not in ("raw", "updated_at")
+    }
 
 
 def _announce_refund(
@@ -337,12 +363,13 @@ def record_charge(
     if not facts.key:
         return None
     lock_ids(facts.ids)
-    links = resolve(facts)
     payment, taken = find_payment(facts.ids)
+    links = resolve(facts, payment)
     check_charge(facts, payment, links.customer, links.subscription)
     decision = decide(facts, payment)
+    before = None if payment is None else snapshot(payment)
     if payment is None:
         payment = Payment(recur_id=facts.key, status=Status.FAILED)
     merge(payment, facts, links, event_time(event, data), data, taken, decision)
-    settle(payment, event)
+    settle(payment, event, before)
     return payment

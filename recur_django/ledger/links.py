@@ -9,7 +9,11 @@ an event carries.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from recur_django.ledger.facts import ChargeFacts
 from recur_django.models import Customer, Payment, PaymentLink, Subscription, Transaction
@@ -61,19 +65,49 @@ class Links:
     review: str = ""
 
 
-def resolve(facts: ChargeFacts) -> Links:
+#: The subscription row this delivery already read (the mirror's, locked), by recur id.
+_known: ContextVar[Subscription | None] = ContextVar("recur_ledger_known", default=None)
+
+
+@contextmanager
+def knowing(subscription: Subscription | None) -> Iterator[None]:
+    """Let :func:`resolve` use ``subscription`` (read in this transaction, with its customer
+    and owner) instead of reading it again."""
+    token = _known.set(subscription)
+    try:
+        yield
+    finally:
+        _known.reset(token)
+
+
+def _same(row: Any, recur_id: str) -> Any:
+    return row if row is not None and recur_id and row.recur_id == recur_id else None
+
+
+def resolve(facts: ChargeFacts, payment: Payment | None = None) -> Links:
     """Find (or create, unlinked) the customer and subscription; find the transaction and
-    payment link."""
+    payment link. Rows already in hand (the charge's ``payment`` with its customer and
+    subscription, the subscription the mirror read) are not read again."""
     customer = subscription = None
-    if facts.customer_id:
-        customer, _ = Customer.objects.select_related("owner").get_or_create(
-            recur_id=facts.customer_id,
-            defaults={"email": facts.customer_email, "name": facts.customer_name},
-        )
     if facts.subscription_id:
-        subscription, _ = Subscription.objects.get_or_create(recur_id=facts.subscription_id)
+        subscription = _same(payment and payment.subscription, facts.subscription_id) or _same(
+            _known.get(), facts.subscription_id
+        )
+        if subscription is None:
+            subscription, _ = Subscription.objects.select_related("customer__owner").get_or_create(
+                recur_id=facts.subscription_id
+            )
+    if facts.customer_id:
+        customer = _same(payment and payment.customer, facts.customer_id) or _same(
+            subscription and subscription.customer, facts.customer_id
+        )
+        if customer is None:
+            customer, _ = Customer.objects.select_related("owner").get_or_create(
+                recur_id=facts.customer_id,
+                defaults={"email": facts.customer_email, "name": facts.customer_name},
+            )
     payment_link = None
-    if facts.payment_link_id:
+    if facts.payment_link_id and (payment is None or payment.payment_link_id is None):
         payment_link = PaymentLink.objects.filter(recur_id=facts.payment_link_id).first()
     txn, review = _find_transaction(facts)
     return Links(customer, subscription, txn, payment_link, review)

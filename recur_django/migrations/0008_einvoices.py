@@ -2,6 +2,7 @@
 
 InvoicePreference.owner points at the owner model, RECUR["OWNER_MODEL"] (default
 AUTH_USER_MODEL), read here the way 0005_billing_owner reads it.
+Transaction.invoice_choice has a database default ({}) so rows inserted by SQL need no value.
 """
 
 import django.db.models.deletion
@@ -22,7 +23,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="transaction",
             name="invoice_choice",
-            field=models.JSONField(blank=True, default=dict, verbose_name="invoice choice"),
+            field=models.JSONField(
+                blank=True, db_default={}, default=dict, verbose_name="invoice choice"
+            ),
         ),
         migrations.CreateModel(
             name="EInvoice",

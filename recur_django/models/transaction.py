@@ -78,7 +78,7 @@ class Transaction(models.Model):
     # The buyer's e-invoice choice as validated at checkout (the six invoice_* request
     # fields; empty when e-invoicing is off). The charges of this checkout are invoiced
     # with it.
-    invoice_choice = models.JSONField(_("invoice choice"), default=dict, blank=True)
+    invoice_choice = models.JSONField(_("invoice choice"), default=dict, blank=True, db_default={})
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)

@@ -72,8 +72,9 @@ def current_plan(context: template.Context, who: Any, product: Any) -> Any:
 def family_plan(context: template.Context, who: Any, product: Any) -> Any:
     """The owner's subscription to ``product`` or another plan of its family, or ``None``.
 
-    ``product`` is a slug or id, or a client ``Product`` (its family is then read from the
-    object itself, without looking the product up again).
+    ``product`` is a slug or id, a client ``Product`` or a ``ProductInfo`` from
+    ``get_products()`` (its family is then read from the object itself, without looking the
+    product up again).
     """
     owner = _owner(context, who)
     if isinstance(product, str):

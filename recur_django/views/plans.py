@@ -2,14 +2,13 @@
 
 ``recur:checkout`` answers a refused checkout with ``303`` to ``recur:already-subscribed``
 (``?product=…``), a GET page that names the plan the owner holds and offers the customer
-portal (``recur:portal`` is a POST, so the page carries the form). A flash message is
-added too when ``django.contrib.messages`` is installed, for sites whose own pages show
-messages. JSON callers get ``409 {"error": {"code": "already_subscribed"}}`` instead.
+portal (``recur:portal`` is a POST, so the page carries the form). The page says why
+itself; no flash message is queued, so a site layout that shows messages does not say it
+twice. JSON callers get ``409 {"error": {"code": "already_subscribed"}}`` instead.
 """
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -34,7 +33,7 @@ from recur_django.views.owner import acting_for, forbidden_response
 def already_subscribed_response(
     request: HttpRequest, exc: AlreadySubscribed, *, as_json: bool
 ) -> HttpResponse:
-    """409 JSON, or 303 to the page that offers the portal (with a flash message)."""
+    """409 JSON, or 303 to the page that offers the portal (which says why)."""
     if as_json:
         return json_error(
             exc.code,
@@ -43,7 +42,6 @@ def already_subscribed_response(
             subscription_id=exc.subscription_id,
             product=exc.held_product,
         )
-    messages.info(request, exc.message, fail_silently=True)
     response = HttpResponse(status=303)
     query = urlencode({"product": exc.product[:128]})
     response["Location"] = f"{reverse('recur:already-subscribed')}?{query}"

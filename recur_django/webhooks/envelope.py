@@ -1,8 +1,8 @@
 """Reading a Recur event envelope: parse it, check its age, keep the headers we record.
 
 Pure functions with no database access, shared by the pipeline (:mod:`.pipeline`), replay
-and the event object (:mod:`.event`). :func:`event_time` is the one reader of "when did
-this event happen" in the package.
+and the event object (:mod:`.event`). When an event happened is read by
+:mod:`recur_django.event_time`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from recur_django.client.casing import parse_datetime
 from recur_django.conf import recur_settings
+from recur_django.event_time import envelope_time
 from recur_django.exceptions import EnvelopeError
 
 MAX_ID_LENGTH = 128
@@ -92,11 +92,6 @@ def parse_envelope(body: bytes) -> dict[str, Any]:
     return envelope
 
 
-def event_time(envelope: Mapping[str, Any]) -> datetime | None:
-    """The envelope's ``timestamp`` (ISO 8601, or Unix seconds / milliseconds) or None."""
-    return parse_datetime(envelope.get("timestamp"))
-
-
 def check_age(envelope: Mapping[str, Any], *, at: datetime | None = None) -> None:
     """Refuse events older than ``RECUR['WEBHOOK_MAX_EVENT_AGE']`` seconds (when set).
 
@@ -107,7 +102,7 @@ def check_age(envelope: Mapping[str, Any], *, at: datetime | None = None) -> Non
     max_age = recur_settings.get("WEBHOOK_MAX_EVENT_AGE")
     if not max_age:
         return
-    when = event_time(envelope)
+    when = envelope_time(envelope)
     if when is None:
         raise EnvelopeError("'timestamp' is missing or unreadable and a maximum age is set")
     if (at or timezone.now()) - when > timedelta(seconds=float(max_age)):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from recur_django.client.casing import Reader
-from recur_django.webhooks.envelope import event_time
+from recur_django.event_time import envelope_time
 
 if TYPE_CHECKING:
     from recur_django.models import WebhookEvent
@@ -41,7 +41,7 @@ class RecurEvent:
         return cls(
             id=str(envelope.get("id") or stored.event_id),
             type=str(envelope.get("type") or stored.type),
-            occurred_at=event_time(envelope),
+            occurred_at=envelope_time(envelope),
             stored=stored,
             data=data if isinstance(data, Mapping) else {},
         )

@@ -58,6 +58,7 @@ from django.utils import timezone
 from recur_django import signals
 from recur_django.conf import recur_settings
 from recur_django.customers import signed_owner_pk
+from recur_django.event_time import event_time
 from recur_django.ledger.charges import json_safe, kind_of
 from recur_django.ledger.facts import ChargeFacts, read_charge
 from recur_django.models import Payment, Transaction, WebhookEvent
@@ -65,7 +66,6 @@ from recur_django.owners import owner_is_user_model, owner_model
 from recur_django.payloads import CheckoutData, Outcome
 from recur_django.payloads.amounts import parse_amount
 from recur_django.signals import send_after_commit
-from recur_django.subscriptions import event_time
 from recur_django.webhooks import dispatch
 from recur_django.webhooks.fast_sql import joined_fields, statement
 from recur_django.webhooks.handlers import checkout as checkout_handlers

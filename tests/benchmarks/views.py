@@ -26,8 +26,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from recur_django.conf import recur_settings
+from recur_django.exceptions import EnvelopeError
 from recur_django.negotiation import json_error
-from recur_django.webhooks.processing import EnvelopeError, parse_envelope, recorded_headers
+from recur_django.webhooks.envelope import parse_envelope, recorded_headers
 from recur_django.webhooks.signature import SignatureError, verify_signature
 
 INSERT_EVENT = (

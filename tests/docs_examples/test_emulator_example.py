@@ -1,3 +1,21 @@
+from django.urls import reverse
+
+from recur_django.entitlements import has_entitlement
+from recur_django.models import Transaction
+
+
+def test_buy_through_your_site(recur_emulator, client, django_user_model):
+    amy = django_user_model.objects.create_user("amy", "amy@example.com", "pw")
+    client.force_login(amy)
+    answer = client.post(  # your own checkout view, as a JSON caller
+        reverse("recur:checkout"), {"product": "pro-monthly"}, HTTP_ACCEPT="application/json"
+    )
+    txn = Transaction.objects.get(public_id=answer.json()["transaction_id"])
+    assert recur_emulator.pay(txn.checkout_session_id).status_code == 303
+    recur_emulator.deliver()  # checkout.completed, subscription.created… to recur:webhook
+    assert has_entitlement(amy, "pro-monthly")
+
+
 def test_subscribe(recur_emulator, client, django_user_model):
     recur = recur_emulator.client  # a RecurClient on the emulator
     session = recur.checkout_sessions.create(

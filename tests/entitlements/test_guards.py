@@ -9,8 +9,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 from django.views import View
 
-from recur_django.entitlements import SubscriptionRequiredMixin, subscription_required
 from recur_django.models import Customer, Subscription
+from recur_django.views.guards import SubscriptionRequiredMixin, subscription_required
 from tests.settings import RECUR
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +91,11 @@ def test_json_clients_get_403(user):
 def test_decorator_without_parentheses_is_a_clear_error():
     with pytest.raises(TypeError):
         subscription_required(premium)
+
+
+def test_the_guards_have_one_home():
+    """Before 1.0 a public name has one home: the guards are not re-exported."""
+    import recur_django.entitlements as entitlements
+
+    for name in ("subscription_required", "SubscriptionRequiredMixin", "denied_response"):
+        assert not hasattr(entitlements, name)

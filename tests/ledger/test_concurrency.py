@@ -51,8 +51,8 @@ def test_20_distinct_events_of_one_charge_are_one_payment_one_signal(customer):
     with SignalRecorder(signals.payment_succeeded) as succeeded:
         responses = run_together(deliver, THREADS)
     assert {r.status_code for r in responses} == {200}
-    # None failed (an order with no checkout of ours is stored as "ignored" by the checkout
-    # handler, yet recorded in the ledger).
+    # None failed (an order with no checkout of ours fulfils nothing, yet the ledger
+    # records it: processed).
     assert not WebhookEvent.objects.filter(status="failed").exists()
     assert WebhookEvent.objects.count() == THREADS
     payment = Payment.objects.get()

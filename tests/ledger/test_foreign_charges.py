@@ -206,3 +206,29 @@ def test_the_fast_path_statement_requires_the_stored_session(
         own_event = envelope("checkout.completed", own)
         own_body = body_of(own_event)
         assert fast_path.attempt(own_body, {"X-Recur-Signature": sign(own_body)}, own_event).applied
+
+
+@pytest.mark.parametrize("key", ["checkout_id", "checkout_session_id", "checkout"])
+def test_a_failure_naming_our_session_by_another_kind_of_id_fails_nothing(user, deliver, sent, key):
+    """Only our stored session's own id may fail a transaction: ``chk_…`` with the same
+    tail as our ``cs_…`` is another kind of id (a charge passes it, a failure does not)."""
+    txn = make_transaction(user, amount=590, session="cs_same_tail")
+    failed = order(
+        "ord_f",
+        amount=590,
+        status="FAILED",
+        metadata={"transaction_id": txn.public_id},
+        **{key: "chk_same_tail"},
+    )
+    deliver(envelope("order.payment_failed", failed))
+    declined = {
+        **completed_data(txn, id="chk_same_tail"),
+        "status": "FAILED",
+        "failure_reason": "card_declined",
+    }
+    deliver(envelope("checkout.completed", declined))
+    txn.refresh_from_db()
+    assert txn.status == Transaction.Status.PENDING
+    assert sent["payment_failed"] == [] or all(
+        call["payment"].transaction_id is None for call in sent["payment_failed"]
+    )

@@ -13,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from recur_django.checks import check_recur_settings
-from recur_django.models import Customer, Payment, Subscription, Transaction
+from recur_django.models import Customer, EInvoice, Payment, Subscription, Transaction
 from recur_django.owner_checks import check_owner_settings
 from recur_django.owners import owner_is_user_model, owner_model, owner_model_label
 from tests.teams.models import Team
@@ -60,8 +60,12 @@ def test_the_admin_searches_billing_by_team(admin_client, acme, globex):
     Customer.objects.create(owner=globex, recur_id="cus_globex")
     Subscription.objects.create(recur_id="sub_acme", customer=customer, status="ACTIVE")
     Transaction.objects.create(owner=acme, public_id="txn_acme")
-    Payment.objects.create(recur_id="ord_acme", status="paid", owner=acme, customer=customer)
+    payment = Payment.objects.create(
+        recur_id="ord_acme", status="paid", owner=acme, customer=customer
+    )
+    EInvoice.objects.create(payment=payment, relate_number="RACME", amount=299)
     for model, shown in (
+        (EInvoice, "RACME"),
         (Customer, "cus_acme"),
         (Subscription, "sub_acme"),
         (Transaction, "txn_acme"),

@@ -6,7 +6,7 @@ import pytest
 
 from recur_django import signals
 from recur_django.customers import external_id_for
-from recur_django.models import Customer, Transaction, WebhookEvent
+from recur_django.models import Customer, Payment, Transaction, WebhookEvent
 from tests.recur_helpers import (
     SignalRecorder,
     completed_data,
@@ -129,9 +129,11 @@ def test_never_matches_by_email_customer_or_product(user, deliver):
     del data["metadata"]
     response = deliver(envelope("checkout.completed", data))
     assert response.status_code == 200
-    assert response.json()["status"] == "ignored"
+    # Not our checkout: it fulfils nothing; the ledger records its charge, unattached.
+    assert response.json()["status"] == "processed"
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.PENDING
+    assert Payment.objects.get().transaction is None
 
 
 def test_unknown_transaction_id_is_rejected_and_kept(user, deliver):
@@ -307,13 +309,16 @@ def test_order_payment_failed_does_not_downgrade_completed(user, deliver):
     assert failed.calls == []
 
 
-def test_unmatched_orders_are_ignored(user, deliver):
+def test_unmatched_orders_are_recorded_by_the_ledger_and_processed(user, deliver):
+    """An order with no transaction of ours (a renewal, a payment link) fulfils nothing,
+    but the ledger records its charge: the event says so (processed, not ignored)."""
     response = deliver(envelope("order.paid", {"id": "ord_renewal", "amount": 299}))
-    assert response.json()["status"] == "ignored"
+    assert response.json()["status"] == "processed"
     order = {"id": "ord_x", "checkoutId": "cs_unknown", "amount": 590}
     response = deliver(envelope("order.paid", order))
-    assert response.json()["status"] == "ignored"
-    assert WebhookEvent.objects.filter(status=WebhookEvent.Status.IGNORED).count() == 2
+    assert response.json()["status"] == "processed"
+    assert WebhookEvent.objects.filter(status=WebhookEvent.Status.PROCESSED).count() == 2
+    assert set(Payment.objects.values_list("recur_id", flat=True)) == {"ord_renewal", "ord_x"}
 
 
 def test_failing_receiver_cannot_unfulfil(user, deliver):

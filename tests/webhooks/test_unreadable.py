@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from recur_django.models import Transaction, WebhookEvent
 from recur_django.testing import sign
-from recur_django.webhooks import processing
+from recur_django.webhooks import dispatch
 from tests.recur_helpers import (
     SECRET,
     body_of,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def keep(body: bytes) -> WebhookEvent:
     """Store ``body`` as a kept delivery, as an older release that refused it would have."""
     headers = {"X-Recur-Signature": sign(body, SECRET)}
-    return processing.keep_unreadable(body, headers, "refused by an older release")
+    return dispatch.keep_unreadable(body, headers, "refused by an older release")
 
 
 def test_unsigned_garbage_is_not_kept(client):

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 
 from recur_django.exceptions import EventRejected
+from recur_django.models import Subscription
 from recur_django.subscriptions import apply_event
 from recur_django.webhooks.event import RecurEvent
 from recur_django.webhooks.handlers.payments import record, with_ledger
@@ -59,6 +60,10 @@ def handle_invoice_event(event: RecurEvent) -> None:
     with_ledger(event, _mirror_invoice)
 
 
-def _mirror_invoice(event: RecurEvent) -> None:
-    if apply_event(event.stored, event.data) is None:
+def _mirror_invoice(event: RecurEvent) -> Subscription | None:
+    """Mirror the invoice; the subscription row (locked), which the ledger then reuses."""
+    applied = apply_event(event.stored, event.data)
+    if applied is None:
         logger.info("%s %s is not for a subscription; nothing to mirror.", event.type, event.id)
+        return None
+    return applied.subscription
