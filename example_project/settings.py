@@ -118,6 +118,19 @@ RECUR = {
     # Billing decisions (checkout expiry, period ends) follow the emulator's clock, so
     # `recur_emulator advance --days 31` moves the shop's "now" too. Drop it in production.
     "CLOCK": "recur_django.emulator.clock.now",
+    # Taiwan e-invoices (統一發票), issued through ECPay's B2C API: here the emulator's
+    # ECPay-compatible endpoint with ECPay's public sandbox merchant. Buyers choose their
+    # carrier, donation or company invoice at checkout. Delete this key to turn it off.
+    "EINVOICE": {
+        "BACKEND": "recur_django.einvoice.backends.ecpay.ECPayBackend",
+        "OPTIONS": {
+            "MERCHANT_ID": "2000132",
+            "HASH_KEY": "ejCk326UnaZWKisg",
+            "HASH_IV": "q9jcZX8Ib9LM8wYk",
+            "API_BASE": f"{DEMO_BASE_URL}/_recur/einvoice",  # omit for ECPay's stage host
+            "TIMEOUT": 5,
+        },
+    },
 }
 
 # --- the Recur emulator (development only) ----------------------------------------------
@@ -202,10 +215,16 @@ LOGGING = {
 }
 
 # `manage.py test` forces DEBUG=False, which makes the checks warn about what is deliberate in
-# this demo (the emulator, its plain-HTTP API base, test keys). `manage.py check` still runs
-# them all.
+# this demo (the emulator, its plain-HTTP API bases, test keys, the e-invoice sandbox
+# merchant). `manage.py check` still runs them all.
 # The demo's INFO lines (each webhook processed) are for a person watching runserver; the
 # tests assert on what they need with assertLogs, so their run prints only real problems.
 if sys.argv[1:2] == ["test"]:
-    SILENCED_SYSTEM_CHECKS = ["recur.W003", "recur.W008", "recur_emulator.W001"]
+    SILENCED_SYSTEM_CHECKS = [
+        "recur.W003",
+        "recur.W008",
+        "recur.W030",  # the e-invoice sandbox merchant
+        "recur.W031",  # the emulator's e-invoice endpoint (plain HTTP)
+        "recur_emulator.W001",
+    ]
     LOGGING["loggers"]["recur_django"]["level"] = "WARNING"

@@ -281,6 +281,7 @@ class SignUpTests(TestCase):
             reverse("shop:signup"),
             {
                 "username": "newbie",
+                "email": "newbie@example.com",
                 "password1": "a-long-pass-phrase-9",
                 "password2": "a-long-pass-phrase-9",
                 "next": "/credits/",
@@ -309,6 +310,7 @@ class SignUpTests(TestCase):
             reverse("shop:signup"),
             {
                 "username": "other",
+                "email": "other@example.com",
                 "password1": "a-long-pass-phrase-9",
                 "password2": "a-long-pass-phrase-9",
                 "next": "https://evil.example/",

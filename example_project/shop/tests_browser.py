@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, LiveServerTestCase
 from django.urls import reverse
 
+from example_project.shop.live_recur import recur_served_at
 from recur_django.checkout import start_checkout
 from recur_django.emulator import sender
 from recur_django.emulator.services import clock, lifecycle
@@ -57,9 +58,7 @@ class SubscribeRenewAndReadTheAccountPage(LiveServerTestCase):
             WEBHOOK_DELIVERY="manual",  # sent by deliver() below, from this thread
             WEBHOOK_RETRY_SCHEDULE=[0, 0, 0],
         )
-        overrides = self.settings(
-            RECUR={**settings.RECUR, "API_BASE": base + "/_recur"}, RECUR_EMULATOR=emulator
-        )
+        overrides = self.settings(RECUR=recur_served_at(base), RECUR_EMULATOR=emulator)
         overrides.enable()
         self.addCleanup(overrides.disable)
 
@@ -148,6 +147,7 @@ class SubscribeRenewAndReadTheAccountPage(LiveServerTestCase):
         self.driver.find_element(By.PARTIAL_LINK_TEXT, "Sign up").click()
         wait_for_path(self.driver, reverse("shop:signup"))
         self.driver.find_element(By.NAME, "username").send_keys("newbie")
+        self.driver.find_element(By.NAME, "email").send_keys("newbie@example.com")
         self.driver.find_element(By.NAME, "password1").send_keys("a-long-pass-phrase-9")
         self.driver.find_element(By.NAME, "password2").send_keys("a-long-pass-phrase-9")
         self.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()

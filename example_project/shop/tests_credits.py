@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client, LiveServerTestCase
 from django.urls import reverse
 
+from example_project.shop.live_recur import recur_served_at
 from recur_django import credits
 from recur_django.emulator import sender
 from recur_django.emulator.services import refunds
@@ -31,9 +32,7 @@ class RecurCreditsTests(LiveServerTestCase):
             WEBHOOK_DELIVERY="manual",
             WEBHOOK_RETRY_SCHEDULE=[0, 0, 0],
         )
-        overrides = self.settings(
-            RECUR={**settings.RECUR, "API_BASE": base + "/_recur"}, RECUR_EMULATOR=emulator
-        )
+        overrides = self.settings(RECUR=recur_served_at(base), RECUR_EMULATOR=emulator)
         overrides.enable()
         self.addCleanup(overrides.disable)
         self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from unittest import mock
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.urls import reverse
@@ -32,6 +33,11 @@ def invoice(id: str, product_id: str, amount: int, **extra: Any) -> dict[str, An
 
 class LedgerPagesTests(TestCase):
     def setUp(self) -> None:
+        # No e-invoices here (no provider to issue them): tests_einvoice has them.
+        without_invoices = {k: v for k, v in settings.RECUR.items() if k != "EINVOICE"}
+        overrides = self.settings(RECUR=without_invoices)
+        overrides.enable()
+        self.addCleanup(overrides.disable)
         self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
         self.customer = Customer.objects.create(recur_id="cus_shop", owner=self.user)
         self.sub = Subscription.objects.create(

@@ -10,6 +10,7 @@ import logging
 import uuid
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -27,7 +28,9 @@ from recur_django import clock as billing_clock
 from recur_django import credits as recur_credits
 from recur_django.client.errors import RecurError
 from recur_django.conf import recur_settings
-from recur_django.models import Payment, Subscription, Transaction
+from recur_django.einvoice import preferences as invoice_preferences
+from recur_django.einvoice.forms import InvoiceChoiceForm
+from recur_django.models import InvoicePreference, Payment, Subscription, Transaction
 from recur_django.products import ProductInfo, get_products
 
 logger = logging.getLogger(__name__)
@@ -59,12 +62,22 @@ def credit_balance(user: Any) -> int | None:
         return None
 
 
+def invoice_form(request: HttpRequest) -> InvoiceChoiceForm | None:
+    """The e-invoice fields each buy button posts (prefilled with the buyer's remembered
+    choice), when e-invoicing is on and the buyer is logged in. No ids: one copy per card."""
+    if not invoice_preferences.is_enabled() or not request.user.is_authenticated:
+        return None
+    initial = invoice_preferences.initial_fields(request.user)
+    return InvoiceChoiceForm(initial=initial, owner=request.user, auto_id=False)
+
+
 def pricing(request: HttpRequest) -> HttpResponse:
     products = recur_products()
     return render(
         request,
         "shop/pricing.html",
         {
+            "invoice_form": invoice_form(request),
             "unavailable": products is None,
             "api_base": recur_settings.get("API_BASE"),
             "subscriptions": [p for p in products or [] if p.type == "SUBSCRIPTION"],
@@ -80,6 +93,7 @@ def credits(request: HttpRequest) -> HttpResponse:
         request,
         "shop/credits.html",
         {
+            "invoice_form": invoice_form(request),
             "unavailable": products is None,
             "api_base": recur_settings.get("API_BASE"),
             "packs": [p for p in products or [] if p.type == "CREDITS"],
@@ -202,8 +216,22 @@ def account(request: HttpRequest) -> HttpResponse:
                 for sub in Subscription.objects.filter(customer__owner=request.user)
             ],
             "balance": credit_balance(request.user),
+            "einvoicing": invoice_preferences.is_enabled(),
+            "invoice_preference": InvoicePreference.for_owner(request.user),
         },
     )
+
+
+class SignupForm(UserCreationForm):
+    """A username, a password and the e-mail address receipts and e-invoices go to."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("Receipts and e-invoices are sent there."),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -215,7 +243,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         next_url = ""
     if request.user.is_authenticated:
         return redirect(next_url or "shop:account")
-    form = UserCreationForm(request.POST or None)
+    form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

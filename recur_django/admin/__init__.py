@@ -4,6 +4,7 @@ from recur_django.admin import (  # noqa: F401
     credit_transaction,
     customer,
     einvoice,
+    invoice_preference,
     overview,
     payment,
     payment_link,

@@ -9,6 +9,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
 from recur_django.api import views
+from recur_django.api.invoice_preference import InvoicePreferenceView
 from recur_django.api.payments import PaymentListView
 from recur_django.api.schema import schema_view, spectacular_available
 
@@ -43,5 +44,6 @@ urlpatterns: list[URLPattern] = [
         views.EntitlementCheckView.as_view(),
         name="entitlement-check",
     ),
+    path("invoice-preference/", InvoicePreferenceView.as_view(), name="invoice-preference"),
     path("schema/", _schema_view(), name="schema"),
 ]

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
@@ -45,6 +46,7 @@ from recur_django.api.throttling import (
 )
 from recur_django.client.errors import RecurError
 from recur_django.conf import recur_settings
+from recur_django.einvoice import preferences
 from recur_django.entitlements import entitlements_for, has_entitlement
 from recur_django.exceptions import BillingForbidden
 from recur_django.http_errors import API, recur_error_answer
@@ -135,6 +137,15 @@ def recur_error_response(exc: RecurError) -> Response:
     return Response({"error": error}, status=answer.status)
 
 
+def invalid_invoice_response(exc: DjangoValidationError) -> Response:
+    """400 ``invalid_invoice`` with ``fields`` (the six ``invoice_*`` request fields)."""
+    fields = preferences.error_fields(exc)
+    logger.info("Checkout refused: invalid invoice fields %s", ", ".join(sorted(fields)))
+    message = preferences.error_message(fields)
+    error = {"code": preferences.INVALID_INVOICE, "message": message, "fields": fields}
+    return Response({"error": error}, status=status.HTTP_400_BAD_REQUEST)
+
+
 @method_decorator(transaction.non_atomic_requests, name="dispatch")
 class CheckoutSessionCreateView(RecurAPIView):
     """Start a checkout for the owner; redirect the browser to ``url``.
@@ -155,6 +166,10 @@ class CheckoutSessionCreateView(RecurAPIView):
         payload = s.CheckoutSessionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        try:  # the invoice choice, before anything is written or asked of Recur
+            invoice = preferences.checkout_choice(self.owner, payload.initial_data)
+        except DjangoValidationError as exc:
+            return invalid_invoice_response(exc)
         try:
             txn = checkout.start_checkout(
                 self.owner,
@@ -165,6 +180,7 @@ class CheckoutSessionCreateView(RecurAPIView):
                 success_url=self.safe_url(data.get("success_url"), "success_url"),
                 cancel_url=self.safe_url(data.get("cancel_url"), "cancel_url"),
                 request=request._request,
+                invoice=invoice,
             )
         except AlreadySubscribed as exc:  # one plan per product family
             body: dict[str, Any] = {"code": exc.code, "message": str(exc.message)}

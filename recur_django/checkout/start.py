@@ -25,6 +25,8 @@ from recur_django.client.errors import APIError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_to_send
+from recur_django.einvoice import preferences as invoice_preferences
+from recur_django.einvoice.choice import InvoiceChoice
 from recur_django.exceptions import BillingForbidden
 from recur_django.models import Transaction
 from recur_django.owners import can_manage_billing, is_owner, owner_email, owner_name
@@ -111,6 +113,7 @@ def start_checkout(
     success_url: str | None = None,
     cancel_url: str | None = None,
     request: HttpRequest | None = None,
+    invoice: InvoiceChoice | None = None,
 ) -> Transaction:
     """Create a pending transaction and a Recur checkout session for ``owner``.
 
@@ -132,6 +135,12 @@ def start_checkout(
     :class:`~recur_django.plans.CheckoutInProgress` (a checkout of the family for the owner
     is still open: resume it at its ``checkout_url``) — see
     :mod:`recur_django.checkout.claims`.
+
+    ``invoice`` (when e-invoicing is on): the buyer's validated invoice choice (see
+    :func:`recur_django.einvoice.preferences.checkout_choice`), stored on
+    ``Transaction.invoice_choice`` and remembered as the owner's ``InvoicePreference``.
+    Without it the owner's remembered choice (else the default, when it applies) is
+    stored, and nothing is remembered.
     """
     if not is_owner(owner):
         raise ValueError("start_checkout needs an owner (a saved instance of the owner model).")
@@ -167,12 +176,17 @@ def start_checkout(
     else:
         txn.product_slug = ref
     txn.metadata = {**dict(metadata or {}), "transaction_id": txn.public_id}
+    chosen = invoice if invoice_preferences.is_enabled() else None  # off: nothing invoiced
+    stored = chosen if chosen is not None else invoice_preferences.default_choice(owner)
+    txn.invoice_choice = stored.as_fields() if stored is not None else {}
     if claim is None:
         txn.save()
     else:
         # One open checkout per owner and plan family, also under races: raises
         # CheckoutInProgress or AlreadySubscribed (both 409) and saves nothing then.
         take_claim(claim, txn)
+    if chosen is not None:  # the buyer's own choice: used for renewals and later sales
+        invoice_preferences.remember(owner, chosen)
 
     params: dict[str, Any] = {
         "success_url": success,

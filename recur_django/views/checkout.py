@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -29,6 +30,7 @@ from recur_django.client.errors import (
     RecurError,
 )
 from recur_django.conf import recur_settings
+from recur_django.einvoice.preferences import checkout_choice
 from recur_django.exceptions import BillingForbidden
 from recur_django.http_errors import (
     CHECKOUT,
@@ -40,6 +42,7 @@ from recur_django.http_errors import (
 from recur_django.negotiation import json_error, wants_json
 from recur_django.plans import AlreadySubscribed, CheckoutInProgress
 from recur_django.safe_urls import same_site_url
+from recur_django.views.invoice import invalid_invoice_response
 from recur_django.views.owner import acting_for, forbidden_response
 from recur_django.views.plans import already_subscribed_response, checkout_in_progress_response
 
@@ -131,6 +134,10 @@ class CheckoutView(View):
     """POST ``product`` (id or slug) and optional ``mode``: 303 to Recur's hosted page, or
     ``{"url", "transaction_id"}`` for JSON requests. Login required; CSRF protected.
 
+    When e-invoicing is on, the six ``invoice_*`` fields too (else ignored): invalid or
+    contradictory -> 400 ``invalid_invoice`` (the invoice form again in HTML) before
+    anything is written or asked of Recur.
+
     The checkout is for the owner the request acts for (``RECUR["OWNER_FOR_REQUEST"]``);
     a user who may not manage that owner's billing gets 403 ``billing_forbidden`` before
     anything is written or asked of Recur.
@@ -201,10 +208,21 @@ class CheckoutView(View):
             )
         if mode is not None and not isinstance(mode, str):
             return _error(request, 400, "invalid_request", _("Unknown mode."), as_json=as_json)
+        # The invoice choice (when e-invoicing is on) before anything is written or asked
+        # of Recur; its existence checks are bounded and never inside a transaction.
+        try:
+            invoice = checkout_choice(owner, fields)
+        except ValidationError as exc:
+            return invalid_invoice_response(request, exc, owner=owner, data=fields, as_json=as_json)
 
         try:
             txn = start_checkout(
-                owner, product.strip(), user=request.user, mode=mode, request=request
+                owner,
+                product.strip(),
+                user=request.user,
+                mode=mode,
+                request=request,
+                invoice=invoice,
             )
         except BillingForbidden as exc:
             return forbidden_response(request, exc, as_json=as_json)

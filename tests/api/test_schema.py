@@ -38,6 +38,7 @@ def test_schema_lists_exactly_the_recur_api_at_its_mounted_paths():
         "/api/billing/subscriptions/",
         "/api/billing/entitlements/",
         "/api/billing/entitlements/{product}/",
+        "/api/billing/invoice-preference/",
     }
     assert set(paths["/api/billing/checkout-sessions/"]) == {"post"}
     post = paths["/api/billing/portal-sessions/"]["post"]
