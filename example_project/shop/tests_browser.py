@@ -12,13 +12,15 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import tempfile
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client, LiveServerTestCase
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.test import Client
 from django.urls import reverse
 
 from example_project.shop.live_recur import recur_served_at
@@ -42,8 +44,11 @@ HAS_BROWSER = (
 )
 
 
-@pytest.mark.browser
-class SubscribeRenewAndReadTheAccountPage(LiveServerTestCase):
+class ShopBrowserCase(StaticLiveServerTestCase):
+    """The shop on Django's live server (its static files too: the admin's styles) with the
+    emulator mounted on it, a headless Chromium (``self.driver``) and a buyer
+    (``self.user``); webhooks wait for deliver()."""
+
     def setUp(self) -> None:
         if not HAS_BROWSER:
             self.skipTest("needs /usr/bin/chromium, /usr/bin/chromedriver and selenium")
@@ -73,10 +78,10 @@ class SubscribeRenewAndReadTheAccountPage(LiveServerTestCase):
         self.driver.set_page_load_timeout(WAIT)
         self.user = get_user_model().objects.create_user("buyer", "buyer@example.com", "pw")
 
-    def log_in(self) -> None:
-        """Give the browser a real session cookie."""
+    def log_in(self, user: Any = None) -> None:
+        """Give the browser a real session cookie (for the buyer unless ``user`` is given)."""
         client = Client()
-        client.force_login(self.user)
+        client.force_login(user or self.user)
         self.driver.get(self.live_server_url + reverse("shop:pricing"))
         self.driver.add_cookie(
             {
@@ -91,6 +96,9 @@ class SubscribeRenewAndReadTheAccountPage(LiveServerTestCase):
         self.assertTrue(deliveries, "the emulator had no webhook to deliver")
         self.assertEqual({d.status for d in deliveries}, {"SUCCEEDED"})
 
+
+@pytest.mark.browser
+class SubscribeRenewAndReadTheAccountPage(ShopBrowserCase):
     def subscribe(self) -> str:
         """A paid monthly plan for the user (through recur-django's checkout); its id."""
         txn = start_checkout(

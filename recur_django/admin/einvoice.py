@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import display_for_value
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -181,8 +182,11 @@ class EInvoiceAdmin(OwnerSearchMixin, EInvoiceActions, ReadOnlyAdmin):
         return format_twd(obj.remaining_amount)
 
     @admin.display(description=_("void deadline"))
-    def deadline(self, obj: EInvoice) -> Any:
-        return void_deadline(obj.issued_at) if obj.issued_at else "—"
+    def deadline(self, obj: EInvoice) -> str:
+        # Formatted like the page's other times (a method's datetime would show as str()).
+        if not obj.issued_at:
+            return "—"
+        return str(display_for_value(void_deadline(obj.issued_at), "—"))
 
 
 @admin.register(EInvoiceAllowance)

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from recur_django.emulator import sender
 from recur_django.emulator.models import (
@@ -145,7 +146,8 @@ def _refund_each(request: HttpRequest, ids: list[str]) -> None:
         else:
             done += 1
     if done:
-        messages.success(request, _("%(count)d refunds made.") % {"count": done})
+        made = ngettext("%(count)d refund made.", "%(count)d refunds made.", done)
+        messages.success(request, made % {"count": done})
 
 
 @admin.register(Order)

@@ -187,6 +187,14 @@ def test_invoice_page_shows_its_allowances_and_payment(staff_client, invoices):
     assert "22099131" in html
 
 
+def test_invoice_page_shows_the_void_deadline_as_a_local_time(staff_client, invoices):
+    jan = invoices[0]
+    html = page(staff_client, "einvoice_change", jan.pk)
+    # 23:59:59 Taipei on March 13 (TIME_ZONE is Asia/Taipei), as the page's other times.
+    assert "March 13, 2026, 11:59 p.m." in html
+    assert "+00:00" not in html
+
+
 def test_payment_page_shows_its_invoice(staff_client, invoices):
     jan = invoices[0]
     html = page(staff_client, "payment_change", jan.payment.pk)

@@ -139,7 +139,7 @@ def test_refund_action_in_the_admin(recur_emulator, api, client):
     )
     assert response.status_code == 200
     assert Order.objects.get(id=done["order_id"]).status == "REFUNDED"
-    assert "1 refunds made." in response.content.decode()
+    assert "1 refund made." in response.content.decode()
     again = client.post(
         changelist, {"action": "refund", "_selected_action": [done["order_id"]]}, follow=True
     )
