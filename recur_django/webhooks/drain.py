@@ -56,6 +56,11 @@ FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
 #: How often a lingering drain looks for new events.
 POLL_SECONDS = 0.05
+#: Inside a batch, how long a statement may wait for a lock another transaction holds
+#: (PostgreSQL ``lock_timeout``); an event that waits longer is applied alone after the
+#: batch's commit, so a batch never holds its locks while it waits (no deadlock, no chain).
+LOCK_WAIT = "100ms"
+_LOCK_TIMEOUT = "due to lock timeout"
 
 
 def backoff(attempt: int) -> timedelta:
@@ -156,6 +161,9 @@ def _batch(size: int, tried: set[str], done: Drained) -> int:
     that had not been tried before (0: nothing left for this call)."""
     later: list[str] = []
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
         claim = due_events().select_for_update(skip_locked=True).only(*STORED_FIELDS)
         rows = [row for row in claim[:size] if row.event_id not in tried]
         for row in rows:
@@ -170,6 +178,10 @@ def _batch(size: int, tried: set[str], done: Drained) -> int:
     return len(rows)
 
 
+class _Contended(Exception):
+    """Rolls back an event that waited too long for a lock; it is applied alone."""
+
+
 def _in_batch(row: WebhookEvent) -> Outcome | None:
     """Apply a claimed row inside the batch; None when it must be applied alone."""
     envelope = row.payload
@@ -180,9 +192,14 @@ def _in_batch(row: WebhookEvent) -> Outcome | None:
             fast = row.status == Status.RECEIVED and fast_path.enabled()
             if fast and fast_path.apply_stored(row, envelope):
                 return Outcome(str(row.status), row)
-            return dispatch.redispatch(row.event_id, dict(envelope), only_pending=True)
+            outcome = dispatch.redispatch(row.event_id, dict(envelope), only_pending=True)
+            if outcome.retry and _LOCK_TIMEOUT in outcome.event.error:
+                raise _Contended  # undo the failure it recorded: not the handler's fault
+            return outcome
     except ConfirmationNeeded:
         return None  # asks Recur: only outside the batch's transaction
+    except _Contended:
+        return None
     except Exception as exc:
         logger.warning("Webhook %s left the batch (%s); applied alone.", row.event_id, exc)
         return None

@@ -70,10 +70,9 @@ def event_params(event: WebhookEvent) -> dict[str, Any]:
 
 
 def _event_insert(table: str) -> str:
-    fields = event_fields()
-    columns = ", ".join(f.column for f in fields)
-    values = ", ".join(DECIDED.get(f.column, f"%(ev_{f.column})s") for f in fields)
-    return f"""INSERT INTO {table} ({columns})
+    columns = [str(f.column) for f in event_fields()]
+    values = ", ".join(DECIDED.get(c, f"%(ev_{c})s") for c in columns)
+    return f"""INSERT INTO {table} ({", ".join(columns)})
     SELECT {values}
     FROM (SELECT EXISTS (SELECT 1 FROM txn) AS applied) AS a
     ON CONFLICT (event_id) DO NOTHING

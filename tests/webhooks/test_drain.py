@@ -82,3 +82,38 @@ def test_a_handler_error_is_kept_to_its_event_in_the_batch(django_user_model):
     assert list(done.outcomes.values()).count("processed") == 3
     assert Transaction.objects.filter(status="completed").count() == 3
     assert not drain.due_events().exists()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "full"])
+def test_an_event_waiting_for_another_transactions_lock_is_applied_alone(django_user_model, fast):
+    """In a batch a lock wait is cut short (lock_timeout); the event is applied after the
+    batch's commit, not failed, and the others are not held up."""
+    import threading
+
+    from django.db import connection, transaction
+
+    users = [django_user_model.objects.create_user(f"l{i}", f"l{i}@example.com") for i in range(3)]
+    txns = [make_transaction(user) for user in users]
+    for txn in txns:
+        _store(_paid(txn))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                Transaction.objects.select_for_update().get(pk=txns[1].pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    threading.Timer(1.0, release.set).start()
+    with override_settings(RECUR={**_recur(), "WEBHOOK_FAST_PATH": fast}):
+        done = drain.drain(batch=10)
+    holder.join(10)
+    assert done.outcomes == {e: "processed" for e in done.outcomes} and len(done.outcomes) == 3
+    assert set(WebhookEvent.objects.values_list("status", "attempts")) == {("processed", 1)}
+    assert Transaction.objects.filter(status="completed").count() == 3
