@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -160,20 +160,32 @@ def _batch(size: int, tried: set[str], done: Drained) -> int:
     """Claim up to ``size`` due rows, apply them in one transaction; the number claimed
     that had not been tried before (0: nothing left for this call)."""
     later: list[str] = []
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
-        claim = due_events().select_for_update(skip_locked=True).only(*STORED_FIELDS)
-        rows = [row for row in claim[:size] if row.event_id not in tried]
-        for row in rows:
-            tried.add(row.event_id)
-            outcome = _in_batch(row)
-            if outcome is None:
-                later.append(row.event_id)
-            else:
-                done.add(outcome)
-    for event_id in later:  # committed above: no transaction is open here
+    applied: list[Outcome] = []
+    rows: list[WebhookEvent] = []
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Foreign keys checked at each statement, not at COMMIT: a batch takes no
+                # lock when it commits, and every wait falls under lock_timeout.
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SET LOCAL lock_timeout = '{LOCK_WAIT}'; SET CONSTRAINTS ALL IMMEDIATE"
+                    )
+            claim = due_events().select_for_update(skip_locked=True).only(*STORED_FIELDS)
+            rows = [row for row in claim[:size] if row.event_id not in tried]
+            for row in rows:
+                tried.add(row.event_id)
+                outcome = _in_batch(row)
+                if outcome is None:
+                    later.append(row.event_id)
+                else:
+                    applied.append(outcome)
+    except DatabaseError as exc:  # the batch did not commit: each of its events alone
+        logger.warning("A webhook batch was rolled back (%s); its events applied alone.", exc)
+        later, applied = [row.event_id for row in rows], []
+    for outcome in applied:
+        done.add(outcome)
+    for event_id in later:  # no transaction is open here
         _alone(event_id, done)
     return len(rows)
 
