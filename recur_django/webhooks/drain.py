@@ -60,7 +60,6 @@ POLL_SECONDS = 0.05
 #: (PostgreSQL ``lock_timeout``); an event that waits longer is applied alone after the
 #: batch's commit, so a batch never holds its locks while it waits (no deadlock, no chain).
 LOCK_WAIT = "100ms"
-_LOCK_TIMEOUT = "due to lock timeout"
 
 
 def backoff(attempt: int) -> timedelta:
@@ -190,30 +189,25 @@ def _batch(size: int, tried: set[str], done: Drained) -> int:
     return len(rows)
 
 
-class _Contended(Exception):
-    """Rolls back an event that waited too long for a lock; it is applied alone."""
-
-
 def _in_batch(row: WebhookEvent) -> Outcome | None:
-    """Apply a claimed row inside the batch; None when it must be applied alone."""
+    """Apply a claimed row inside the batch; None when it must be applied alone.
+
+    Every statement of both paths runs in a savepoint of its own (the fast path's, the
+    full path's ``atomic``), so whatever fails leaves the batch's transaction usable.
+    """
     envelope = row.payload
     if not isinstance(envelope, Mapping):
         return Outcome("duplicate", row)
     try:
-        with transaction.atomic():  # a savepoint: an unexpected error loses only this row
-            fast = row.status == Status.RECEIVED and fast_path.enabled()
-            if fast and fast_path.apply_stored(row, envelope):
-                return Outcome(str(row.status), row)
-            outcome = dispatch.redispatch(row.event_id, dict(envelope), only_pending=True)
-            if outcome.retry and _LOCK_TIMEOUT in outcome.event.error:
-                raise _Contended  # undo the failure it recorded: not the handler's fault
-            return outcome
+        fast = row.status == Status.RECEIVED and fast_path.enabled()
+        if fast and fast_path.apply_stored(row, envelope):
+            return Outcome(str(row.status), row)
+        return dispatch.redispatch(row.event_id, dict(envelope), only_pending=True, locked=row)
     except ConfirmationNeeded:
         return None  # asks Recur: only outside the batch's transaction
-    except _Contended:
-        return None
     except Exception as exc:
-        logger.warning("Webhook %s left the batch (%s); applied alone.", row.event_id, exc)
+        if not dispatch.lock_timed_out(exc):
+            logger.warning("Webhook %s left the batch (%s); applied alone.", row.event_id, exc)
         return None
 
 
