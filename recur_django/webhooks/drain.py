@@ -170,8 +170,7 @@ def _batch(size: int, tried: set[str], done: Drained) -> int:
                     cursor.execute(
                         f"SET LOCAL lock_timeout = '{LOCK_WAIT}'; SET CONSTRAINTS ALL IMMEDIATE"
                     )
-            claim = due_events().select_for_update(skip_locked=True).only(*STORED_FIELDS)
-            rows = [row for row in claim[:size] if row.event_id not in tried]
+            rows = [row for row in _claim(size) if row.event_id not in tried]
             for row in rows:
                 tried.add(row.event_id)
                 outcome = _in_batch(row)
@@ -187,6 +186,22 @@ def _batch(size: int, tried: set[str], done: Drained) -> int:
     for event_id in later:  # no transaction is open here
         _alone(event_id, done)
     return len(rows)
+
+
+def _claim(size: int) -> list[WebhookEvent]:
+    """Lock up to ``size`` due rows no other worker holds: RECEIVED ones first, in the order
+    of the (status, received_at) index, so a claim reads ``size`` rows however long the
+    queue (no sort of the whole queue); then retries that fell due."""
+
+    def locked(rows: QuerySet[WebhookEvent], n: int) -> list[WebhookEvent]:
+        ordered = rows.order_by("received_at").select_for_update(skip_locked=True)
+        return list(ordered.only(*STORED_FIELDS)[:n])
+
+    claimed = locked(WebhookEvent.objects.filter(status=Status.RECEIVED), size)
+    if len(claimed) < size:
+        retries = WebhookEvent.objects.filter(due_q() & Q(status=Status.FAILED))
+        claimed += locked(retries, size - len(claimed))
+    return claimed
 
 
 def _in_batch(row: WebhookEvent) -> Outcome | None:
