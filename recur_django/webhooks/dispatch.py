@@ -89,7 +89,9 @@ def new_row(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
 def store(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) -> Outcome:
     """Store a verified event as RECEIVED without applying it (``duplicate`` if known)."""
     event = new_row(body, headers, envelope)
-    if not _insert_once(event):
+    # The payload is the body's own JSON (parse_envelope read it as is): on PostgreSQL its
+    # text goes to the jsonb column unchanged instead of being encoded again.
+    if not _insert_once(event, payload_text=body.decode("utf-8")):
         return Outcome("duplicate", WebhookEvent.objects.get(event_id=event.event_id))
     send_after_commit(signals.webhook_received, sender=WebhookEvent, event=event)
     logger.info("Webhook %s (%s) stored for later processing.", event.event_id, event.type)
@@ -241,7 +243,7 @@ def keep_unreadable(body: bytes, headers: Mapping[str, str], error: str) -> Webh
     return event
 
 
-def _insert_once(event: WebhookEvent) -> bool:
+def _insert_once(event: WebhookEvent, *, payload_text: str | None = None) -> bool:
     """INSERT ``event``; False when its event_id exists. One statement, no savepoint.
 
     ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id`` where the database has it
@@ -252,7 +254,13 @@ def _insert_once(event: WebhookEvent) -> bool:
         connection.features.can_return_columns_from_insert
     ):
         fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
-        values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+        raw = payload_text if connection.vendor == "postgresql" else None
+        values = [
+            raw
+            if raw is not None and f.name == "payload"
+            else f.get_db_prep_save(f.pre_save(event, True), connection)
+            for f in fields
+        ]
         with connection.cursor() as cursor:
             cursor.execute(_insert_sql(connection.vendor, tuple(f.column for f in fields)), values)
             row = cursor.fetchone()
