@@ -227,25 +227,20 @@ def post_event(
 
 
 def run_webhook_tasks() -> dict[str, str]:
-    """Task mode in tests: apply every stored event still waiting for its task, oldest
-    first, as the worker does; returns ``{event_id: status}`` (``"processed"``,
-    ``"ignored"``, ``"failed"``…).
+    """Task mode in tests: apply every stored event a worker would apply now, oldest
+    first; returns ``{event_id: status}`` (``"processed"``, ``"ignored"``, ``"failed"``…).
 
     Whatever the task backend of your test settings (django-tasks-db's, which needs a
     worker process; ``DummyBackend``, which never runs a task; or none at all), this runs
-    the worker's own step (:func:`recur_django.webhooks.deferred.process_stored`) in this
-    process, so a task-mode test needs no worker. An event already applied (by an
+    the worker's own drain (:func:`recur_django.webhooks.drain.drain`) in this process, so
+    a task-mode test needs no worker. An event already applied (by an
     ``ImmediateBackend``, a redelivery) is not waiting and is left alone. A failing handler
-    leaves its event ``failed``, as a worker's last retry would.
+    leaves its event ``failed``; its retry is due only after the backoff.
     """
     # Lazy: the webhook pipeline loads models; only task-mode tests need it.
-    from recur_django.webhooks import deferred
+    from recur_django.webhooks import drain
 
-    outcomes: dict[str, str] = {}
-    for waiting in deferred.stale_events(older_than=0):
-        outcome = deferred.process_stored(waiting)
-        outcomes[waiting] = "unknown" if outcome is None else str(outcome.status)
-    return outcomes
+    return drain.drain().outcomes
 
 
 def run_einvoice_tasks() -> dict[str, int]:

@@ -89,7 +89,9 @@ def new_row(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
 def store(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]) -> Outcome:
     """Store a verified event as RECEIVED without applying it (``duplicate`` if known)."""
     event = new_row(body, headers, envelope)
-    if not _insert_once(event):
+    # The payload is the body's own JSON (parse_envelope read it as is): on PostgreSQL its
+    # text goes to the jsonb column unchanged instead of being encoded again.
+    if not _insert_once(event, payload_text=body.decode("utf-8")):
         return Outcome("duplicate", WebhookEvent.objects.get(event_id=event.event_id))
     send_after_commit(signals.webhook_received, sender=WebhookEvent, event=event)
     logger.info("Webhook %s (%s) stored for later processing.", event.event_id, event.type)
@@ -138,24 +140,27 @@ def redispatch(
     handler: Handler | None = None,
     *,
     only_pending: bool = True,
+    locked: WebhookEvent | None = None,
 ) -> Outcome:
     """Apply a stored event again under a row lock (redelivery, replay, a task worker).
 
     With ``only_pending`` (a redelivery) an event that is no longer RECEIVED or retryable
     is answered as a duplicate; a replay passes False and applies it again (handlers are
-    idempotent).
+    idempotent). ``locked``: the event's row, already locked by the caller's transaction
+    (a worker's batch); then a lock wait cut short by ``lock_timeout`` is raised
+    (:func:`lock_timed_out`), not recorded as the handler's failure.
     """
     handler = handler or get_handler(envelope["type"])
     try:
         with transaction.atomic():
-            event = WebhookEvent.objects.select_for_update().get(event_id=event_id)
+            event = locked or WebhookEvent.objects.select_for_update().get(event_id=event_id)
             if only_pending and not event.pending:
                 return _duplicate(event)
             event.attempts += 1
             event.status = Status.PROCESSED if handler else Status.IGNORED
             event.error, event.traceback, event.retryable = "", "", False
             event.processed_at = timezone.now()
-            _run(event, envelope, handler)
+            _run(event, envelope, handler, yield_locks=locked is not None)
             event.save(update_fields=ATTEMPT_FIELDS)
     except _HandlerFailed as failure:
         return _record_failure(event, failure, fresh=False)
@@ -168,11 +173,24 @@ def _duplicate(event: WebhookEvent) -> Outcome:
     return Outcome("duplicate", event)
 
 
-def _run(event: WebhookEvent, envelope: Mapping[str, Any], handler: Handler | None) -> bool:
+def lock_timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL's "canceling statement due to lock timeout" (55P03)."""
+    cause = exc.__cause__ or exc
+    return (getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)) == "55P03"
+
+
+def _run(
+    event: WebhookEvent,
+    envelope: Mapping[str, Any],
+    handler: Handler | None,
+    *,
+    yield_locks: bool = False,
+) -> bool:
     """Call ``handler`` with the RecurEvent; True when it set the event's status itself
     (ignored, or failed with what it flagged kept: ``EventFlagged``).
 
-    Any other exception becomes :class:`_HandlerFailed`, which rolls the transaction back.
+    Any other exception becomes :class:`_HandlerFailed`, which rolls the transaction back
+    (with ``yield_locks``, a lock timeout is raised as it is).
     """
     if handler is None:
         return False
@@ -193,6 +211,8 @@ def _run(event: WebhookEvent, envelope: Mapping[str, Any], handler: Handler | No
     except EventRejected as exc:
         raise _HandlerFailed(str(exc)[:5000] or type(exc).__name__, "", retry=False) from exc
     except Exception as exc:
+        if yield_locks and lock_timed_out(exc):
+            raise
         error = f"{type(exc).__name__}: {exc}"[:5000]
         raise _HandlerFailed(error, traceback.format_exc(), retry=True) from exc
     return False
@@ -223,7 +243,7 @@ def keep_unreadable(body: bytes, headers: Mapping[str, str], error: str) -> Webh
     return event
 
 
-def _insert_once(event: WebhookEvent) -> bool:
+def _insert_once(event: WebhookEvent, *, payload_text: str | None = None) -> bool:
     """INSERT ``event``; False when its event_id exists. One statement, no savepoint.
 
     ``INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING id`` where the database has it
@@ -234,7 +254,13 @@ def _insert_once(event: WebhookEvent) -> bool:
         connection.features.can_return_columns_from_insert
     ):
         fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
-        values = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+        raw = payload_text if connection.vendor == "postgresql" else None
+        values = [
+            raw
+            if raw is not None and f.name == "payload"
+            else f.get_db_prep_save(f.pre_save(event, True), connection)
+            for f in fields
+        ]
         with connection.cursor() as cursor:
             cursor.execute(_insert_sql(connection.vendor, tuple(f.column for f in fields)), values)
             row = cursor.fetchone()

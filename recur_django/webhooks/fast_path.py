@@ -67,7 +67,7 @@ from recur_django.payloads import CheckoutData, Outcome
 from recur_django.payloads.amounts import parse_amount
 from recur_django.signals import send_after_commit
 from recur_django.webhooks import dispatch
-from recur_django.webhooks.fast_sql import joined_fields, statement
+from recur_django.webhooks.fast_sql import event_params, joined_fields, statement
 from recur_django.webhooks.handlers import checkout as checkout_handlers
 from recur_django.webhooks.registry import get_handler
 
@@ -251,13 +251,7 @@ def attempt(body: bytes, headers: Mapping[str, str], envelope: Mapping[str, Any]
     prepared = _prepare(envelope, stored, now)
     if prepared is None:
         return Attempt(False, None)
-    params = {
-        **prepared.params,
-        "type": stored.type,
-        "body": body,
-        "headers": json.dumps(stored.headers),
-        "payload": json.dumps(stored.payload),
-    }
+    params = {**prepared.params, **event_params(stored), "payload": json.dumps(stored.payload)}
     row = _execute(statement(prepared.by_public_id), params)
     if row is None or row[0] is None:
         return Attempt(False, None)

@@ -24,14 +24,70 @@ from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Field
 
 from recur_django.ledger.charges import LOCK_NAMESPACE
 from recur_django.models import Customer, Payment, Refund, Transaction, WebhookEvent
 from recur_django.owners import owner_is_user_model, owner_model
+from recur_django.webhooks.dispatch import ATTEMPT_FIELDS
 
 #: Statuses from which a proven payment completes a transaction (as ``fulfil``).
 FULFILLABLE = ("pending", "failed", "expired")
+
+#: The event columns a new delivery's INSERT decides in SQL (whether ``txn`` applied);
+#: every other column of the model takes the unsaved row's value (:func:`event_params`).
+DECIDED = {
+    "payload": "(SELECT payload FROM src)",
+    "status": "CASE WHEN applied THEN 'processed' ELSE 'received' END",
+    "attempts": "CASE WHEN applied THEN 1 ELSE 0 END",
+    "processed_at": "CASE WHEN applied THEN %(now)s::timestamptz END",
+}
+#: What the stored form writes for each of dispatch's ``ATTEMPT_FIELDS`` (one attempt).
+APPLIED = {
+    "status": "'processed'",
+    "error": "''",
+    "traceback": "''",
+    "retryable": "false",
+    "attempts": "attempts + 1",
+    "processed_at": "%(now)s",
+}
+
+
+def event_fields() -> list[Field[Any, Any]]:
+    """The event's concrete fields the INSERT writes (all but the primary key)."""
+    return [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
+
+
+def event_params(event: WebhookEvent) -> dict[str, Any]:
+    """The INSERT's parameters ``ev_<column>``: the unsaved row's values, prepared as the
+    ORM prepares them (as :func:`~recur_django.webhooks.dispatch.new_row` made them)."""
+    return {
+        f"ev_{f.column}": f.get_db_prep_save(getattr(event, f.attname), connection)
+        for f in event_fields()
+        if f.column not in DECIDED
+    }
+
+
+def _event_insert(table: str) -> str:
+    columns = [str(f.column) for f in event_fields()]
+    values = ", ".join(DECIDED.get(c, f"%(ev_{c})s") for c in columns)
+    return f"""INSERT INTO {table} ({", ".join(columns)})
+    SELECT {values}
+    FROM (SELECT EXISTS (SELECT 1 FROM txn) AS applied) AS a
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING id, status"""  # noqa: S608
+
+
+def _event_update(table: str) -> str:
+    missing = set(ATTEMPT_FIELDS) ^ set(APPLIED)
+    if missing:  # a field added to one attempt must be written here too
+        raise RuntimeError(f"fast_sql.APPLIED and dispatch.ATTEMPT_FIELDS differ: {missing}")
+    columns = {f.name: f.column for f in event_fields()}
+    sets = ", ".join(f"{columns[name]} = {APPLIED[name]}" for name in ATTEMPT_FIELDS)
+    return f"""UPDATE {table} SET {sets}
+    WHERE id = (SELECT id FROM lockev) AND EXISTS (SELECT 1 FROM txn)
+    RETURNING id, status"""  # noqa: S608
 
 
 def joined_fields() -> tuple[list[Field[Any, Any]], list[Field[Any, Any]]]:
@@ -66,22 +122,11 @@ def statement(by_public_id: bool, stored: bool = False) -> str:
 ),
 src AS (SELECT payload FROM lockev),"""  # noqa: S608
         event_check = "EXISTS (SELECT 1 FROM lockev)"
-        write_event = f"""UPDATE {e} SET status = 'processed', attempts = attempts + 1,
-        processed_at = %(now)s, error = '', traceback = '', retryable = false
-    WHERE id = (SELECT id FROM lockev) AND EXISTS (SELECT 1 FROM txn)
-    RETURNING id, status"""  # noqa: S608
+        write_event = _event_update(e)
     else:
         source = "src AS (SELECT %(payload)s::jsonb AS payload),"
         event_check = f"NOT EXISTS (SELECT 1 FROM {e} WHERE event_id = %(event_id)s)"  # noqa: S608
-        write_event = f"""INSERT INTO {e} (event_id, type, body, headers, payload, status, error,
-        traceback, retryable, attempts, received_at, processed_at)
-    SELECT %(event_id)s, %(type)s, %(body)s, %(headers)s::jsonb, (SELECT payload FROM src),
-           CASE WHEN applied THEN 'processed' ELSE 'received' END, '', '', false,
-           CASE WHEN applied THEN 1 ELSE 0 END, %(now)s,
-           CASE WHEN applied THEN %(now)s::timestamptz END
-    FROM (SELECT EXISTS (SELECT 1 FROM txn) AS applied) AS a
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING id, status"""  # noqa: S608
+        write_event = _event_insert(e)
     sql = f"""
 WITH {source}
 txn AS (

@@ -30,10 +30,10 @@ WITH users AS (
 )
 INSERT INTO recur_django_transaction (public_id, owner_id, user_id, product_id, product_slug,
     product_name, mode, status, amount, currency, metadata, checkout_session_id, checkout_url,
-    order_id, subscription_id, failure_reason, created_at, updated_at)
+    order_id, subscription_id, failure_reason, invoice_choice, created_at, updated_at)
 SELECT 'txn_' || substr(md5(random()::text || users.id), 1, 24), users.id, users.id, %(product)s,
        'credits-100', '100 credits', 'PAYMENT', 'pending', %(amount)s, %(currency)s, '{}',
-       'cs_' || users.username, '', '', '', '', now(), now()
+       'cs_' || users.username, '', '', '', '', '{}', now(), now()
 FROM users
 RETURNING public_id, checkout_session_id, user_id
 """
@@ -41,10 +41,11 @@ RETURNING public_id, checkout_session_id, user_id
 SEED_BACKGROUND = """
 INSERT INTO recur_django_transaction (public_id, user_id, product_id, product_slug,
     product_name, mode, status, amount, currency, metadata, checkout_session_id, checkout_url,
-    order_id, subscription_id, failure_reason, created_at, updated_at, completed_at)
+    order_id, subscription_id, failure_reason, invoice_choice, created_at, updated_at,
+    completed_at)
 SELECT 'txn_bg' || substr(md5(g::text), 1, 24), NULL, %(product)s, 'credits-100',
        '100 credits', 'PAYMENT', 'completed', %(amount)s, %(currency)s, '{}',
-       'cs_bg_' || g, '', 'ord_bg_' || g, '', '', now(), now(), now()
+       'cs_bg_' || g, '', 'ord_bg_' || g, '', '', '{}', now(), now(), now()
 FROM generate_series(%(start)s, %(stop)s) AS g
 """
 

@@ -26,7 +26,7 @@ from django.test import Client
 
 from recur_django import signals
 from recur_django.models import Transaction, WebhookEvent
-from recur_django.webhooks import deferred
+from recur_django.webhooks import deferred, drain
 from tests.benchmarks.apps import count_signals
 from tests.benchmarks.webhook_data import Delivery, seed_pending, signed_deliveries
 from tests.recur_helpers import SignalRecorder
@@ -111,8 +111,8 @@ def assert_each_applied_once(
     deliveries: list[Delivery], signal_dir: Path, *, killed: int = 0
 ) -> None:
     """Every event applied once and each completed transaction announced once; with
-    ``killed`` workers SIGKILLed, each may have died between a commit and its signals
-    (after-commit signals are not durable): that many transactions may go unannounced."""
+    ``killed`` workers SIGKILLed, each may have died between a batch's commit and its
+    signals (after-commit signals are not durable): that many batches may go unannounced."""
     ids = [d.transaction_id for d in deliveries]
     events = WebhookEvent.objects.filter(event_id__in=[d.event_id for d in deliveries])
     assert events.count() == len(deliveries)
@@ -122,7 +122,8 @@ def assert_each_applied_once(
     assert completed == len(deliveries)
     signals = count_signals(str(signal_dir))
     assert set(signals) <= set(ids), "only these transactions announced"
-    assert len(set(ids) - set(signals)) <= killed, "every completed transaction announced"
+    unannounced = len(set(ids) - set(signals))
+    assert unannounced <= killed * drain.BATCH, "every completed transaction announced"
     assert max(signals.values()) == 1, "no transaction announced twice"
 
 
@@ -136,8 +137,8 @@ def test_thousand_events_with_duplicates_and_reordering(client, signal_dir):
             for delivery in stream:
                 post(client, delivery)
                 if delivery.event_id in seen:
-                    # A second task for the same event, racing the first on the other worker.
-                    assert deferred.enqueue(delivery.event_id)
+                    # A second wake, racing the first on the other worker.
+                    assert deferred.wake(force=True)
                 seen.add(delivery.event_id)
         wait_for(lambda: received() == 0 and ready_tasks() == 0, 240, workers)
     finally:
@@ -166,8 +167,9 @@ def test_worker_killed_mid_batch_then_restarted(client, signal_dir):
 
     worker = start_worker(signal_dir)
     try:
-        # The task being run when the worker died stays "running" in the task table: it is
-        # never picked again. Its event is still RECEIVED; the stale sweep enqueues it.
+        # The wake being run when the worker died stays "running" in the task table: it is
+        # never picked again. Its batch was not committed: those events are RECEIVED again,
+        # drained by the next wake (here the stale sweep's).
         wait_for(lambda: ready_tasks() == 0, 120, [worker])
         out = StringIO()
         call_command("recur_replay", "--stale", "--older-than", "0", stdout=out)
@@ -178,32 +180,38 @@ def test_worker_killed_mid_batch_then_restarted(client, signal_dir):
     assert_each_applied_once(deliveries, signal_dir, killed=1)
 
 
-def test_the_event_and_its_task_commit_together(client, monkeypatch):
-    """With the queue in the same database, one transaction writes both rows: one commit."""
+def test_the_endpoint_writes_one_row(client, monkeypatch):
+    """The event is its own queue entry: one INSERT in autocommit, one commit; a wake task
+    at most once per second per process."""
     from django_tasks_db.models import DBTaskResult
 
-    (delivery,) = signed_deliveries("tx", seed_pending("tx", 1))
+    first, second = signed_deliveries("tx", seed_pending("tx", 2))
     commits: list[bool] = []
     real_commit = connection.commit
     monkeypatch.setattr(connection, "commit", lambda: commits.append(True) or real_commit())
-    inserts: list[bool] = []
+    inserts: list[str] = []
 
     def watch(execute, sql, params, many, context):
         if sql.startswith("INSERT"):
-            inserts.append(connection.get_autocommit())
+            inserts.append(sql.split()[2])
         return execute(sql, params, many, context)
 
+    monkeypatch.setattr(deferred, "_last_wake", [time.monotonic()])  # a worker is awake
     with connection.execute_wrapper(watch):
-        post(client, delivery)
-    assert inserts == [False, False], "both INSERTs inside one transaction"
-    assert len(commits) == 1
+        post(client, first)
+    assert inserts == [connection.ops.quote_name(WebhookEvent._meta.db_table)]
+    assert commits == [] and DBTaskResult.objects.count() == 0  # autocommit: no COMMIT call
+    monkeypatch.setattr(deferred, "_last_wake", [float("-inf")])  # none woken lately
+    post(client, second)
     task = DBTaskResult.objects.get()
-    assert task.args_kwargs["args"] == [delivery.event_id]
-    assert WebhookEvent.objects.get().status == WebhookEvent.Status.RECEIVED
+    assert task.task_path.endswith("drain_webhook_events")
+    (until,) = task.args_kwargs["args"]
+    assert until > time.time()  # the worker keeps looking until then
+    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"received"}
 
 
 def test_a_failed_enqueue_still_keeps_the_event(client, monkeypatch):
-    """The shared transaction rolls back, then the event is stored alone for --stale."""
+    """The wake fails; the event is stored all the same, for the next wake or --stale."""
     from django_tasks_db.models import DBTaskResult
 
     (delivery,) = signed_deliveries("tf", seed_pending("tf", 1))
@@ -211,7 +219,8 @@ def test_a_failed_enqueue_still_keeps_the_event(client, monkeypatch):
     def refuse(*args, **kwargs):
         raise RuntimeError("queue refused")
 
-    monkeypatch.setattr(type(deferred.process_webhook_event.get_backend()), "enqueue", refuse)
+    monkeypatch.setattr(type(deferred.drain_webhook_events.get_backend()), "enqueue", refuse)
+    monkeypatch.setattr(deferred, "_last_wake", [float("-inf")])
     post(client, delivery)
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.RECEIVED
     assert DBTaskResult.objects.count() == 0

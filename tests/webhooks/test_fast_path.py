@@ -348,12 +348,12 @@ def _store(event) -> str:
 @pytest.mark.parametrize("make_event", [paid, order_paid], ids=["checkout", "order"])
 def test_a_task_applies_a_stored_event_with_the_stored_form(make_event, new_user):
     """The worker's path: one read of the row, then the one statement (stored form)."""
-    from recur_django.webhooks import deferred
+    from recur_django.webhooks import drain
 
     txn = make_transaction(new_user())
     event_id = _store(make_event(txn))
     with Signals() as sent, CaptureQueriesContext(connection) as queries:
-        outcome = deferred.process_stored(event_id)
+        outcome = drain.process_stored(event_id)
     assert outcome is not None and outcome.status == "processed"
     sql = [q["sql"] for q in queries.captured_queries]
     assert len(sql) == 2 and "lockev AS" in sql[1], [s[:60] for s in sql]
@@ -368,16 +368,16 @@ def test_a_task_applies_a_stored_event_with_the_stored_form(make_event, new_user
         "payment_succeeded": 1,
         "webhook_received": 0,  # sent when the row was stored
     }
-    assert deferred.process_stored(event_id).status == "duplicate"
+    assert drain.process_stored(event_id).status == "duplicate"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_stored_event_the_statement_cannot_apply_takes_the_full_path(new_user):
-    from recur_django.webhooks import deferred
+    from recur_django.webhooks import drain
 
     txn = make_transaction(new_user())
     event_id = _store(paid(txn, amount=1))  # another amount: rejected by the full path
-    outcome = deferred.process_stored(event_id)
+    outcome = drain.process_stored(event_id)
     assert outcome is not None and outcome.status == "failed"
     txn.refresh_from_db()
     assert txn.status == Transaction.Status.PENDING
@@ -389,7 +389,7 @@ def test_concurrent_workers_and_redeliveries_apply_a_stored_event_once(new_user)
     """Tasks (stored form) racing redeliveries (full path, event row locked first)."""
     from django.test import Client
 
-    from recur_django.webhooks import deferred
+    from recur_django.webhooks import drain
 
     txn = make_transaction(new_user())
     event = paid(txn)
@@ -398,7 +398,7 @@ def test_concurrent_workers_and_redeliveries_apply_a_stored_event_once(new_user)
     def race(i: int) -> str:
         if i % 2:
             return post_event(Client(), event).json()["status"]
-        outcome = deferred.process_stored(event_id)
+        outcome = drain.process_stored(event_id)
         return outcome.status if outcome else "unknown"
 
     with Signals() as sent:

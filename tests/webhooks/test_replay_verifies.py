@@ -97,16 +97,18 @@ def test_a_body_signed_for_another_event_id_is_not_replayed_under_this_one(user)
 
 
 @pytest.mark.skipif(not tasks.available(), reason="no tasks framework installed")
-def test_the_task_mode_sweep_enqueues_only_what_verifies(user, other_user, monkeypatch):
-    from recur_django.webhooks import deferred
+def test_the_task_mode_sweep_keeps_the_workers_from_what_no_longer_verifies(user, other_user):
+    from recur_django.testing import run_webhook_tasks
 
     with override_settings(RECUR={**SYNC, "WEBHOOK_PROCESSING": "task"}):
         good = store_received(envelope("customer.updated", {"id": "cus_a", "email": "a@a.a"}))
         bad = store_received(envelope("customer.updated", {"id": "cus_b", "email": "b@b.b"}))
         forged = envelope("checkout.completed", completed_data(make_transaction(other_user)))
         swap(bad, {**forged, "id": bad.event_id})
-        enqueued: list[str] = []
-        monkeypatch.setattr(deferred, "enqueue", lambda event_id: enqueued.append(event_id) or True)
         out = stale_sweep()
-    assert enqueued == [good.event_id], out
-    assert f"{bad.event_id}: unverified" in out
+        assert f"{bad.event_id}: unverified" in out
+        assert "Woke the workers for 1 of 2 stale event(s)" in out, out
+        assert set(run_webhook_tasks()) <= {good.event_id}
+    bad.refresh_from_db()
+    assert (bad.status, bad.retryable) == (WebhookEvent.Status.FAILED, False)
+    assert Transaction.objects.filter(status=Transaction.Status.COMPLETED).count() == 0

@@ -1,14 +1,16 @@
 """Task mode (``RECUR['WEBHOOK_PROCESSING'] = "task"``) on the in-process backends.
 
-The endpoint stores the event and answers 200; the task applies it once. Here the default
-``ImmediateBackend`` runs the task as soon as the stored row commits, and the
-``DummyBackend`` keeps enqueued tasks in memory (to see retries and their ``run_after``).
+The endpoint stores the event (one row) and answers 200; a drain applies it once. Here the
+default ``ImmediateBackend`` runs the wake task (a drain) as soon as the stored row
+commits, and the ``DummyBackend`` keeps enqueued wakes in memory (to see retries and their
+``run_after``).
 A real worker process on PostgreSQL: tests/webhooks/test_task_worker.py.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import time
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -22,7 +24,7 @@ from django.utils import timezone
 from recur_django import signals, tasks
 from recur_django.checks import check_webhook_processing
 from recur_django.models import Transaction, WebhookEvent
-from recur_django.webhooks import deferred
+from recur_django.webhooks import deferred, drain
 from recur_django.webhooks.registry import handles
 from recur_django.webhooks.signature import compute_signature
 from tests.recur_helpers import (
@@ -73,9 +75,9 @@ def test_endpoint_stores_and_the_task_applies_once(
         with django_capture_on_commit_callbacks(execute=True):
             again = post(client, event)
         assert again.json()["status"] == "duplicate"
-        # A second task for the same event (a --stale sweep racing the worker) is a no-op.
+        # A second wake (a --stale sweep racing the worker) applies nothing twice.
         with django_capture_on_commit_callbacks(execute=True):
-            assert deferred.enqueue(event["id"])
+            assert deferred.wake(force=True)
     txn.refresh_from_db()
     stored = WebhookEvent.objects.get(event_id=event["id"])
     assert txn.status == Transaction.Status.COMPLETED
@@ -83,7 +85,7 @@ def test_endpoint_stores_and_the_task_applies_once(
     assert len(completed.calls) == 1
 
 
-def test_the_task_is_enqueued_only_after_the_row_commits(
+def test_the_wake_is_enqueued_only_after_the_row_commits(
     client, user, django_capture_on_commit_callbacks
 ):
     txn = make_transaction(user)
@@ -91,13 +93,18 @@ def test_the_task_is_enqueued_only_after_the_row_commits(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         post(client, event)
     assert WebhookEvent.objects.get(event_id=event["id"]).status == WebhookEvent.Status.RECEIVED
-    assert callbacks  # the enqueue waits for the commit
+    assert callbacks  # the wake waits for the commit
     for callback in callbacks:
         callback()
     assert WebhookEvent.objects.get(event_id=event["id"]).status == WebhookEvent.Status.PROCESSED
 
 
 class _BackendDown:
+    supports_defer = True
+
+    def get_backend(self) -> Any:
+        return self
+
     def enqueue(self, *args: Any) -> None:
         raise ConnectionError("task backend unreachable")
 
@@ -107,29 +114,29 @@ def test_failed_enqueue_leaves_the_event_received_for_the_stale_sweep(
 ):
     txn = make_transaction(user)
     event = envelope("checkout.completed", completed_data(txn))
-    real_task = deferred.process_webhook_event
-    monkeypatch.setattr(deferred, "process_webhook_event", _BackendDown())
+    real_task = deferred.drain_webhook_events
+    monkeypatch.setattr(deferred, "drain_webhook_events", _BackendDown())
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, event)
     assert response.status_code == 200  # stored: Recur need not retry
     stored = WebhookEvent.objects.get(event_id=event["id"])
     assert stored.status == WebhookEvent.Status.RECEIVED
-    assert "stays received" in caplog.text and "ConnectionError" in caplog.text
+    assert "stay received" in caplog.text and "ConnectionError" in caplog.text
 
     out = StringIO()
     call_command("recur_replay", "--stale", stdout=out)  # not stale yet (10 minutes)
     assert "No stale events" in out.getvalue()
-    with pytest.raises(CommandError, match="could not be enqueued"):
+    with pytest.raises(CommandError, match="could not be woken"):
         call_command("recur_replay", "--stale", "--older-than", "0", stdout=StringIO())
 
-    monkeypatch.setattr(deferred, "process_webhook_event", real_task)
+    monkeypatch.setattr(deferred, "drain_webhook_events", real_task)
     WebhookEvent.objects.filter(pk=stored.pk).update(
         received_at=timezone.now() - timedelta(minutes=11)
     )
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("recur_replay", "--stale", stdout=out)
-    assert "Enqueued 1 of 1 stale event(s)" in out.getvalue()
+    assert "Woke the workers for 1 of 1 stale event(s)" in out.getvalue()
     stored.refresh_from_db()
     txn.refresh_from_db()
     assert stored.status == WebhookEvent.Status.PROCESSED
@@ -156,7 +163,7 @@ def test_stale_sweep_in_sync_mode_applies_the_events_here(user):
     assert txn.status == Transaction.Status.COMPLETED
 
 
-def test_a_failing_handler_is_retried_with_backoff_then_left_failed(client):
+def test_a_failing_handler_is_retried_with_backoff_then_left_failed(client, caplog):
     calls = {"n": 0}
 
     @handles("test.task_flaky")
@@ -166,28 +173,73 @@ def test_a_failing_handler_is_retried_with_backoff_then_left_failed(client):
 
     event = envelope("test.task_flaky", {})
     with override_settings(TASKS=DUMMY, RECUR={**TASK_MODE, "WEBHOOK_TASK_RETRIES": 2}):
-        backend = deferred.process_webhook_event.get_backend()
+        backend = deferred.drain_webhook_events.get_backend()
         backend.clear()
-        post(client, event)  # autocommit is off in the test: run the queued enqueue below
+        post(client, event)  # autocommit is off in the test: wake below
         stored = WebhookEvent.objects.get(event_id=event["id"])
         assert stored.status == WebhookEvent.Status.RECEIVED
-        assert deferred.enqueue(event["id"])
-        runs = []
+        assert deferred.wake()
+        runs, delays = [], []
         while backend.results:
             result = backend.results.pop(0)
             runs.append(result)
-            deferred.process_webhook_event.call(*result.args, **result.kwargs)
+            if result.task.run_after is not None:
+                delays.append((result.task.run_after - stored.processed_at).total_seconds())
+                assert not drain.due_events().exists(), "not due before its backoff"
+                # The backoff has passed: move the last run back by that long.
+                WebhookEvent.objects.filter(pk=stored.pk).update(
+                    processed_at=stored.processed_at - timedelta(seconds=delays[-1])
+                )
+            deferred.drain_webhook_events.call(*result.args, **result.kwargs)
+            stored.refresh_from_db()
     assert calls["n"] == 3  # the first run and two retries
-    assert [r.args for r in runs] == [[event["id"]], [event["id"], 2], [event["id"], 3]]
-    delays = [(r.task.run_after - r.enqueued_at).total_seconds() for r in runs[1:]]
     assert runs[0].task.run_after is None and [round(d) for d in delays] == [30, 60]
-    stored.refresh_from_db()
     assert (stored.status, stored.retryable, stored.attempts) == ("failed", True, 3)
+    assert not drain.due_events().exists()
+    assert "still failing after 3 runs" in caplog.text
+
+
+def test_a_worker_drains_in_batches_and_each_event_once(client, user):
+    txns = [make_transaction(user) for _ in range(5)]
+    events = [envelope("checkout.completed", completed_data(t)) for t in txns]
+    with override_settings(TASKS=DUMMY):
+        for event in events:
+            post(client, event)
+        post(client, events[0])  # a redelivery: still one row
+        done = drain.drain(batch=2)
+        assert drain.drain().outcomes == {}  # nothing is due any more
+    assert done.outcomes == {e["id"]: "processed" for e in events}
+    assert set(WebhookEvent.objects.values_list("attempts", flat=True)) == {1}
+    assert Transaction.objects.filter(status=Transaction.Status.COMPLETED).count() == 5
+
+
+def test_wakes_are_throttled_per_process(monkeypatch):
+    enqueued: list[Any] = []
+
+    class Recording:
+        supports_defer = True
+
+    class Task:
+        def get_backend(self) -> Any:
+            return Recording()
+
+        def enqueue(self, *args: Any) -> None:
+            enqueued.append(args)
+
+    monkeypatch.setattr(deferred, "drain_webhook_events", Task())
+    monkeypatch.setattr(deferred, "_last_wake", [float("-inf")])
+    assert deferred.wake() and deferred.wake() and deferred.wake()
+    assert len(enqueued) == 1, "one wake per WAKE_EVERY seconds, not one per event"
+    (until,) = enqueued[0]
+    assert until > time.time() + deferred.WAKE_EVERY - 0.5  # the worker keeps looking
+    assert deferred.wake(force=True) and len(enqueued) == 2
+    monkeypatch.setattr(deferred, "_last_wake", [time.monotonic() - deferred.WAKE_EVERY])
+    assert deferred.wake() and len(enqueued) == 3
 
 
 def test_backoff_doubles_up_to_an_hour():
-    assert [deferred.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
-    assert deferred.backoff(20) == timedelta(hours=1)
+    assert [drain.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert drain.backoff(20) == timedelta(hours=1)
 
 
 def test_a_bad_mode_is_refused_by_the_endpoint_and_the_checks(client, caplog):
@@ -231,7 +283,7 @@ def test_django_tasks_db_without_its_app_keeps_the_event_and_fails_the_check(
     assert message.id == "recur.E011"
     assert response.status_code == 200 and response.json()["status"] == "received"
     assert WebhookEvent.objects.get(event_id=event["id"]).status == WebhookEvent.Status.RECEIVED
-    assert "stays received" in caplog.text
+    assert "stay received" in caplog.text
 
 
 def test_admin_banner_counts_stale_and_failed_retryable_events(admin_client, user):

@@ -2,15 +2,16 @@
 [EVENT_ID ...]``: apply stored webhook events again.
 
 ``--stale`` (run it from cron in task mode) takes every event still RECEIVED after
-``RECUR['WEBHOOK_STALE_AFTER']`` seconds (or ``--older-than``): in task mode it enqueues
-their task again (the enqueue failed, or a worker died); in sync mode it applies them here.
-Either way an event is applied once.
+``RECUR['WEBHOOK_STALE_AFTER']`` seconds (or ``--older-than``): in task mode it wakes the
+workers, which drain them (a wake was lost, or no worker ran); in sync mode it applies
+them here. Either way an event is applied once.
 
 On every path each stored raw body is re-verified against the configured webhook secrets
-(an event whose body no longer verifies, or is another event's, is reported and neither
-applied nor enqueued), then the signed body — never the stored ``payload`` copy — is
-applied through the same handlers as a live delivery. Handlers are idempotent: a payment that was
-already fulfilled is not fulfilled twice. ``--no-signals`` sends none of recur-django's
+(an event whose body no longer verifies, or is another event's, is reported and not
+applied; in task mode a stale one is marked failed, so the workers leave it), then the
+signed body — never the stored ``payload`` copy — is applied through the same handlers as
+a live delivery. Handlers are idempotent: a payment that was already fulfilled is not
+fulfilled twice. ``--no-signals`` sends none of recur-django's
 signals (nor what hangs on them, such as receipts): for rebuilding deleted rows (the
 payment ledger) from the stored events without announcing them a second time.
 """
@@ -22,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from recur_django import signals
 from recur_django.conf import recur_settings
@@ -55,7 +57,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--stale",
             action="store_true",
-            help="Enqueue (task mode) or apply events received but not processed in time.",
+            help="Wake the workers (task mode) for, or apply, events received but not processed "
+            "in time.",
         )
         parser.add_argument(
             "--older-than",
@@ -156,12 +159,22 @@ class Command(BaseCommand):
             self.stdout.write("No stale events.")
             return
         if task_mode:
-            # The task reads the stored event as it is: enqueue only what still verifies.
-            verified = [event_id for event_id in stale if self._verifies(event_id)]
-            queued = sum(deferred.enqueue(event_id) for event_id in verified)
-            self.stdout.write(f"Enqueued {queued} of {len(stale)} stale event(s).")
-            if queued < len(verified):
-                raise CommandError("Some stale events could not be enqueued; see the log.")
+            # The stored events are the workers' queue. One whose body no longer verifies
+            # is taken out of it (failed, not retryable: replay it by id once it does).
+            refused = [event_id for event_id in stale if not self._verifies(event_id)]
+            WebhookEvent.objects.filter(
+                event_id__in=refused, status=WebhookEvent.Status.RECEIVED
+            ).update(
+                status=WebhookEvent.Status.FAILED,
+                retryable=False,
+                error="The stored body no longer verifies; not applied by the workers.",
+                processed_at=timezone.now(),
+            )
+            if not deferred.wake(force=True):
+                raise CommandError("The workers could not be woken; see the log.")
+            self.stdout.write(
+                f"Woke the workers for {len(stale) - len(refused)} of {len(stale)} stale event(s)."
+            )
             return
         # Sync mode: applied here, through the same verified replay as an event id.
         counts = self._replay(stale, only_pending=True)
