@@ -201,6 +201,29 @@ class _InvoiceActionsBase(admin.ModelAdmin):
         }
         return TemplateResponse(request, CONFIRMATION_TEMPLATE, context)
 
+    def _retry(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Any],
+        run: Callable[[Any], Any],
+        title: Any,
+        question: Any,
+    ) -> HttpResponse | None:
+        """The retry action of either list: confirm, then ``run(row)`` for each row that
+        needs it (pending or failed)."""
+        if not self._enabled(request):
+            return None
+        todo, skipped = self._split(list(queryset), _retry_refusal)
+        if not todo:
+            self._nothing_to_do(request, skipped)
+            return None
+        if not self._confirmed(request):
+            return self._confirmation(
+                request, queryset, title=title, question=question, todo=todo, skipped=skipped
+            )
+        self._each(request, todo, run)
+        return None
+
     def _each(self, request: HttpRequest, rows: list[Any], call: Callable[[Any], Any]) -> None:
         """``call(row)`` for each row, outside any transaction, then one message per row
         saying where the row ``call`` returned (the row itself, or a new allowance) stands."""
@@ -233,23 +256,13 @@ class EInvoiceActions(_InvoiceActionsBase):
     def retry_invoices(
         self, request: HttpRequest, queryset: QuerySet[EInvoice]
     ) -> HttpResponse | None:
-        if not self._enabled(request):
-            return None
-        todo, skipped = self._split(list(queryset), _retry_refusal)
-        if not todo:
-            self._nothing_to_do(request, skipped)
-            return None
-        if not self._confirmed(request):
-            return self._confirmation(
-                request,
-                queryset,
-                title=_("Retry e-invoices"),
-                question=_("Ask the provider again for these invoices?"),
-                todo=todo,
-                skipped=skipped,
-            )
-        self._each(request, todo, _retry_invoice)
-        return None
+        return self._retry(
+            request,
+            queryset,
+            _retry_invoice,
+            _("Retry e-invoices"),
+            _("Ask the provider again for these invoices?"),
+        )
 
     @admin.action(description=_("Void selected e-invoices"), permissions=ACT)
     def void_invoices(
@@ -325,20 +338,10 @@ class AllowanceActions(_InvoiceActionsBase):
     def retry_allowances(
         self, request: HttpRequest, queryset: QuerySet[EInvoiceAllowance]
     ) -> HttpResponse | None:
-        if not self._enabled(request):
-            return None
-        todo, skipped = self._split(list(queryset), _retry_refusal)
-        if not todo:
-            self._nothing_to_do(request, skipped)
-            return None
-        if not self._confirmed(request):
-            return self._confirmation(
-                request,
-                queryset,
-                title=_("Retry allowances"),
-                question=_("Ask the provider again for these allowances?"),
-                todo=todo,
-                skipped=skipped,
-            )
-        self._each(request, todo, _retry_allowance)
-        return None
+        return self._retry(
+            request,
+            queryset,
+            _retry_allowance,
+            _("Retry allowances"),
+            _("Ask the provider again for these allowances?"),
+        )
