@@ -48,7 +48,7 @@ from recur_django.conf import recur_settings
 from recur_django.einvoice import factory as einvoice_factory
 from recur_django.einvoice.issuing import invoiceable
 from recur_django.money import format_twd
-from recur_django.owners import owner_email, owner_name
+from recur_django.owners import owner_email, owner_name, payment_owner
 from recur_django.safe_urls import is_http_url
 
 logger = logging.getLogger("recur_django.emails")
@@ -130,26 +130,19 @@ def send(kind: str, to: str, context: dict[str, Any]) -> bool:
     return True
 
 
-def _payment_owner(payment: Any) -> Any:
-    """Whose billing the payment is: its owner, else its customer's."""
-    if payment.owner_id is not None:
-        return payment.owner
-    return payment.customer.owner if payment.customer is not None else None
-
-
 def _payment_context(payment: Any, **extra: Any) -> dict[str, Any]:
     return {
         "payment": payment,
         "product_name": _product_name(payment),
         "amount": format_twd(payment.amount, payment.currency),
-        "name": owner_name(_payment_owner(payment)) or getattr(payment.customer, "name", "") or "",
+        "name": owner_name(payment_owner(payment)) or getattr(payment.customer, "name", "") or "",
         "link": _link(payment.raw),
         **extra,
     }
 
 
 def _payment_recipient(payment: Any) -> str:
-    return _recipient(_payment_owner(payment), payment.customer)
+    return _recipient(payment_owner(payment), payment.customer)
 
 
 def send_receipt(sender: Any, payment: Any, **kwargs: Any) -> None:

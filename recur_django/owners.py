@@ -40,6 +40,7 @@ __all__ = [
     "owner_model",
     "owner_model_label",
     "owner_name",
+    "payment_owner",
     "resolve_owner",
 ]
 
@@ -173,3 +174,12 @@ def resolve_owner(obj: Any, request: Any = None) -> Any:
     if request is not None and obj is not None and obj is getattr(request, "user", None):
         return owner_for_request(request)
     return obj if is_owner(obj) else None
+
+
+def payment_owner(payment: Any) -> Any:
+    """Whose billing a :class:`~recur_django.models.Payment` is: its owner, else its
+    customer's owner (``None`` when nobody is linked): the ``owner`` of the e-mails and of
+    the e-invoice signals."""
+    if payment.owner_id is not None:
+        return payment.owner
+    return payment.customer.owner if payment.customer is not None else None

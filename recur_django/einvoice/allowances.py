@@ -31,6 +31,7 @@ from recur_django.einvoice.backends.base import (
 )
 from recur_django.einvoice.errors import AnswerLost, EInvoiceError
 from recur_django.models import EInvoice, EInvoiceAllowance, Refund
+from recur_django.owners import payment_owner
 from recur_django.signals import send_after_commit
 
 logger = logging.getLogger("recur_django.einvoice")
@@ -228,22 +229,9 @@ def _record_failure(allowance_id: int, message: str, *, final: bool = False) -> 
         )
         if allowance.status != EInvoiceAllowance.Status.PENDING:
             return allowance
-        allowance.last_error = message[:2000]
-        if final or allowance.attempts >= jobs.MAX_ATTEMPTS:
-            allowance.status = EInvoiceAllowance.Status.FAILED
-            allowance.next_attempt_at = None
-            einvoice = allowance.einvoice
-            send_after_commit(
-                signals.einvoice_failed,
-                sender=EInvoiceAllowance,
-                einvoice=einvoice,
-                allowance=allowance,
-                payment=einvoice.payment,
-                owner=payment_owner(einvoice.payment),
-                error=allowance.last_error,
-            )
-        else:
-            allowance.next_attempt_at = timezone.now() + jobs.backoff(allowance.attempts)
+        jobs.fail_attempt(
+            allowance, message, final=final, einvoice=allowance.einvoice, allowance=allowance
+        )
         allowance.save()
     logger.warning(
         "E-invoice allowance %s: attempt %d failed (%s).",
@@ -256,13 +244,6 @@ def _record_failure(allowance_id: int, message: str, *, final: bool = False) -> 
             issue_allowance_task, allowance.pk, allowance.next_attempt_at, "allowance"
         )
     return allowance
-
-
-def payment_owner(payment: Any) -> Any:
-    """Whose billing ``payment`` is: its owner, else its customer's (the signals' ``owner``)."""
-    if payment.owner_id is not None:
-        return payment.owner
-    return payment.customer.owner if payment.customer is not None else None
 
 
 def _run_allowance(allowance_id: int) -> str:

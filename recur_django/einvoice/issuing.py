@@ -39,7 +39,6 @@ from django.utils import timezone
 
 from recur_django import signals
 from recur_django.einvoice import factory, jobs, refunds
-from recur_django.einvoice.allowances import payment_owner
 from recur_django.einvoice.backends.base import (
     EInvoiceBackend,
     InvoiceItem,
@@ -51,7 +50,7 @@ from recur_django.einvoice.choice import FIELDS, InvoiceChoice, InvoiceKind
 from recur_django.einvoice.errors import AnswerLost, DuplicateReference, EInvoiceError
 from recur_django.einvoice.rules import tax_split
 from recur_django.models import EInvoice, InvoicePreference, Payment, Transaction
-from recur_django.owners import owner_email, owner_name
+from recur_django.owners import owner_email, owner_name, payment_owner
 from recur_django.signals import send_after_commit
 
 logger = logging.getLogger("recur_django.einvoice")
@@ -313,21 +312,7 @@ def _record_failure(einvoice_id: int, message: str, *, final: bool = False) -> E
         )
         if einvoice.status != EInvoice.Status.PENDING:
             return einvoice
-        einvoice.last_error = message[:2000]
-        if final or einvoice.attempts >= jobs.MAX_ATTEMPTS:
-            einvoice.status = EInvoice.Status.FAILED
-            einvoice.next_attempt_at = None
-            send_after_commit(
-                signals.einvoice_failed,
-                sender=EInvoice,
-                einvoice=einvoice,
-                allowance=None,
-                payment=einvoice.payment,
-                owner=payment_owner(einvoice.payment),
-                error=einvoice.last_error,
-            )
-        else:
-            einvoice.next_attempt_at = timezone.now() + jobs.backoff(einvoice.attempts)
+        jobs.fail_attempt(einvoice, message, final=final, einvoice=einvoice, allowance=None)
         einvoice.save()
     logger.warning(
         "E-invoice %s: attempt %d failed (%s)%s.",

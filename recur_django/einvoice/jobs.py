@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from recur_django import tasks
+from recur_django import signals, tasks
+from recur_django.owners import payment_owner
 
 logger = logging.getLogger("recur_django.einvoice")
 
@@ -96,3 +98,24 @@ LEASE = timedelta(minutes=5)
 def backoff(attempt: int) -> timedelta:
     """The wait before the next attempt after the ``attempt``-th failed one."""
     return min(FIRST_BACKOFF * 2 ** max(attempt - 1, 0), MAX_BACKOFF)
+
+
+def fail_attempt(row: Any, message: str, *, final: bool, einvoice: Any, allowance: Any) -> None:
+    """A failed attempt on a locked, pending ``row`` (``einvoice`` itself, or ``allowance``
+    of it), not saved: its ``last_error``; after the last attempt, or a ``final``
+    refusal, ``failed`` and ``einvoice_failed``; else the next attempt after the backoff."""
+    row.last_error = message[:2000]
+    if final or row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        row.next_attempt_at = None
+        signals.send_after_commit(
+            signals.einvoice_failed,
+            sender=type(row),
+            einvoice=einvoice,
+            allowance=allowance,
+            payment=einvoice.payment,
+            owner=payment_owner(einvoice.payment),
+            error=row.last_error,
+        )
+    else:
+        row.next_attempt_at = timezone.now() + backoff(row.attempts)

@@ -28,11 +28,12 @@ from django.utils import timezone
 
 from recur_django import clock, signals
 from recur_django.einvoice import factory, jobs
-from recur_django.einvoice.allowances import make_allowance, payment_owner
+from recur_django.einvoice.allowances import make_allowance
 from recur_django.einvoice.backends.base import EInvoiceBackend
 from recur_django.einvoice.errors import AnswerLost, EInvoiceError, ProviderRefused
 from recur_django.einvoice.rules import can_void
 from recur_django.models import EInvoice, EInvoiceAllowance, Payment
+from recur_django.owners import payment_owner
 from recur_django.signals import send_after_commit
 
 logger = logging.getLogger("recur_django.einvoice")
