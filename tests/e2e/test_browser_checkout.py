@@ -105,9 +105,31 @@ def log_in(driver: Any, live_server: Any, user: Any) -> None:
 
 
 def page_text(driver: Any) -> str:
+    """The page's text; read again when a navigation replaced the page meanwhile."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
+    for _ in range(5):
+        try:
+            return str(driver.find_element(By.TAG_NAME, "body").text)
+        except StaleElementReferenceException:
+            continue
     return str(driver.find_element(By.TAG_NAME, "body").text)
+
+
+def wait_for_text(driver: Any, *texts: str) -> str:
+    """Wait until the page shows every one of ``texts`` (a form posted back to the same
+    path: the path cannot tell the new page from the old); the page's text."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, WAIT).until(lambda d: all(t in page_text(d) for t in texts))
+    except TimeoutException:
+        raise AssertionError(
+            f"expected {texts!r} on {driver.current_url}:\n{page_text(driver)[:2000]}"
+        ) from None
+    return page_text(driver)
 
 
 def alert_text(driver: Any) -> str:
@@ -241,8 +263,7 @@ def test_apply_a_code_and_pay_the_discounted_price(
     field.send_keys("book90")
     browser.find_element(By.XPATH, "//form[contains(@action, '/code')]//button").click()
     wait_for_path(browser, "/_recur/checkout/")
-    text = page_text(browser)
-    assert "BOOK90" in text and "NT$500" in text, text
+    wait_for_text(browser, "BOOK90", "NT$500")  # the same path, the new page
 
     pay_with_card(browser, GOOD_CARD)
     wait_for_path(browser, reverse("recur:checkout-return"))
