@@ -28,6 +28,7 @@ from recur_django import clock as billing_clock
 from recur_django import credits as recur_credits
 from recur_django.client.errors import RecurError
 from recur_django.conf import recur_settings
+from recur_django.einvoice import factory as einvoice_factory
 from recur_django.einvoice import preferences as invoice_preferences
 from recur_django.einvoice.forms import InvoiceChoiceForm
 from recur_django.models import InvoicePreference, Payment, Subscription, Transaction
@@ -65,7 +66,7 @@ def credit_balance(user: Any) -> int | None:
 def invoice_form(request: HttpRequest) -> InvoiceChoiceForm | None:
     """The e-invoice fields each buy button posts (prefilled with the buyer's remembered
     choice), when e-invoicing is on and the buyer is logged in. No ids: one copy per card."""
-    if not invoice_preferences.is_enabled() or not request.user.is_authenticated:
+    if not einvoice_factory.is_enabled() or not request.user.is_authenticated:
         return None
     initial = invoice_preferences.initial_fields(request.user)
     return InvoiceChoiceForm(initial=initial, owner=request.user, auto_id=False)
@@ -216,7 +217,7 @@ def account(request: HttpRequest) -> HttpResponse:
                 for sub in Subscription.objects.filter(customer__owner=request.user)
             ],
             "balance": credit_balance(request.user),
-            "einvoicing": invoice_preferences.is_enabled(),
+            "einvoicing": einvoice_factory.is_enabled(),
             "invoice_preference": InvoicePreference.for_owner(request.user),
         },
     )

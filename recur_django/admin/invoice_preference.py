@@ -12,18 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from recur_django.admin.owners import OwnerSearchMixin
 from recur_django.einvoice import preferences
+from recur_django.einvoice.choice import ATTRIBUTES
 from recur_django.models import InvoicePreference
 
 #: Model field -> request field name (the names validate_invoice_choice reports).
-REQUEST_FIELDS = {
-    "kind": "invoice_kind",
-    "carrier": "invoice_carrier",
-    "love_code": "invoice_love_code",
-    "ubn": "invoice_ubn",
-    "title": "invoice_title",
-    "address": "invoice_address",
-}
-MODEL_FIELDS = {request: model for model, request in REQUEST_FIELDS.items()}
+REQUEST_FIELDS = {model: request for request, model in ATTRIBUTES.items()}
+MODEL_FIELDS = ATTRIBUTES
 
 
 class InvoicePreferenceForm(forms.ModelForm):

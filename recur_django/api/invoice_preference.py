@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from recur_django.api.schema import document
 from recur_django.api.serializers import ErrorSerializer
 from recur_django.api.views import ERRORS, RecurAPIView, invalid_invoice_response
-from recur_django.einvoice import preferences
+from recur_django.einvoice import factory, preferences
 from recur_django.einvoice.choice import FIELDS, InvoiceChoice, InvoiceKind
 from recur_django.models import InvoicePreference
 
@@ -68,7 +68,7 @@ class InvoicePreferenceView(RecurAPIView):
         operation_id="get_invoice_preference",
     )
     def get(self, request: Request) -> Response:
-        if not preferences.is_enabled():
+        if not factory.is_enabled():
             return _disabled()
         return Response(_body(InvoicePreference.for_owner(self.owner)))
 
@@ -79,7 +79,7 @@ class InvoicePreferenceView(RecurAPIView):
         operation_id="put_invoice_preference",
     )
     def put(self, request: Request) -> Response:
-        if not preferences.is_enabled():
+        if not factory.is_enabled():
             return _disabled()
         data = request.data
         if not isinstance(data, Mapping):

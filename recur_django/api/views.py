@@ -139,10 +139,7 @@ def recur_error_response(exc: RecurError) -> Response:
 
 def invalid_invoice_response(exc: DjangoValidationError) -> Response:
     """400 ``invalid_invoice`` with ``fields`` (the six ``invoice_*`` request fields)."""
-    fields = preferences.error_fields(exc)
-    logger.info("Checkout refused: invalid invoice fields %s", ", ".join(sorted(fields)))
-    message = preferences.error_message(fields)
-    error = {"code": preferences.INVALID_INVOICE, "message": message, "fields": fields}
+    error = preferences.invalid_invoice_error(exc)
     return Response({"error": error}, status=status.HTTP_400_BAD_REQUEST)
 
 

@@ -25,6 +25,7 @@ from recur_django.client.errors import APIError, RecurError
 from recur_django.client_factory import get_client
 from recur_django.conf import recur_settings
 from recur_django.customers import external_id_to_send
+from recur_django.einvoice import factory
 from recur_django.einvoice import preferences as invoice_preferences
 from recur_django.einvoice.choice import InvoiceChoice
 from recur_django.exceptions import BillingForbidden
@@ -176,7 +177,7 @@ def start_checkout(
     else:
         txn.product_slug = ref
     txn.metadata = {**dict(metadata or {}), "transaction_id": txn.public_id}
-    chosen = invoice if invoice_preferences.is_enabled() else None  # off: nothing invoiced
+    chosen = invoice if factory.is_enabled() else None  # off: nothing invoiced
     stored = chosen if chosen is not None else invoice_preferences.default_choice(owner)
     txn.invoice_choice = stored.as_fields() if stored is not None else {}
     if claim is None:

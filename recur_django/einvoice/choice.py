@@ -86,7 +86,27 @@ class InvoiceChoice:
     def as_fields(self) -> dict[str, str]:
         """The six request fields (to remember the choice, or to fill a form with it)."""
         values = asdict(self)
-        return {field: str(values[attribute]) for field, attribute in _ATTRIBUTES.items()}
+        return {field: str(values[attribute]) for field, attribute in ATTRIBUTES.items()}
+
+    def attribute_values(self) -> dict[str, str]:
+        """The six choice attributes by name (``kind``, ``carrier``, …): the field names of
+        the models that store a choice (``InvoicePreference``, ``EInvoice``)."""
+        return {attribute: str(getattr(self, attribute)) for attribute in ATTRIBUTES.values()}
+
+    @classmethod
+    def from_fields(
+        cls, fields: Mapping[str, Any], *, email: str = "", name: str = ""
+    ) -> InvoiceChoice:
+        """A choice stored earlier as its six request fields (a transaction's
+        ``invoice_choice``), not validated again; an unknown or missing kind is a member
+        carrier."""
+        values = {
+            attribute: str(fields.get(field) or "").strip()
+            for field, attribute in ATTRIBUTES.items()
+        }
+        if values["kind"] not in InvoiceKind.values:
+            values["kind"] = InvoiceKind.MEMBER.value
+        return cls(**values, email=email, name=name)
 
     def with_buyer(self, *, email: str | None = None, name: str | None = None) -> InvoiceChoice:
         """The same choice for a buyer whose e-mail address or name changed."""
@@ -97,8 +117,8 @@ class InvoiceChoice:
         )
 
 
-#: Request field -> InvoiceChoice attribute.
-_ATTRIBUTES = {
+#: Request field -> InvoiceChoice attribute (also the field name of the models storing one).
+ATTRIBUTES = {
     "invoice_kind": "kind",
     "invoice_carrier": "carrier",
     "invoice_love_code": "love_code",

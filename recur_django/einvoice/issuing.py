@@ -46,7 +46,7 @@ from recur_django.einvoice.backends.base import (
     IssueRequest,
     ProviderInvoice,
 )
-from recur_django.einvoice.choice import FIELDS, InvoiceChoice, InvoiceKind
+from recur_django.einvoice.choice import InvoiceChoice
 from recur_django.einvoice.errors import AnswerLost, DuplicateReference, EInvoiceError
 from recur_django.einvoice.rules import tax_split
 from recur_django.models import EInvoice, InvoicePreference, Payment, Transaction
@@ -107,22 +107,7 @@ def choice_for(payment: Payment) -> InvoiceChoice:
         )
         if started is not None:
             fields = dict(started.invoice_choice)
-    return _choice(fields or {}, email=email, name=name)
-
-
-def _choice(fields: dict[str, Any], *, email: str, name: str) -> InvoiceChoice:
-    values = {field: str(fields.get(field) or "").strip() for field in FIELDS}
-    kind = values["invoice_kind"] or InvoiceKind.MEMBER
-    return InvoiceChoice(
-        kind=kind if kind in InvoiceKind.values else InvoiceKind.MEMBER,
-        carrier=values["invoice_carrier"],
-        love_code=values["invoice_love_code"],
-        ubn=values["invoice_ubn"],
-        title=values["invoice_title"],
-        address=values["invoice_address"],
-        email=email,
-        name=name,
-    )
+    return InvoiceChoice.from_fields(fields or {}, email=email, name=name)
 
 
 def item_name(payment: Payment) -> str:
@@ -168,12 +153,7 @@ def ensure_einvoice(payment: Payment) -> EInvoice | None:
             "tax_amount": split.tax_amount,
             "email": choice.email[:254],
             "name": choice.name[:255],
-            "kind": choice.kind,
-            "carrier": choice.carrier,
-            "love_code": choice.love_code,
-            "ubn": choice.ubn,
-            "title": choice.title,
-            "address": choice.address,
+            **choice.attribute_values(),
         },
     )
     if created:

@@ -54,11 +54,6 @@ VERIFY_SECONDS = 3.0
 _checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="recur-einvoice-check")
 
 
-def is_enabled() -> bool:
-    """Whether e-invoicing is on (the invoice fields are read only then)."""
-    return factory.is_enabled()
-
-
 def has_invoice_fields(data: Mapping[str, Any] | None) -> bool:
     """Whether ``data`` (a form's POST, a JSON body) carries any non-empty invoice field."""
     if not isinstance(data, Mapping):
@@ -131,17 +126,8 @@ def remember(owner: Any, choice: InvoiceChoice) -> InvoicePreference:
     preference = InvoicePreference.for_owner(owner)
     if preference is not None and preference.as_fields() == choice.as_fields():
         return preference
-    fields = choice.as_fields()
     preference, _created = InvoicePreference.objects.update_or_create(
-        owner=owner,
-        defaults={
-            "kind": fields["invoice_kind"],
-            "carrier": fields["invoice_carrier"],
-            "love_code": fields["invoice_love_code"],
-            "ubn": fields["invoice_ubn"],
-            "title": fields["invoice_title"],
-            "address": fields["invoice_address"],
-        },
+        owner=owner, defaults=choice.attribute_values()
     )
     return preference
 
@@ -157,6 +143,14 @@ def error_fields(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
     return {"invoice_kind": [str(m) for m in exc.messages]}
+
+
+def invalid_invoice_error(exc: ValidationError) -> dict[str, Any]:
+    """The ``error`` of a 400 ``invalid_invoice`` for ``exc`` (from :func:`validate`):
+    ``{"code", "message", "fields"}``; logs which fields were refused (not their values)."""
+    fields = error_fields(exc)
+    logger.info("Invoice choice refused: invalid fields %s", ", ".join(sorted(fields)))
+    return {"code": INVALID_INVOICE, "message": error_message(fields), "fields": fields}
 
 
 def error_message(fields: Mapping[str, list[str]]) -> str:

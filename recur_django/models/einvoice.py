@@ -24,7 +24,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from recur_django.einvoice.choice import InvoiceChoice, InvoiceKind
+from recur_django.einvoice.choice import ATTRIBUTES, InvoiceChoice, InvoiceKind
 from recur_django.owners import owner_model_label
 
 CARRIER_MAX_LENGTH = 64
@@ -52,36 +52,17 @@ class _BuyerChoice(models.Model):
 
     def as_fields(self) -> dict[str, str]:
         """The six request fields (``invoice_kind``, ``invoice_carrier``, …)."""
-        return {
-            "invoice_kind": self.kind,
-            "invoice_carrier": self.carrier,
-            "invoice_love_code": self.love_code,
-            "invoice_ubn": self.ubn,
-            "invoice_title": self.title,
-            "invoice_address": self.address,
-        }
+        return {field: getattr(self, attribute) for field, attribute in ATTRIBUTES.items()}
 
     def set_choice(self, choice: InvoiceChoice) -> None:
         """Copy a validated choice's six fields onto this row (not saved)."""
-        self.kind = choice.kind
-        self.carrier = choice.carrier
-        self.love_code = choice.love_code
-        self.ubn = choice.ubn
-        self.title = choice.title
-        self.address = choice.address
+        for attribute, value in choice.attribute_values().items():
+            setattr(self, attribute, value)
 
     def as_choice(self, *, email: str = "", name: str = "") -> InvoiceChoice:
         """This row as an :class:`InvoiceChoice` (not re-validated) for a buyer."""
-        return InvoiceChoice(
-            kind=self.kind,
-            carrier=self.carrier,
-            love_code=self.love_code,
-            ubn=self.ubn,
-            title=self.title,
-            address=self.address,
-            email=email,
-            name=name,
-        )
+        values = {attribute: getattr(self, attribute) for attribute in ATTRIBUTES.values()}
+        return InvoiceChoice(**values, email=email, name=name)
 
 
 class EInvoice(_BuyerChoice):

@@ -25,7 +25,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from recur_django.einvoice import preferences
+from recur_django.einvoice import factory, preferences
 from recur_django.einvoice.forms import InvoiceChoiceForm
 from recur_django.exceptions import BillingForbidden
 from recur_django.negotiation import json_error
@@ -47,9 +47,8 @@ def invalid_invoice_response(
 ) -> HttpResponse:
     """400 ``invalid_invoice``: ``{"error": {"code", "message", "fields"}}``, or the
     checkout's invoice form again with its errors (it posts the same product and mode)."""
-    fields = preferences.error_fields(exc)
-    logger.info("Checkout refused: invalid invoice fields %s", ", ".join(sorted(fields)))
-    message = preferences.error_message(fields)
+    error = preferences.invalid_invoice_error(exc)
+    fields, message = error["fields"], error["message"]
     if as_json:
         return json_error(preferences.INVALID_INVOICE, message, 400, fields=fields)
     form = InvoiceChoiceForm.with_errors(data, owner=owner, errors=fields)
@@ -86,7 +85,7 @@ class InvoicePreferenceView(View):
             return forbidden_response(request, exc, as_json=False)
         if owner is None:
             return redirect_to_login(request.get_full_path())
-        if not preferences.is_enabled():
+        if not factory.is_enabled():
             message = _("This shop does not issue e-invoices.")
             context = {"enabled": False, "message": message, "form": None}
             return render(request, self.template_name, context, status=404)
